@@ -62,7 +62,7 @@ struct ExprNode {
 class Expr {
  public:
   Expr() = default;
-  Expr(std::shared_ptr<const ExprNode> node) : node_(std::move(node)) {}
+  explicit Expr(std::shared_ptr<const ExprNode> node) : node_(std::move(node)) {}
   Expr(int value);
   Expr(int64_t value);
   Expr(float value);

@@ -49,7 +49,7 @@ struct StmtNode {
 class Stmt {
  public:
   Stmt() = default;
-  Stmt(std::shared_ptr<const StmtNode> node) : node_(std::move(node)) {}
+  explicit Stmt(std::shared_ptr<const StmtNode> node) : node_(std::move(node)) {}
   bool defined() const { return node_ != nullptr; }
   const StmtNode* get() const { return node_.get(); }
   const StmtNode* operator->() const { return node_.get(); }

@@ -1,0 +1,129 @@
+// Placeholders, computes and reductions: the constructors of the tensor-expression graph, and its
+// traversal in producer-before-consumer order.
+#include "ir/te/tensor.h"
+
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "ir/error.h"
+
+namespace tt {
+
+namespace {
+
+class InputCollector : public ExprVisitor {
+ public:
+  void visit_TensorRead(const TensorReadNode* n) override {
+    if (seen.insert(n->op.get()).second) ops.push_back(n->op);
+    ExprVisitor::visit_TensorRead(n);
+  }
+  std::set<const OperationNode*> seen;
+  std::vector<Operation> ops;
+};
+
+const std::vector<IterVar> kNoAxes;
+
+}  // namespace
+
+const std::vector<IterVar>& OperationNode::reduce_axes() const {
+  if (const auto* r = body.as<ReduceNode>()) return r->axes;
+  return kNoAxes;
+}
+
+std::vector<Operation> OperationNode::input_ops() const {
+  InputCollector c;
+  c.visit(body);
+  return c.ops;
+}
+
+int64_t Tensor::num_elements() const {
+  int64_t n = 1;
+  for (int64_t d : shape()) n *= d;
+  return n;
+}
+
+Expr Tensor::operator()(std::vector<Expr> indices) const {
+  if (int(indices.size()) != ndim()) {
+    internal_error("tensor {} has {} dimensions but is read with {} indices", name(), ndim(), indices.size());
+  }
+  return TensorReadNode::make(op_, std::move(indices));
+}
+
+Tensor placeholder(std::vector<int64_t> shape, DType dtype, std::string name) {
+  for (int64_t d : shape) {
+    if (d <= 0) user_error("placeholder '{}': dimension {} is not positive", name, d);
+  }
+  auto op = std::make_shared<OperationNode>();
+  op->op_kind = OpKind::Placeholder;
+  op->name = std::move(name);
+  op->dtype = dtype;
+  op->shape = std::move(shape);
+  return Tensor(op);
+}
+
+Tensor compute(std::vector<int64_t> shape, const ComputeBody& body, std::string name, std::string tag) {
+  static const char* kAxisNames[] = {"i", "j", "k", "l", "m", "n", "o", "p"};
+  auto op = std::make_shared<OperationNode>();
+  op->op_kind = OpKind::Compute;
+  op->name = std::move(name);
+  op->tag = std::move(tag);
+  std::vector<Var> vars;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] <= 0) user_error("compute '{}': dimension {} is not positive", op->name, shape[d]);
+    std::string axis_name = d < 8 ? kAxisNames[d] : "ax" + std::to_string(d);
+    Var v(axis_name);
+    vars.push_back(v);
+    op->axes.push_back(IterVar{v, Range{Expr(0), Expr(shape[d])}, IterKind::DataParallel});
+  }
+  op->shape = std::move(shape);
+  op->body = body(vars);
+  TT_ASSERT(op->body.defined(), "compute {} has an undefined body", op->name);
+  TT_ASSERT(op->body.type().lanes == 1, "compute {} has a vector body", op->name);
+  op->dtype = op->body.type();
+  return Tensor(op);
+}
+
+IterVar reduce_axis(int64_t extent, std::string name) {
+  if (extent <= 0) user_error("reduce axis '{}' has non-positive extent {}", name, extent);
+  return IterVar{Var(std::move(name)), Range{Expr(0), Expr(extent)}, IterKind::Reduce};
+}
+
+Expr sum(Expr source, std::vector<IterVar> axes) { return ReduceNode::make(ReduceOp::Sum, source, axes); }
+Expr reduce_max(Expr source, std::vector<IterVar> axes) { return ReduceNode::make(ReduceOp::Max, source, axes); }
+Expr reduce_min(Expr source, std::vector<IterVar> axes) { return ReduceNode::make(ReduceOp::Min, source, axes); }
+
+std::vector<Operation> topological_order(const std::vector<Tensor>& outputs) {
+  std::vector<Operation> order;
+  std::set<const OperationNode*> visited;
+  std::function<void(const Operation&)> visit = [&](const Operation& op) {
+    if (!visited.insert(op.get()).second) return;
+    if (!op->is_placeholder()) {
+      for (const Operation& in : op->input_ops()) visit(in);
+    }
+    order.push_back(op);
+  };
+  for (const Tensor& t : outputs) visit(t.op());
+  return order;
+}
+
+std::string to_string(const std::vector<Tensor>& outputs) {
+  std::ostringstream os;
+  for (const Operation& op : topological_order(outputs)) {
+    os << op->name << "[";
+    for (size_t d = 0; d < op->shape.size(); ++d) os << (d ? ", " : "") << op->shape[d];
+    os << "] " << op->dtype.to_string();
+    if (op->is_placeholder()) {
+      os << " = placeholder\n";
+      continue;
+    }
+    os << " = compute(";
+    for (size_t d = 0; d < op->axes.size(); ++d) os << (d ? ", " : "") << op->axes[d].var.name();
+    os << ") " << to_string(op->body);
+    if (!op->tag.empty()) os << "  # " << op->tag;
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace tt

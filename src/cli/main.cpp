@@ -1,0 +1,2 @@
+// The tensortune command-line tool.
+int main() { return 0; }
