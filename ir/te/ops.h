@@ -34,7 +34,7 @@ inline constexpr const char* kTagPad = "pad";
 // that can be inlined into a consumer or fused as an epilogue.
 bool is_injective_tag(const std::string& tag);
 
-// ---- dense algebra (ops_nn_dense.cpp) ----
+// ---- dense algebra (ops_nn.cpp) ----
 
 // C[M,N] = A[M,K] · B[K,N]. Tag "dense".
 Tensor matmul(const Tensor& a, const Tensor& b, const std::string& name = "matmul");
@@ -48,7 +48,7 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(
 // "batch_matmul".
 Tensor batch_matmul(const Tensor& a, const Tensor& b, const std::string& name = "batch_matmul");
 
-// ---- convolution and pooling (ops_nn_conv.cpp) ----
+// ---- convolution and pooling (ops_nn.cpp) ----
 
 struct Conv2dParams {
   std::array<int64_t, 2> stride{1, 1};          // (height, width)
@@ -130,7 +130,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
 // (sum of exp(x - max)) and `name` (exp(x - max) / expsum), all tagged "softmax".
 Tensor softmax(const Tensor& x, int axis = -1, const std::string& name = "softmax");
 
-// Reductions over `axes` (empty: all axes), tag "reduce". The mean adds a divide stage.
+// Reductions over `axes` (empty: all axes), tag "reduce". Reducing every axis without keepdims
+// gives shape [1]. The mean adds a divide stage `name` after the sum stage `<name>.sum`.
 Tensor reduce_sum(const Tensor& x, std::vector<int> axes, bool keepdims = false,
                   const std::string& name = "sum");
 Tensor reduce_max(const Tensor& x, std::vector<int> axes, bool keepdims = false,
