@@ -145,28 +145,28 @@ struct BinaryNode : ExprNode {
   Expr a, b;
 };
 
-#define TT_BINARY(name)                                                   \
+#define TT_BINARY_NODE(name)                                                   \
   struct name##Node : BinaryNode {                                        \
     TT_NODE_KIND(name)                                                    \
     name##Node(DType t, Expr x, Expr y) : BinaryNode(kKind, t, x, y) {} \
     static Expr make(Expr a, Expr b);                                     \
   };
-TT_BINARY(Add)
-TT_BINARY(Sub)
-TT_BINARY(Mul)
-TT_BINARY(Div)
-TT_BINARY(Mod)
-TT_BINARY(Min)
-TT_BINARY(Max)
-TT_BINARY(EQ)
-TT_BINARY(NE)
-TT_BINARY(LT)
-TT_BINARY(LE)
-TT_BINARY(GT)
-TT_BINARY(GE)
-TT_BINARY(And)
-TT_BINARY(Or)
-#undef TT_BINARY
+TT_BINARY_NODE(Add)
+TT_BINARY_NODE(Sub)
+TT_BINARY_NODE(Mul)
+TT_BINARY_NODE(Div)
+TT_BINARY_NODE(Mod)
+TT_BINARY_NODE(Min)
+TT_BINARY_NODE(Max)
+TT_BINARY_NODE(EQ)
+TT_BINARY_NODE(NE)
+TT_BINARY_NODE(LT)
+TT_BINARY_NODE(LE)
+TT_BINARY_NODE(GT)
+TT_BINARY_NODE(GE)
+TT_BINARY_NODE(And)
+TT_BINARY_NODE(Or)
+#undef TT_BINARY_NODE
 
 bool is_binary(ExprKind kind);
 bool is_comparison(ExprKind kind);

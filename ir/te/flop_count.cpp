@@ -19,13 +19,15 @@ int64_t count(const Expr& e, TypeCode code) {
     return self + count(b->a, code) + count(b->b, code);
   }
   switch (node->kind) {
-    case ExprKind::Not: return count(e.as<NotNode>()->a, code);
+    case ExprKind::Not:
+      return count(e.as<NotNode>()->a, code);
     case ExprKind::Select: {
       const auto* s = e.as<SelectNode>();
       return count(s->cond, code) +
              std::max(count(s->true_value, code), count(s->false_value, code));
     }
-    case ExprKind::Cast: return count(e.as<CastNode>()->value, code);
+    case ExprKind::Cast:
+      return count(e.as<CastNode>()->value, code);
     case ExprKind::Call: {
       int64_t n = 0;
       for (const Expr& a : e.as<CallNode>()->args) n += count(a, code);
@@ -45,7 +47,8 @@ int64_t count(const Expr& e, TypeCode code) {
     }
     case ExprKind::IntImm:
     case ExprKind::FloatImm:
-    case ExprKind::Var: return 0;
+    case ExprKind::Var:
+      return 0;
     default:
       internal_error("flop_count: unexpected {} node in a compute body",
                      expr_kind_name(node->kind));

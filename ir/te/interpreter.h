@@ -24,7 +24,8 @@ using PlaceholderValues = std::map<const OperationNode*, NDArray>;
 //   its reduce axes (the first axis outermost), accumulating in float32;
 // - select evaluates only the chosen branch, so a guarded out-of-bounds read is never made; an
 //   unguarded one raises InternalError naming the tensor.
-// Supported element types: float32, int32, int64 and bool.
+// Supported element types: float32, int32, int64 and bool. A placeholder listed among `outputs`
+// returns its input array itself (shared storage, not a copy).
 std::vector<NDArray> evaluate(const std::vector<Tensor>& outputs, const PlaceholderValues& inputs);
 
 // The same with (placeholder, value) pairs: evaluate({C}, {{A, a}, {B, b}}).

@@ -1,6 +1,7 @@
 // The operator library: the tensor-expression form of every graph operator (float32, NCHW). Each
 // function checks its inputs and attributes (UserError naming the operator and the problem) and
-// builds one or more compute stages whose `tag` tells default schedules and templates what they are.
+// builds one or more compute stages whose `tag` tells default schedules and templates what they
+// are.
 #pragma once
 
 #include <array>
@@ -51,9 +52,9 @@ Tensor batch_matmul(const Tensor& a, const Tensor& b, const std::string& name = 
 // ---- convolution and pooling (ops_nn.cpp) ----
 
 struct Conv2dParams {
-  std::array<int64_t, 2> stride{1, 1};          // (height, width)
-  std::array<int64_t, 4> padding{0, 0, 0, 0};   // (top, left, bottom, right)
-  std::array<int64_t, 2> dilation{1, 1};        // (height, width)
+  std::array<int64_t, 2> stride{1, 1};         // (height, width)
+  std::array<int64_t, 4> padding{0, 0, 0, 0};  // (top, left, bottom, right)
+  std::array<int64_t, 2> dilation{1, 1};       // (height, width)
   int64_t groups = 1;
 };
 
@@ -150,10 +151,12 @@ Tensor concatenate(const std::vector<Tensor>& inputs, int axis,
 Tensor pad(const Tensor& x, const std::vector<int64_t>& before, const std::vector<int64_t>& after,
            float value = 0.0f, const std::string& name = "pad");
 // Same elements in a new shape; one dimension may be -1 (inferred).
-Tensor reshape(const Tensor& x, std::vector<int64_t> new_shape, const std::string& name = "reshape");
+Tensor reshape(const Tensor& x, std::vector<int64_t> new_shape,
+               const std::string& name = "reshape");
 // [d0..d(axis-1)] x [d(axis)..] -> 2-D, like ONNX Flatten.
 Tensor flatten(const Tensor& x, int axis = 1, const std::string& name = "flatten");
 // Output dimension i is input dimension perm[i]; an empty perm reverses the dimensions.
-Tensor transpose(const Tensor& x, std::vector<int> perm = {}, const std::string& name = "transpose");
+Tensor transpose(const Tensor& x, std::vector<int> perm = {},
+                 const std::string& name = "transpose");
 
 }  // namespace tt::ops

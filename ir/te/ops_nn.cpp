@@ -26,8 +26,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, const std::string& name) {
   }
   IterVar rk = reduce_axis(k, "k");
   return compute(
-      {m, n}, [&](const std::vector<Var>& i) { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); },
-      name, kTagDense);
+      {m, n},
+      [&](const std::vector<Var>& i) { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); }, name,
+      kTagDense);
 }
 
 Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias, const std::string& name) {
@@ -35,8 +36,8 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias, const st
   check_rank(weight, 2, "dense", "weight");
   int64_t m = x.shape()[0], k = x.shape()[1], n = weight.shape()[0];
   if (weight.shape()[1] != k) {
-    user_error("dense: input '{}' has {} features but weight '{}' of shape {} expects {}",
-               x.name(), k, weight.name(), shape_str(weight.shape()), weight.shape()[1]);
+    user_error("dense: input '{}' has {} features but weight '{}' of shape {} expects {}", x.name(),
+               k, weight.name(), shape_str(weight.shape()), weight.shape()[1]);
   }
   IterVar rk = reduce_axis(k, "k");
   Tensor gemm = compute(
@@ -64,8 +65,9 @@ Tensor batch_matmul(const Tensor& a, const Tensor& b, const std::string& name) {
   }
   int64_t m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
   if (b.shape()[1] != k) {
-    user_error("batch_matmul: inner dimensions differ: left input '{}' is {} and right input '{}' is {}",
-               a.name(), shape_str(a.shape()), b.name(), shape_str(b.shape()));
+    user_error(
+        "batch_matmul: inner dimensions differ: left input '{}' is {} and right input '{}' is {}",
+        a.name(), shape_str(a.shape()), b.name(), shape_str(b.shape()));
   }
   int64_t batch = std::max(ba, bb);
   IterVar rk = reduce_axis(k, "k");
@@ -99,9 +101,10 @@ int64_t window_output_extent(const std::string& op, const char* dim, int64_t in,
   int64_t dilated = dilation * (kernel - 1) + 1;
   int64_t span = in + pad_before + pad_after - dilated;
   if (span < 0) {
-    user_error("{}: output {} would be empty: input {} {} + padding {} + {} is smaller than the "
-               "(dilated) kernel extent {}",
-               op, dim, dim, in, pad_before, pad_after, dilated);
+    user_error(
+        "{}: output {} would be empty: input {} {} + padding {} + {} is smaller than the "
+        "(dilated) kernel extent {}",
+        op, dim, dim, in, pad_before, pad_after, dilated);
   }
   int64_t out = (ceil_mode ? span + stride - 1 : span) / stride + 1;
   if (ceil_mode && (out - 1) * stride >= in + pad_before) --out;
@@ -155,8 +158,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dParams& p,
   // Depthwise convolutions reduce over the window only: each output channel reads one input
   // channel, so a reduce axis of extent 1 over input channels would only add a loop.
   IterVar rc = reduce_axis(group_channels, "rc");
-  std::vector<IterVar> axes = depthwise ? std::vector<IterVar>{ry, rx}
-                                        : std::vector<IterVar>{rc, ry, rx};
+  std::vector<IterVar> axes =
+      depthwise ? std::vector<IterVar>{ry, rx} : std::vector<IterVar>{rc, ry, rx};
   return compute(
       {in[0], out_channels, oh, ow},
       [&](const std::vector<Var>& i) {
@@ -239,7 +242,7 @@ Tensor max_pool2d(const Tensor& input, const Pool2dParams& p, const std::string&
       [&](const std::vector<Var>& i) {
         Expr iy = affine(i[2], p.stride[0], 0) + affine(ry.var, p.dilation[0], 0);
         Expr ix = affine(i[3], p.stride[1], 0) + affine(rx.var, p.dilation[1], 0);
-        return reduce_max(padded(i[0], i[1], iy, ix), {ry, rx});
+        return tt::reduce_max(padded(i[0], i[1], iy, ix), {ry, rx});
       },
       name, kTagPool);
 }
@@ -249,8 +252,8 @@ Tensor avg_pool2d(const Tensor& input, const Pool2dParams& p, const std::string&
   if (p.dilation[0] != 1 || p.dilation[1] != 1) {
     user_error("avg_pool2d: dilation ({}, {}) is not supported", p.dilation[0], p.dilation[1]);
   }
-  Tensor padded =
-      pad_spatial(input, p.padding[0], p.padding[1], g.pad_bottom, g.pad_right, 0.0f, name + ".pad");
+  Tensor padded = pad_spatial(input, p.padding[0], p.padding[1], g.pad_bottom, g.pad_right, 0.0f,
+                              name + ".pad");
   IterVar ry = reduce_axis(p.kernel[0], "ry");
   IterVar rx = reduce_axis(p.kernel[1], "rx");
   Tensor window_sum = compute(
@@ -289,7 +292,9 @@ Tensor global_avg_pool2d(const Tensor& input, const std::string& name) {
   IterVar rx = reduce_axis(in[3], "rx");
   Tensor total = compute(
       {in[0], in[1], 1, 1},
-      [&](const std::vector<Var>& i) { return sum(input(i[0], i[1], ry.var, rx.var), {ry, rx}); },
+      [&](const std::vector<Var>& i) {
+        return sum(input(i[0], i[1], ry.var, rx.var), {ry, rx});
+      },
       name + ".sum", kTagGlobalPool);
   float count = float(in[2] * in[3]);
   return compute(
@@ -306,7 +311,7 @@ Tensor global_max_pool2d(const Tensor& input, const std::string& name) {
   return compute(
       {in[0], in[1], 1, 1},
       [&](const std::vector<Var>& i) {
-        return reduce_max(input(i[0], i[1], ry.var, rx.var), {ry, rx});
+        return tt::reduce_max(input(i[0], i[1], ry.var, rx.var), {ry, rx});
       },
       name, kTagGlobalPool);
 }

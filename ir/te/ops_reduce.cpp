@@ -35,7 +35,7 @@ Tensor softmax(const Tensor& x, int axis, const std::string& name) {
   IterVar rm = reduce_axis(extent, "k");
   Tensor max_value = compute(
       reduced,
-      [&](const std::vector<Var>& i) { return reduce_max(x(input_indices(i, rm.var)), {rm}); },
+      [&](const std::vector<Var>& i) { return tt::reduce_max(x(input_indices(i, rm.var)), {rm}); },
       name + ".max", kTagSoftmax);
   IterVar rs = reduce_axis(extent, "k");
   Tensor exp_sum = compute(
@@ -72,7 +72,8 @@ Tensor reduce(const Tensor& x, std::vector<int> axes, bool keepdims, ReduceKind 
     if (reduced[a]) user_error("{}: axis {} is listed twice", op, a);
     reduced[a] = true;
   }
-  if (axes.empty()) user_error("{}: input '{}' is a scalar; there is nothing to reduce", op, x.name());
+  if (axes.empty())
+    user_error("{}: input '{}' is a scalar; there is nothing to reduce", op, x.name());
   std::vector<int64_t> shape;
   std::vector<IterVar> reduce_axes;
   for (int d = 0; d < x.ndim(); ++d) {
@@ -81,7 +82,7 @@ Tensor reduce(const Tensor& x, std::vector<int> axes, bool keepdims, ReduceKind 
       continue;
     }
     if (keepdims) shape.push_back(1);
-    reduce_axes.push_back(reduce_axis(x.shape()[d], "r" + std::to_string(d)));
+    reduce_axes.push_back(reduce_axis(x.shape()[d], fmt::format("r{}", d)));
   }
   // A reduction over every axis without keepdims still produces one element, as shape [1].
   bool scalar = shape.empty();
@@ -101,9 +102,12 @@ Tensor reduce(const Tensor& x, std::vector<int> axes, bool keepdims, ReduceKind 
         }
         Expr source = x(idx);
         switch (kind) {
-          case ReduceKind::Sum: return sum(source, reduce_axes);
-          case ReduceKind::Max: return tt::reduce_max(source, reduce_axes);
-          case ReduceKind::Min: return tt::reduce_min(source, reduce_axes);
+          case ReduceKind::Sum:
+            return sum(source, reduce_axes);
+          case ReduceKind::Max:
+            return tt::reduce_max(source, reduce_axes);
+          case ReduceKind::Min:
+            return tt::reduce_min(source, reduce_axes);
         }
         internal_error("unknown reduction");
       },

@@ -27,9 +27,10 @@ Tensor concatenate(const std::vector<Tensor>& inputs, int axis, const std::strin
       compatible = d == axis || t.shape()[d] == first.shape()[d];
     }
     if (!compatible) {
-      user_error("concatenate: input {} '{}' has shape {}, which does not match input 0 '{}' {} "
-                 "outside axis {}",
-                 n, t.name(), shape_str(t.shape()), first.name(), shape_str(first.shape()), axis);
+      user_error(
+          "concatenate: input {} '{}' has shape {}, which does not match input 0 '{}' {} "
+          "outside axis {}",
+          n, t.name(), shape_str(t.shape()), first.name(), shape_str(first.shape()), axis);
     }
     offsets.push_back(shape[axis]);
     shape[axis] += t.shape()[axis];

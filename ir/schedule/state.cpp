@@ -1,0 +1,448 @@
+// Applying schedule steps to the state: each apply_* checks the step against the current state
+// and raises UserError (naming the step) before changing anything.
+#include "ir/schedule/state.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "ir/error.h"
+
+namespace tt {
+
+namespace {
+
+template <typename... Args>
+[[noreturn]] void step_error(const Step& step, fmt::format_string<Args...> format, Args&&... args) {
+  user_error("invalid schedule step {}: {}", to_string(step), fmt::format(format, std::forward<Args>(args)...));
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+int Stage::find_leaf(const std::string& loop) const {
+  for (size_t p = 0; p < leaves.size(); ++p)
+    if (iters[leaves[p]].name == loop) return int(p);
+  return -1;
+}
+
+Stage make_stage(const Operation& op) {
+  Stage s;
+  s.op = op;
+  std::set<std::string> names;
+  auto add = [&](const IterVar& iv) {
+    std::string name = iv.var.name();
+    while (!names.insert(name).second) name += "_";
+    s.iters.push_back(IterInfo{name, iv.kind, iv.extent()});
+  };
+  for (const IterVar& iv : op->axes) add(iv);
+  for (const IterVar& iv : op->reduce_axes()) add(iv);
+  s.num_roots = int(s.iters.size());
+  for (int i = 0; i < s.num_roots; ++i) s.leaves.push_back(i);
+  return s;
+}
+
+std::vector<int64_t> iter_extents(const Stage& stage, const std::vector<int64_t>& root_extents) {
+  TT_ASSERT(int(root_extents.size()) == stage.num_roots, "root extents of {}", stage.name());
+  std::vector<int64_t> ext(stage.iters.size(), 0);
+  std::copy(root_extents.begin(), root_extents.end(), ext.begin());
+  for (const IterRelation& rel : stage.relations) {
+    if (const auto* split = std::get_if<SplitRelation>(&rel)) {
+      int64_t parent = ext[split->parent];
+      if (split->nparts) {
+        ext[split->children[0]] = split->factors[0];
+        ext[split->children[1]] = ceil_div(parent, split->factors[0]);
+      } else {
+        int64_t inner = 1;
+        for (size_t f = 0; f < split->factors.size(); ++f) {
+          ext[split->children[f + 1]] = split->factors[f];
+          inner *= split->factors[f];
+        }
+        ext[split->children[0]] = ceil_div(parent, inner);
+      }
+    } else {
+      const auto& fuse = std::get<FuseRelation>(rel);
+      int64_t product = 1;
+      for (int p : fuse.parents) product *= ext[p];
+      ext[fuse.child] = product;
+    }
+  }
+  return ext;
+}
+
+ScheduleState::ScheduleState(std::vector<Tensor> outputs) : outputs_(std::move(outputs)) {
+  for (const Operation& op : topological_order(outputs_)) {
+    if (op->is_placeholder()) continue;
+    stages_.push_back(make_stage(op));
+  }
+  for (Stage& s : stages_) {
+    for (const Tensor& t : outputs_) s.is_output |= (t.op() == s.op);
+  }
+}
+
+const Stage& ScheduleState::stage(const std::string& name) const {
+  for (const Stage& s : stages_)
+    if (s.name() == name) return s;
+  user_error("no stage named '{}'", name);
+}
+
+Stage& ScheduleState::mutable_stage(const std::string& name, const Step& step) {
+  for (Stage& s : stages_)
+    if (s.name() == name) return s;
+  std::string known;
+  for (const Stage& s : stages_) known += (known.empty() ? "" : ", ") + s.name();
+  step_error(step, "no stage named '{}' (stages: {})", name, known);
+}
+
+std::vector<Tensor> ScheduleState::inputs() const {
+  std::vector<Tensor> in;
+  for (const Operation& op : topological_order(outputs_))
+    if (op->is_placeholder()) in.emplace_back(op);
+  return in;
+}
+
+std::vector<std::string> ScheduleState::consumers(const std::string& stage_name) const {
+  const Operation& op = stage(stage_name).op;
+  std::vector<std::string> out;
+  for (const Stage& s : stages_) {
+    for (const Operation& in : s.op->input_ops())
+      if (in == op) out.push_back(s.name());
+  }
+  return out;
+}
+
+void ScheduleState::apply(const Step& step) {
+  std::visit(
+      [&](const auto& s) {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<T, SplitStep>) apply_split(s);
+        else if constexpr (std::is_same_v<T, FuseStep>) apply_fuse(s);
+        else if constexpr (std::is_same_v<T, ReorderStep>) apply_reorder(s);
+        else if constexpr (std::is_same_v<T, AnnotateStep>) apply_annotate(s);
+        else if constexpr (std::is_same_v<T, ComputeAtStep>) apply_compute_at(s);
+        else if constexpr (std::is_same_v<T, ComputeInlineStep>) apply_compute_inline(s);
+        else if constexpr (std::is_same_v<T, ComputeRootStep>) apply_compute_root(s);
+        else if constexpr (std::is_same_v<T, CacheWriteStep>) apply_cache_write(s);
+        else if constexpr (std::is_same_v<T, RfactorStep>) apply_rfactor(s);
+        else if constexpr (std::is_same_v<T, PragmaStep>) apply_pragma(s);
+        else static_assert(sizeof(T) == 0, "unhandled step kind");
+      },
+      step);
+  steps_.push_back(step);
+}
+
+void ScheduleState::check_nothing_attached(const Stage& stage, const std::string& loop, const Step& step) const {
+  for (const Stage& other : stages_) {
+    if (other.attach == AttachKind::At && other.attach_stage == stage.name() && (loop.empty() || other.attach_loop == loop)) {
+      step_error(step, "stage '{}' is computed at loop '{}' of '{}'", other.name(), other.attach_loop, stage.name());
+    }
+  }
+}
+
+void ScheduleState::apply_split(const SplitStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  int pos = st.find_leaf(s.loop);
+  if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, s.loop);
+  if (s.factors.empty()) step_error(s, "no split factors");
+  if (s.nparts && s.factors.size() != 1) step_error(s, "nparts takes exactly one factor");
+  for (int64_t f : s.factors)
+    if (f < 1) step_error(s, "split factor {} is not positive", f);
+  check_nothing_attached(st, s.loop, s);
+  int parent = st.leaves[pos];
+  IterInfo parent_info = st.iters[parent];
+  SplitRelation rel{parent, {}, s.factors, s.nparts};
+  std::vector<int> children;
+  size_t parts = s.nparts ? 2 : s.factors.size() + 1;
+  for (size_t c = 0; c < parts; ++c) {
+    children.push_back(int(st.iters.size()));
+    st.iters.push_back(IterInfo{parent_info.name + "." + std::to_string(c), parent_info.kind, 0});
+  }
+  rel.children = children;
+  st.relations.push_back(rel);
+  st.leaves.erase(st.leaves.begin() + pos);
+  st.leaves.insert(st.leaves.begin() + pos, children.begin(), children.end());
+  std::vector<int64_t> roots;
+  for (int r = 0; r < st.num_roots; ++r) roots.push_back(st.iters[r].extent);
+  std::vector<int64_t> ext = iter_extents(st, roots);
+  for (size_t i = 0; i < st.iters.size(); ++i) st.iters[i].extent = ext[i];
+}
+
+void ScheduleState::apply_fuse(const FuseStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  if (s.loops.size() < 2) step_error(s, "fuse needs at least two loops");
+  int first = st.find_leaf(s.loops[0]);
+  for (size_t i = 0; i < s.loops.size(); ++i) {
+    int pos = st.find_leaf(s.loops[i]);
+    if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, s.loops[i]);
+    if (pos != first + int(i)) step_error(s, "loops must be adjacent and listed outermost first");
+    if (st.iters[st.leaves[pos]].kind != st.iters[st.leaves[first]].kind)
+      step_error(s, "cannot fuse a reduction loop with a data-parallel loop");
+    if (i + 1 < s.loops.size()) check_nothing_attached(st, s.loops[i], s);
+  }
+  FuseRelation rel;
+  std::string name;
+  int64_t extent = 1;
+  for (size_t i = 0; i < s.loops.size(); ++i) {
+    int it = st.leaves[first + i];
+    rel.parents.push_back(it);
+    name += st.iters[it].name + ".";
+    extent *= st.iters[it].extent;
+  }
+  rel.child = int(st.iters.size());
+  st.iters.push_back(IterInfo{name + "fused", st.iters[rel.parents[0]].kind, extent});
+  // A stage attached at the innermost fused loop now lives at the fused loop.
+  for (Stage& other : stages_) {
+    if (other.attach == AttachKind::At && other.attach_stage == s.stage && other.attach_loop == s.loops.back())
+      other.attach_loop = st.iters[rel.child].name;
+  }
+  st.relations.push_back(rel);
+  st.leaves.erase(st.leaves.begin() + first, st.leaves.begin() + first + s.loops.size());
+  st.leaves.insert(st.leaves.begin() + first, rel.child);
+}
+
+void ScheduleState::apply_reorder(const ReorderStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  std::vector<int> positions;
+  std::set<std::string> seen;
+  for (const std::string& loop : s.order) {
+    int pos = st.find_leaf(loop);
+    if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, loop);
+    if (!seen.insert(loop).second) step_error(s, "loop '{}' is listed twice", loop);
+    positions.push_back(pos);
+  }
+  std::vector<int> sorted = positions;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<int> leaves = st.leaves;
+  for (size_t i = 0; i < sorted.size(); ++i) leaves[sorted[i]] = st.leaves[positions[i]];
+  st.leaves = leaves;
+}
+
+void ScheduleState::apply_annotate(const AnnotateStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  int pos = st.find_leaf(s.loop);
+  if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, s.loop);
+  IterInfo& it = st.iters[st.leaves[pos]];
+  if (s.annotation == LoopAnnotation::Vectorize) {
+    if (it.kind == IterKind::Reduce) step_error(s, "cannot vectorize reduction loop '{}'", s.loop);
+    if (pos + 1 != int(st.leaves.size())) step_error(s, "only the innermost loop can be vectorized");
+    check_nothing_attached(st, s.loop, s);
+  }
+  if (s.annotation == LoopAnnotation::Parallel) {
+    if (it.kind == IterKind::Reduce) step_error(s, "cannot parallelize reduction loop '{}' (the sum would race)", s.loop);
+    for (int p = 0; p < int(st.leaves.size()); ++p) {
+      if (p != pos && st.iters[st.leaves[p]].annotation == LoopAnnotation::Parallel)
+        step_error(s, "loop '{}' is already parallel; nested parallel loops are not supported", st.iters[st.leaves[p]].name);
+    }
+  }
+  it.annotation = s.annotation;
+}
+
+void ScheduleState::apply_compute_at(const ComputeAtStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  const Stage& target = stage(s.target_stage);
+  if (st.is_output) step_error(s, "'{}' is an output; it must be computed at the root", s.stage);
+  std::vector<std::string> users = consumers(s.stage);
+  if (std::find(users.begin(), users.end(), s.target_stage) == users.end())
+    step_error(s, "'{}' does not read '{}'", s.target_stage, s.stage);
+  if (users.size() != 1) step_error(s, "'{}' has {} consumers; compute_at needs exactly one", s.stage, users.size());
+  if (target.attach == AttachKind::Inline) step_error(s, "'{}' is inlined and has no loops", s.target_stage);
+  if (target.find_leaf(s.target_loop) < 0) step_error(s, "stage '{}' has no loop '{}'", s.target_stage, s.target_loop);
+  st.attach = AttachKind::At;
+  st.attach_stage = s.target_stage;
+  st.attach_loop = s.target_loop;
+}
+
+void ScheduleState::apply_compute_inline(const ComputeInlineStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  if (st.is_output) step_error(s, "'{}' is an output and cannot be inlined", s.stage);
+  if (st.has_reduction()) step_error(s, "'{}' is a reduction and cannot be inlined", s.stage);
+  check_nothing_attached(st, "", s);
+  st.attach = AttachKind::Inline;
+  st.attach_stage.clear();
+  st.attach_loop.clear();
+}
+
+void ScheduleState::apply_compute_root(const ComputeRootStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  st.attach = AttachKind::Root;
+  st.attach_stage.clear();
+  st.attach_loop.clear();
+}
+
+void ScheduleState::apply_cache_write(const CacheWriteStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  if (!st.relations.empty() || st.attach != AttachKind::Root)
+    step_error(s, "cache_write must come before other steps on stage '{}'", s.stage);
+  check_nothing_attached(st, "", s);
+  for (const Stage& other : stages_)
+    if (other.name() == s.stage + ".local") step_error(s, "'{}' already has a cache stage", s.stage);
+  const Operation old_op = st.op;
+  // The cache stage takes the original computation; the stage becomes a copy out of it.
+  auto local = std::make_shared<OperationNode>(*old_op);
+  local->name = old_op->name + ".local";
+  Tensor local_tensor(local);
+  Tensor copy = compute(old_op->shape, [&](const std::vector<Var>& i) {
+    return local_tensor(std::vector<Expr>(i.begin(), i.end()));
+  }, old_op->name, old_op->tag);
+  // The copy keeps the original's loop names, so steps written for the stage still apply.
+  auto copy_op = std::make_shared<OperationNode>(*copy.op());
+  for (size_t d = 0; d < copy_op->axes.size(); ++d) {
+    Var renamed(old_op->axes[d].var.name());
+    VarMap m{{copy_op->axes[d].var.get(), renamed}};
+    copy_op->body = substitute(copy_op->body, m);
+    copy_op->axes[d].var = renamed;
+  }
+  size_t index = &st - stages_.data();
+  bool is_output = st.is_output;
+  replace_operation(index, copy_op);
+  stages_[index] = make_stage(copy_op);
+  Stage local_stage = make_stage(local);
+  stages_.insert(stages_.begin() + index, local_stage);
+  stages_[index + 1].is_output = is_output;
+}
+
+void ScheduleState::apply_rfactor(const RfactorStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  int pos = st.find_leaf(s.loop);
+  if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, s.loop);
+  if (st.iters[st.leaves[pos]].kind != IterKind::Reduce) step_error(s, "'{}' is not a reduction loop", s.loop);
+  if (st.attach != AttachKind::Root) step_error(s, "rfactor needs '{}' computed at the root", s.stage);
+  check_nothing_attached(st, "", s);
+  for (const Stage& other : stages_)
+    if (other.name() == s.stage + ".rf") step_error(s, "'{}' already has an rfactor stage", s.stage);
+  const Operation old_op = st.op;
+  const auto* reduce = old_op->body.as<ReduceNode>();
+  // Express each reduce root axis through the reduce leaves: each leaf gets a fresh variable, and
+  // the relations are replayed backwards from leaves to roots.
+  std::vector<Expr> value(st.iters.size());
+  std::vector<int64_t> roots;
+  for (int r = 0; r < st.num_roots; ++r) roots.push_back(st.iters[r].extent);
+  std::vector<int64_t> ext = iter_extents(st, roots);
+  int factored = st.leaves[pos];
+  Var factored_var(st.iters[factored].name);
+  std::vector<IterVar> rf_reduce_axes;
+  for (int leaf : st.leaves) {
+    if (st.iters[leaf].kind != IterKind::Reduce) continue;
+    if (leaf == factored) {
+      value[leaf] = factored_var;
+    } else {
+      IterVar iv = reduce_axis(ext[leaf], st.iters[leaf].name);
+      value[leaf] = iv.var;
+      rf_reduce_axes.push_back(iv);
+    }
+  }
+  Expr predicate;
+  for (auto rel = st.relations.rbegin(); rel != st.relations.rend(); ++rel) {
+    if (const auto* split = std::get_if<SplitRelation>(&*rel)) {
+      if (st.iters[split->parent].kind != IterKind::Reduce) continue;
+      Expr v = value[split->children[0]];
+      for (size_t c = 1; c < split->children.size(); ++c) v = v * Expr(ext[split->children[c]]) + value[split->children[c]];
+      value[split->parent] = v;
+      int64_t covered = 1;
+      for (int c : split->children) covered *= ext[c];
+      if (covered != ext[split->parent]) {
+        Expr in_range = v < Expr(ext[split->parent]);
+        predicate = predicate.defined() ? (predicate && in_range) : in_range;
+      }
+    } else {
+      const auto& fuse = std::get<FuseRelation>(*rel);
+      if (st.iters[fuse.child].kind != IterKind::Reduce) continue;
+      int64_t stride = 1;
+      for (int p = int(fuse.parents.size()) - 1; p >= 0; --p) {
+        value[fuse.parents[p]] = (value[fuse.child] / Expr(stride)) % Expr(ext[fuse.parents[p]]);
+        stride *= ext[fuse.parents[p]];
+      }
+    }
+  }
+  VarMap map;
+  for (size_t r = 0; r < reduce->axes.size(); ++r) map[reduce->axes[r].var.get()] = value[old_op->axes.size() + r];
+  Expr source = substitute(reduce->source, map);
+  if (predicate.defined()) source = select(predicate, source, reduce_identity(reduce->op, source.type()));
+  std::vector<int64_t> rf_shape{ext[factored]};
+  rf_shape.insert(rf_shape.end(), old_op->shape.begin(), old_op->shape.end());
+  ReduceOp op = reduce->op;
+  Tensor rf = compute(rf_shape, [&](const std::vector<Var>& i) {
+    VarMap m{{factored_var.get(), i[0]}};
+    for (size_t d = 0; d < old_op->axes.size(); ++d) m[old_op->axes[d].var.get()] = i[d + 1];
+    Expr body = substitute(source, m);
+    // The other reduce leaves still reduce; with none left, the partial value is the element itself.
+    if (rf_reduce_axes.empty()) return body;
+    return ReduceNode::make(op, body, rf_reduce_axes);
+  }, old_op->name + ".rf", old_op->tag);
+  IterVar merge = reduce_axis(ext[factored], st.iters[factored].name);
+  Tensor merged = compute(old_op->shape, [&](const std::vector<Var>& i) {
+    std::vector<Expr> idx{merge.var};
+    idx.insert(idx.end(), i.begin(), i.end());
+    return ReduceNode::make(op, rf(idx), {merge});
+  }, old_op->name, old_op->tag);
+  size_t index = &st - stages_.data();
+  bool is_output = st.is_output;
+  replace_operation(index, merged.op());
+  stages_[index] = make_stage(stages_[index].op);
+  stages_[index].is_output = is_output;
+  stages_.insert(stages_.begin() + index, make_stage(rf.op()));
+}
+
+void ScheduleState::apply_pragma(const PragmaStep& s) {
+  Stage& st = mutable_stage(s.stage, s);
+  int pos = st.find_leaf(s.loop);
+  if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, s.loop);
+  if (s.name != "auto_unroll_max_step") step_error(s, "unknown pragma '{}' (known: auto_unroll_max_step)", s.name);
+  if (s.value < 0) step_error(s, "auto_unroll_max_step must not be negative");
+  st.iters[st.leaves[pos]].auto_unroll_max_step = s.value;
+}
+
+namespace {
+class ReadRedirector : public ExprMutator {
+ public:
+  std::map<const OperationNode*, Operation> replace;
+  Expr mutate_TensorRead(const TensorReadNode* n, const Expr& self) override {
+    Expr e = ExprMutator::mutate_TensorRead(n, self);
+    auto it = replace.find(n->op.get());
+    if (it == replace.end()) return e;
+    return TensorReadNode::make(it->second, e.as<TensorReadNode>()->indices);
+  }
+};
+}  // namespace
+
+void ScheduleState::replace_operation(size_t index, const Operation& new_op) {
+  ReadRedirector redirect;
+  redirect.replace[stages_[index].op.get()] = new_op;
+  const Operation old_op = stages_[index].op;
+  stages_[index].op = new_op;
+  for (size_t i = index + 1; i < stages_.size(); ++i) {
+    Expr body = redirect.mutate(stages_[i].op->body);
+    if (body.same_as(stages_[i].op->body)) continue;
+    auto rebuilt = std::make_shared<OperationNode>(*stages_[i].op);
+    rebuilt->body = body;
+    redirect.replace[stages_[i].op.get()] = rebuilt;
+    stages_[i].op = rebuilt;
+  }
+  for (Tensor& t : outputs_) {
+    auto it = redirect.replace.find(t.op().get());
+    if (it != redirect.replace.end()) t = Tensor(it->second);
+  }
+}
+
+std::string ScheduleState::to_string() const {
+  std::ostringstream os;
+  for (const Stage& st : stages_) {
+    os << st.name();
+    if (st.attach == AttachKind::Inline) os << " (inlined)";
+    if (st.attach == AttachKind::At) os << " (at " << st.attach_stage << "." << st.attach_loop << ")";
+    os << ":";
+    for (int leaf : st.leaves) {
+      const IterInfo& it = st.iters[leaf];
+      os << " " << it.name << "[" << it.extent << "]";
+      if (it.kind == IterKind::Reduce) os << "r";
+      if (it.annotation != LoopAnnotation::None) os << "@" << annotation_name(it.annotation);
+      if (it.auto_unroll_max_step) os << "@unroll<=" << it.auto_unroll_max_step;
+    }
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace tt

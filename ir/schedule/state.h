@@ -1,0 +1,107 @@
+// The schedule state: one Stage per compute operation of a TE graph, each with its iteration tree
+// (root axes split and fused into leaf loops), the order and annotations of those leaf loops, and
+// where the stage is computed. Steps (step.h) are applied to it one at a time, each checked first;
+// an invalid step raises UserError naming the step and the problem and leaves the state unchanged.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ir/schedule/step.h"
+#include "ir/te/tensor.h"
+
+namespace tt {
+
+// A node of a stage's iteration tree; leaves are the loops.
+struct IterInfo {
+  std::string name;
+  IterKind kind = IterKind::DataParallel;
+  int64_t extent = 0;  // for the full tensor; compute_at shrinks it at lowering (bound inference)
+  LoopAnnotation annotation = LoopAnnotation::None;
+  int64_t auto_unroll_max_step = 0;  // the pragma; 0 = none
+};
+
+// parent = children[0] * (extent of the rest) + ... (the outermost child first).
+struct SplitRelation {
+  int parent;
+  std::vector<int> children;
+  std::vector<int64_t> factors;
+  bool nparts = false;
+};
+
+// child = parents[0] * (extent of the rest) + ... + parents.back().
+struct FuseRelation {
+  std::vector<int> parents;
+  int child;
+};
+
+using IterRelation = std::variant<SplitRelation, FuseRelation>;
+
+enum class AttachKind : uint8_t { Root, Inline, At };
+
+struct Stage {
+  Operation op;
+  std::vector<IterInfo> iters;  // the first num_roots are the op's axes then its reduce axes
+  int num_roots = 0;
+  std::vector<IterRelation> relations;  // in the order they were made
+  std::vector<int> leaves;              // the loops, outermost first (indices into iters)
+  AttachKind attach = AttachKind::Root;
+  std::string attach_stage, attach_loop;  // for At
+
+  const std::string& name() const { return op->name; }
+  bool is_output = false;
+  // The leaf position of a loop by name, or -1.
+  int find_leaf(const std::string& loop) const;
+  bool has_reduction() const { return !op->reduce_axes().empty(); }
+};
+
+// Extents of every iter of `stage` given the extents of its roots (split outer loops round up).
+std::vector<int64_t> iter_extents(const Stage& stage, const std::vector<int64_t>& root_extents);
+
+class ScheduleState {
+ public:
+  // The default schedule of a TE graph: every compute op a root stage with its axes as loops.
+  explicit ScheduleState(std::vector<Tensor> outputs);
+
+  void apply(const Step& step);
+  void apply(const std::vector<Step>& steps) {
+    for (const Step& s : steps) apply(s);
+  }
+
+  const std::vector<Stage>& stages() const { return stages_; }
+  const Stage& stage(const std::string& name) const;
+  const std::vector<Tensor>& outputs() const { return outputs_; }
+  // The placeholders the graph reads, in first-seen topological order.
+  std::vector<Tensor> inputs() const;
+  const std::vector<Step>& steps() const { return steps_; }
+  // The stages that read `stage`'s operation directly.
+  std::vector<std::string> consumers(const std::string& stage) const;
+
+  // Each stage with its loops (name, extent, annotation) and where it is computed.
+  std::string to_string() const;
+
+ private:
+  Stage& mutable_stage(const std::string& name, const Step& step);
+  void apply_split(const SplitStep& s);
+  void apply_fuse(const FuseStep& s);
+  void apply_reorder(const ReorderStep& s);
+  void apply_annotate(const AnnotateStep& s);
+  void apply_compute_at(const ComputeAtStep& s);
+  void apply_compute_inline(const ComputeInlineStep& s);
+  void apply_compute_root(const ComputeRootStep& s);
+  void apply_cache_write(const CacheWriteStep& s);
+  void apply_rfactor(const RfactorStep& s);
+  void apply_pragma(const PragmaStep& s);
+  // Replaces stage `index`'s operation, rebuilding every consumer that read the old one.
+  void replace_operation(size_t index, const Operation& new_op);
+  void check_nothing_attached(const Stage& stage, const std::string& loop, const Step& step) const;
+
+  std::vector<Stage> stages_;  // producers before consumers; placeholders excluded
+  std::vector<Tensor> outputs_;
+  std::vector<Step> steps_;
+};
+
+Stage make_stage(const Operation& op);
+
+}  // namespace tt

@@ -1,0 +1,129 @@
+// Printing and JSON serialization of schedule steps.
+#include "ir/schedule/step.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ir/error.h"
+
+namespace tt {
+
+namespace {
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+}  // namespace
+
+const char* annotation_name(LoopAnnotation a) {
+  switch (a) {
+    case LoopAnnotation::None: return "none";
+    case LoopAnnotation::Parallel: return "parallel";
+    case LoopAnnotation::Vectorize: return "vectorize";
+    case LoopAnnotation::Unroll: return "unroll";
+  }
+  return "?";
+}
+
+std::string to_string(const Step& step) {
+  return std::visit(
+      Overloaded{
+          [](const SplitStep& s) {
+            return fmt::format("split({}, {}, {}{})", s.stage, s.loop, s.factors, s.nparts ? ", nparts" : "");
+          },
+          [](const FuseStep& s) { return fmt::format("fuse({}, {})", s.stage, s.loops); },
+          [](const ReorderStep& s) { return fmt::format("reorder({}, {})", s.stage, s.order); },
+          [](const AnnotateStep& s) { return fmt::format("{}({}, {})", annotation_name(s.annotation), s.stage, s.loop); },
+          [](const ComputeAtStep& s) { return fmt::format("compute_at({}, {}, {})", s.stage, s.target_stage, s.target_loop); },
+          [](const ComputeInlineStep& s) { return fmt::format("compute_inline({})", s.stage); },
+          [](const ComputeRootStep& s) { return fmt::format("compute_root({})", s.stage); },
+          [](const CacheWriteStep& s) { return fmt::format("cache_write({})", s.stage); },
+          [](const RfactorStep& s) { return fmt::format("rfactor({}, {})", s.stage, s.loop); },
+          [](const PragmaStep& s) { return fmt::format("pragma({}, {}, {}={})", s.stage, s.loop, s.name, s.value); },
+      },
+      step);
+}
+
+nlohmann::json to_json(const Step& step) {
+  using nlohmann::json;
+  return std::visit(
+      Overloaded{
+          [](const SplitStep& s) { return json::array({"split", s.stage, s.loop, s.factors, s.nparts}); },
+          [](const FuseStep& s) { return json::array({"fuse", s.stage, s.loops}); },
+          [](const ReorderStep& s) { return json::array({"reorder", s.stage, s.order}); },
+          [](const AnnotateStep& s) { return json::array({annotation_name(s.annotation), s.stage, s.loop}); },
+          [](const ComputeAtStep& s) { return json::array({"compute_at", s.stage, s.target_stage, s.target_loop}); },
+          [](const ComputeInlineStep& s) { return json::array({"compute_inline", s.stage}); },
+          [](const ComputeRootStep& s) { return json::array({"compute_root", s.stage}); },
+          [](const CacheWriteStep& s) { return json::array({"cache_write", s.stage}); },
+          [](const RfactorStep& s) { return json::array({"rfactor", s.stage, s.loop}); },
+          [](const PragmaStep& s) { return json::array({"pragma", s.stage, s.loop, s.name, s.value}); },
+      },
+      step);
+}
+
+Step step_from_json(const nlohmann::json& j) {
+  auto fail = [&](const char* why) -> Step { user_error("malformed schedule step {}: {}", j.dump(), why); };
+  if (!j.is_array() || j.empty() || !j[0].is_string()) return fail("expected [\"kind\", ...]");
+  const std::string kind = j[0].get<std::string>();
+  auto str = [&](size_t i) {
+    if (i >= j.size() || !j[i].is_string()) fail("expected a string field");
+    return j[i].get<std::string>();
+  };
+  auto strings = [&](size_t i) {
+    if (i >= j.size() || !j[i].is_array()) fail("expected a list of loop names");
+    std::vector<std::string> out;
+    for (const auto& e : j[i]) {
+      if (!e.is_string()) fail("expected a list of loop names");
+      out.push_back(e.get<std::string>());
+    }
+    return out;
+  };
+  auto expect_size = [&](size_t n) {
+    if (j.size() != n) fail("wrong number of fields");
+  };
+  if (kind == "split") {
+    expect_size(5);
+    SplitStep s{str(1), str(2), {}, false};
+    if (!j[3].is_array() || !j[4].is_boolean()) return fail("expected [\"split\", stage, loop, [factors], nparts]");
+    for (const auto& f : j[3]) {
+      if (!f.is_number_integer()) return fail("split factors must be integers");
+      s.factors.push_back(f.get<int64_t>());
+    }
+    s.nparts = j[4].get<bool>();
+    return s;
+  }
+  if (kind == "fuse") return expect_size(3), FuseStep{str(1), strings(2)};
+  if (kind == "reorder") return expect_size(3), ReorderStep{str(1), strings(2)};
+  for (LoopAnnotation a : {LoopAnnotation::Parallel, LoopAnnotation::Vectorize, LoopAnnotation::Unroll}) {
+    if (kind == annotation_name(a)) return expect_size(3), AnnotateStep{str(1), str(2), a};
+  }
+  if (kind == "compute_at") return expect_size(4), ComputeAtStep{str(1), str(2), str(3)};
+  if (kind == "compute_inline") return expect_size(2), ComputeInlineStep{str(1)};
+  if (kind == "compute_root") return expect_size(2), ComputeRootStep{str(1)};
+  if (kind == "cache_write") return expect_size(2), CacheWriteStep{str(1)};
+  if (kind == "rfactor") return expect_size(3), RfactorStep{str(1), str(2)};
+  if (kind == "pragma") {
+    expect_size(5);
+    if (!j[4].is_number_integer()) return fail("pragma value must be an integer");
+    return PragmaStep{str(1), str(2), str(3), j[4].get<int64_t>()};
+  }
+  return fail("unknown step kind");
+}
+
+nlohmann::json steps_to_json(const std::vector<Step>& steps) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const Step& s : steps) j.push_back(to_json(s));
+  return j;
+}
+
+std::vector<Step> steps_from_json(const nlohmann::json& j) {
+  if (!j.is_array()) user_error("malformed schedule: expected a list of steps, got {}", j.dump());
+  std::vector<Step> steps;
+  for (const auto& s : j) steps.push_back(step_from_json(s));
+  return steps;
+}
+
+}  // namespace tt

@@ -1,0 +1,96 @@
+// Schedule steps: plain, serializable structs naming a stage and its loops by name. A schedule is a
+// TE graph plus a list of these; both searches generate them, tuning records store them, and replay
+// applies them — one path for all three. Each concern (apply, print, serialize) is one std::visit
+// without a catch-all, so adding a step kind makes the compiler list every place to update.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tt {
+
+// Splits `loop` into factors.size() + 1 loops named loop.0 (outermost) ... loop.N. With
+// nparts = false, `factors` are the extents of the inner loops and the outermost takes what is
+// left (rounded up); with nparts = true, the single factor is the outer extent. A product that
+// does not divide the extent leaves a guarded tail.
+struct SplitStep {
+  std::string stage, loop;
+  std::vector<int64_t> factors;
+  bool nparts = false;
+};
+
+// Fuses adjacent loops (outermost first) into one loop named "a.b.fused".
+struct FuseStep {
+  std::string stage;
+  std::vector<std::string> loops;
+};
+
+// Permutes the named loops among the positions they occupy; the other loops stay where they are.
+struct ReorderStep {
+  std::string stage;
+  std::vector<std::string> order;
+};
+
+enum class LoopAnnotation : uint8_t { None, Parallel, Vectorize, Unroll };
+const char* annotation_name(LoopAnnotation a);
+
+// Marks a loop parallel, vectorized or unrolled.
+struct AnnotateStep {
+  std::string stage, loop;
+  LoopAnnotation annotation = LoopAnnotation::None;
+};
+
+// Computes `stage` inside loop `target_loop` of its consumer `target_stage`, just for the region
+// that loop's iteration needs.
+struct ComputeAtStep {
+  std::string stage, target_stage, target_loop;
+};
+
+// Substitutes the stage's expression into its consumers; it gets no loops or storage of its own.
+struct ComputeInlineStep {
+  std::string stage;
+};
+
+// Computes the stage in full at the top level (undoing compute_at or compute_inline).
+struct ComputeRootStep {
+  std::string stage;
+};
+
+// Adds a stage "<stage>.local" that computes the stage's expression into a local buffer, and turns
+// the stage into a copy out of it; compute_at the local stage to accumulate a tile in registers.
+struct CacheWriteStep {
+  std::string stage;
+};
+
+// Factors the reduction of `stage` over its reduce loop `loop`: a new stage "<stage>.rf" keeps
+// `loop` as its first data-parallel axis and reduces over the others; `stage` then reduces the
+// partial results over that axis. The stage's own loop transformations restart from its axes.
+struct RfactorStep {
+  std::string stage, loop;
+};
+
+// A pragma on a loop; today "auto_unroll_max_step": loops inside it whose whole iteration count is
+// at most `value` are unrolled.
+struct PragmaStep {
+  std::string stage, loop, name;
+  int64_t value = 0;
+};
+
+using Step = std::variant<SplitStep, FuseStep, ReorderStep, AnnotateStep, ComputeAtStep, ComputeInlineStep,
+                          ComputeRootStep, CacheWriteStep, RfactorStep, PragmaStep>;
+
+// One line of readable text, e.g. `split(C, i, [8, 4])`.
+std::string to_string(const Step& step);
+
+// JSON form: ["split", "C", "i", [8, 4], false] — compact arrays, like TVM's records. from_json
+// throws UserError naming the step for anything malformed.
+nlohmann::json to_json(const Step& step);
+Step step_from_json(const nlohmann::json& j);
+nlohmann::json steps_to_json(const std::vector<Step>& steps);
+std::vector<Step> steps_from_json(const nlohmann::json& j);
+
+}  // namespace tt
