@@ -24,7 +24,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const std::string& name) {
     user_error("matmul: inner dimensions differ: left input '{}' is {} and right input '{}' is {}",
                a.name(), shape_str(a.shape()), b.name(), shape_str(b.shape()));
   }
-  IterVar rk = reduce_axis(k, "k");
+  IterVar rk = reduce_axis(k, "rk");
   return compute(
       {m, n},
       [&](const std::vector<Var>& i) { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); }, name,
@@ -39,7 +39,7 @@ Tensor dense(const Tensor& x, const Tensor& weight, const Tensor& bias, const st
     user_error("dense: input '{}' has {} features but weight '{}' of shape {} expects {}", x.name(),
                k, weight.name(), shape_str(weight.shape()), weight.shape()[1]);
   }
-  IterVar rk = reduce_axis(k, "k");
+  IterVar rk = reduce_axis(k, "rk");
   Tensor gemm = compute(
       {m, n},
       [&](const std::vector<Var>& i) { return sum(x(i[0], rk.var) * weight(i[1], rk.var), {rk}); },
@@ -70,7 +70,7 @@ Tensor batch_matmul(const Tensor& a, const Tensor& b, const std::string& name) {
         a.name(), shape_str(a.shape()), b.name(), shape_str(b.shape()));
   }
   int64_t batch = std::max(ba, bb);
-  IterVar rk = reduce_axis(k, "k");
+  IterVar rk = reduce_axis(k, "rk");
   return compute(
       {batch, m, n},
       [&](const std::vector<Var>& i) {

@@ -32,12 +32,12 @@ Tensor softmax(const Tensor& x, int axis, const std::string& name) {
     return idx;
   };
   int64_t extent = x.shape()[axis];
-  IterVar rm = reduce_axis(extent, "k");
+  IterVar rm = reduce_axis(extent, "rk");
   Tensor max_value = compute(
       reduced,
       [&](const std::vector<Var>& i) { return tt::reduce_max(x(input_indices(i, rm.var)), {rm}); },
       name + ".max", kTagSoftmax);
-  IterVar rs = reduce_axis(extent, "k");
+  IterVar rs = reduce_axis(extent, "rk");
   Tensor exp_sum = compute(
       reduced,
       [&](const std::vector<Var>& i) {
