@@ -185,10 +185,20 @@ std::vector<Expr> iter_values(const Stage& st, const std::vector<int64_t>& ext, 
   return value;
 }
 
-// The region of `producer` that one iteration of `consumer`'s loop at `position` reads.
-void infer_region(const LowerContext& ctx, const StageLoops& consumer, int position, const OperationNode* producer,
-                  std::vector<Expr>* region_min, std::vector<int64_t>* region_extent) {
+// The region of `producer` that one iteration of `target`'s loop at `position` reads. The
+// producer's consumer is `target` itself or a stage computed (transitively) inside it; the loops of
+// every stage on that chain sweep their ranges, as do the target's loops inside `position`.
+void infer_region(const LowerContext& ctx, const StageLoops& consumer, const StageLoops& target, int position,
+                  const OperationNode* producer, std::vector<Expr>* region_min, std::vector<int64_t>* region_extent) {
   const Stage& cst = *consumer.stage;
+  VarRanges varying;
+  for (size_t p = position + 1; p < target.leaf_vars.size(); ++p)
+    varying[target.leaf_vars[p].get()] = ctx.ranges.at(target.leaf_vars[p].get());
+  for (const StageLoops* s = &consumer; s != &target;) {
+    for (const Var& v : s->leaf_vars) varying[v.get()] = ctx.ranges.at(v.get());
+    TT_ASSERT(s->stage->attach == AttachKind::At, "{} is not inside {}", s->stage->name(), target.stage->name());
+    s = &ctx.loops.at(s->stage->attach_stage);
+  }
   ReadCollector reads(producer);
   reads.visit(consumer.body);
   VarMap to_leaves;
@@ -196,8 +206,6 @@ void infer_region(const LowerContext& ctx, const StageLoops& consumer, int posit
   for (size_t d = 0; d < cop.axes.size(); ++d) to_leaves[cop.axes[d].var.get()] = consumer.root_values[d];
   for (size_t r = 0; r < cop.reduce_axes().size(); ++r)
     to_leaves[cop.reduce_axes()[r].var.get()] = consumer.root_values[cop.axes.size() + r];
-  VarRanges varying;
-  for (size_t p = position + 1; p < cst.leaves.size(); ++p) varying[consumer.leaf_vars[p].get()] = ctx.ranges.at(consumer.leaf_vars[p].get());
   size_t ndim = producer->shape.size();
   region_min->assign(ndim, Expr());
   region_extent->assign(ndim, 0);
@@ -242,7 +250,9 @@ void bind_stage_loops(LowerContext& ctx, const Stage& st, StageLoops& sl) {
     StageLoops& target = ctx.loops.at(st.attach_stage);
     sl.attach_position = target.stage->find_leaf(st.attach_loop);
     TT_ASSERT(sl.attach_position >= 0, "attach loop {} of {} vanished", st.attach_loop, st.attach_stage);
-    infer_region(ctx, target, sl.attach_position, &op, &sl.region_min, &sl.region_extent);
+    std::vector<std::string> users = ctx.state->consumers(st.name());
+    TT_ASSERT(users.size() == 1, "{} computed at {} has {} consumers", st.name(), st.attach_stage, users.size());
+    infer_region(ctx, ctx.loops.at(users[0]), target, sl.attach_position, &op, &sl.region_min, &sl.region_extent);
   } else {
     sl.region_min.assign(ndim, Expr(0));
     sl.region_extent = op.shape;

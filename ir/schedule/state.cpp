@@ -22,6 +22,32 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
+namespace {
+class ReadRedirector : public ExprMutator {
+ public:
+  std::map<const OperationNode*, Operation> replace;
+  Expr mutate_TensorRead(const TensorReadNode* n, const Expr& self) override {
+    Expr e = ExprMutator::mutate_TensorRead(n, self);
+    auto it = replace.find(n->op.get());
+    if (it == replace.end()) return e;
+    return TensorReadNode::make(it->second, e.as<TensorReadNode>()->indices);
+  }
+};
+}  // namespace
+
+// A copy of a compute op whose data-parallel axes carry the given names (loop names follow them).
+Operation rename_axes(const Operation& op, const std::vector<std::string>& names) {
+  auto renamed = std::make_shared<OperationNode>(*op);
+  VarMap map;
+  for (size_t d = 0; d < renamed->axes.size(); ++d) {
+    Var v(names[d]);
+    map[renamed->axes[d].var.get()] = v;
+    renamed->axes[d].var = v;
+  }
+  renamed->body = substitute(renamed->body, map);
+  return renamed;
+}
+
 int Stage::find_leaf(const std::string& loop) const {
   for (size_t p = 0; p < leaves.size(); ++p)
     if (iters[leaves[p]].name == loop) return int(p);
@@ -125,6 +151,7 @@ void ScheduleState::apply(const Step& step) {
         else if constexpr (std::is_same_v<T, ComputeInlineStep>) apply_compute_inline(s);
         else if constexpr (std::is_same_v<T, ComputeRootStep>) apply_compute_root(s);
         else if constexpr (std::is_same_v<T, CacheWriteStep>) apply_cache_write(s);
+        else if constexpr (std::is_same_v<T, CacheReadStep>) apply_cache_read(s);
         else if constexpr (std::is_same_v<T, RfactorStep>) apply_rfactor(s);
         else if constexpr (std::is_same_v<T, PragmaStep>) apply_pragma(s);
         else static_assert(sizeof(T) == 0, "unhandled step kind");
@@ -244,11 +271,22 @@ void ScheduleState::apply_compute_at(const ComputeAtStep& s) {
   const Stage& target = stage(s.target_stage);
   if (st.is_output) step_error(s, "'{}' is an output; it must be computed at the root", s.stage);
   std::vector<std::string> users = consumers(s.stage);
-  if (std::find(users.begin(), users.end(), s.target_stage) == users.end())
-    step_error(s, "'{}' does not read '{}'", s.target_stage, s.stage);
   if (users.size() != 1) step_error(s, "'{}' has {} consumers; compute_at needs exactly one", s.stage, users.size());
   if (target.attach == AttachKind::Inline) step_error(s, "'{}' is inlined and has no loops", s.target_stage);
-  if (target.find_leaf(s.target_loop) < 0) step_error(s, "stage '{}' has no loop '{}'", s.target_stage, s.target_loop);
+  int target_pos = target.find_leaf(s.target_loop);
+  if (target_pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.target_stage, s.target_loop);
+  // The target must be the consumer, or a stage the consumer is computed inside (at or below the
+  // target loop), so the producer's values exist before the consumer reads them.
+  std::string inner = users[0], where_loop;
+  while (inner != s.target_stage) {
+    const Stage& c = stage(inner);
+    if (c.attach != AttachKind::At)
+      step_error(s, "'{}' is neither the consumer '{}' nor a stage it is computed inside", s.target_stage, users[0]);
+    where_loop = c.attach_loop;
+    inner = c.attach_stage;
+  }
+  if (!where_loop.empty() && target.find_leaf(where_loop) < target_pos)
+    step_error(s, "'{}' is computed at loop '{}', outside '{}'", users[0], where_loop, s.target_loop);
   st.attach = AttachKind::At;
   st.attach_stage = s.target_stage;
   st.attach_loop = s.target_loop;
@@ -287,13 +325,9 @@ void ScheduleState::apply_cache_write(const CacheWriteStep& s) {
     return local_tensor(std::vector<Expr>(i.begin(), i.end()));
   }, old_op->name, old_op->tag);
   // The copy keeps the original's loop names, so steps written for the stage still apply.
-  auto copy_op = std::make_shared<OperationNode>(*copy.op());
-  for (size_t d = 0; d < copy_op->axes.size(); ++d) {
-    Var renamed(old_op->axes[d].var.name());
-    VarMap m{{copy_op->axes[d].var.get(), renamed}};
-    copy_op->body = substitute(copy_op->body, m);
-    copy_op->axes[d].var = renamed;
-  }
+  std::vector<std::string> names;
+  for (const IterVar& iv : old_op->axes) names.push_back(iv.var.name());
+  Operation copy_op = rename_axes(copy.op(), names);
   size_t index = &st - stages_.data();
   bool is_output = st.is_output;
   replace_operation(index, copy_op);
@@ -301,6 +335,32 @@ void ScheduleState::apply_cache_write(const CacheWriteStep& s) {
   Stage local_stage = make_stage(local);
   stages_.insert(stages_.begin() + index, local_stage);
   stages_[index + 1].is_output = is_output;
+}
+
+void ScheduleState::apply_cache_read(const CacheReadStep& s) {
+  Stage& reader = mutable_stage(s.reader, s);
+  Operation source;
+  for (const Operation& in : reader.op->input_ops())
+    if (in->name == s.tensor) source = in;
+  if (!source) step_error(s, "'{}' does not read a tensor named '{}'", s.reader, s.tensor);
+  if (reader.attach == AttachKind::Inline) step_error(s, "'{}' is inlined", s.reader);
+  for (const Stage& other : stages_)
+    if (other.name() == s.tensor + ".cache") step_error(s, "'{}' already has a cache stage", s.tensor);
+  Tensor src(source);
+  Tensor cache = compute(source->shape, [&](const std::vector<Var>& i) {
+    return src(std::vector<Expr>(i.begin(), i.end()));
+  }, s.tensor + ".cache", "cache");
+  ReadRedirector redirect;
+  redirect.replace[source.get()] = cache.op();
+  auto rebuilt = std::make_shared<OperationNode>(*reader.op);
+  rebuilt->body = redirect.mutate(reader.op->body);
+  size_t index = &reader - stages_.data();
+  // The reader keeps its loops and attachments: only the tensor it reads changes.
+  Stage kept = reader;
+  replace_operation(index, rebuilt);
+  kept.op = stages_[index].op;
+  stages_[index] = kept;
+  stages_.insert(stages_.begin() + index, make_stage(cache.op()));
 }
 
 void ScheduleState::apply_rfactor(const RfactorStep& s) {
@@ -360,12 +420,12 @@ void ScheduleState::apply_rfactor(const RfactorStep& s) {
   for (size_t r = 0; r < reduce->axes.size(); ++r) map[reduce->axes[r].var.get()] = value[old_op->axes.size() + r];
   Expr source = substitute(reduce->source, map);
   if (predicate.defined()) source = select(predicate, source, reduce_identity(reduce->op, source.type()));
-  std::vector<int64_t> rf_shape{ext[factored]};
-  rf_shape.insert(rf_shape.end(), old_op->shape.begin(), old_op->shape.end());
+  std::vector<int64_t> rf_shape = old_op->shape;
+  rf_shape.push_back(ext[factored]);
   ReduceOp op = reduce->op;
   Tensor rf = compute(rf_shape, [&](const std::vector<Var>& i) {
-    VarMap m{{factored_var.get(), i[0]}};
-    for (size_t d = 0; d < old_op->axes.size(); ++d) m[old_op->axes[d].var.get()] = i[d + 1];
+    VarMap m{{factored_var.get(), i.back()}};
+    for (size_t d = 0; d < old_op->axes.size(); ++d) m[old_op->axes[d].var.get()] = i[d];
     Expr body = substitute(source, m);
     // The other reduce leaves still reduce; with none left, the partial value is the element itself.
     if (rf_reduce_axes.empty()) return body;
@@ -373,16 +433,25 @@ void ScheduleState::apply_rfactor(const RfactorStep& s) {
   }, old_op->name + ".rf", old_op->tag);
   IterVar merge = reduce_axis(ext[factored], st.iters[factored].name);
   Tensor merged = compute(old_op->shape, [&](const std::vector<Var>& i) {
-    std::vector<Expr> idx{merge.var};
-    idx.insert(idx.end(), i.begin(), i.end());
+    std::vector<Expr> idx(i.begin(), i.end());
+    idx.push_back(merge.var);
     return ReduceNode::make(op, rf(idx), {merge});
   }, old_op->name, old_op->tag);
+  std::vector<std::string> names;
+  for (const IterVar& iv : old_op->axes) names.push_back(iv.var.name());
+  names.push_back(st.iters[factored].name);
+  Operation rf_op = rename_axes(rf.op(), names);
+  // The merge stage reads the renamed rf op.
+  ReadRedirector to_renamed;
+  to_renamed.replace[rf.op().get()] = rf_op;
+  auto merged_op = std::make_shared<OperationNode>(*rename_axes(merged.op(), {names.begin(), names.end() - 1}));
+  merged_op->body = to_renamed.mutate(merged_op->body);
   size_t index = &st - stages_.data();
   bool is_output = st.is_output;
-  replace_operation(index, merged.op());
+  replace_operation(index, merged_op);
   stages_[index] = make_stage(stages_[index].op);
   stages_[index].is_output = is_output;
-  stages_.insert(stages_.begin() + index, make_stage(rf.op()));
+  stages_.insert(stages_.begin() + index, make_stage(rf_op));
 }
 
 void ScheduleState::apply_pragma(const PragmaStep& s) {
@@ -394,18 +463,6 @@ void ScheduleState::apply_pragma(const PragmaStep& s) {
   st.iters[st.leaves[pos]].auto_unroll_max_step = s.value;
 }
 
-namespace {
-class ReadRedirector : public ExprMutator {
- public:
-  std::map<const OperationNode*, Operation> replace;
-  Expr mutate_TensorRead(const TensorReadNode* n, const Expr& self) override {
-    Expr e = ExprMutator::mutate_TensorRead(n, self);
-    auto it = replace.find(n->op.get());
-    if (it == replace.end()) return e;
-    return TensorReadNode::make(it->second, e.as<TensorReadNode>()->indices);
-  }
-};
-}  // namespace
 
 void ScheduleState::replace_operation(size_t index, const Operation& new_op) {
   ReadRedirector redirect;

@@ -91,6 +91,7 @@ class ScheduleState {
   void apply_compute_inline(const ComputeInlineStep& s);
   void apply_compute_root(const ComputeRootStep& s);
   void apply_cache_write(const CacheWriteStep& s);
+  void apply_cache_read(const CacheReadStep& s);
   void apply_rfactor(const RfactorStep& s);
   void apply_pragma(const PragmaStep& s);
   // Replaces stage `index`'s operation, rebuilding every consumer that read the old one.

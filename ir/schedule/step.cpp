@@ -40,6 +40,7 @@ std::string to_string(const Step& step) {
           [](const ComputeInlineStep& s) { return fmt::format("compute_inline({})", s.stage); },
           [](const ComputeRootStep& s) { return fmt::format("compute_root({})", s.stage); },
           [](const CacheWriteStep& s) { return fmt::format("cache_write({})", s.stage); },
+          [](const CacheReadStep& s) { return fmt::format("cache_read({}, {})", s.tensor, s.reader); },
           [](const RfactorStep& s) { return fmt::format("rfactor({}, {})", s.stage, s.loop); },
           [](const PragmaStep& s) { return fmt::format("pragma({}, {}, {}={})", s.stage, s.loop, s.name, s.value); },
       },
@@ -58,6 +59,7 @@ nlohmann::json to_json(const Step& step) {
           [](const ComputeInlineStep& s) { return json::array({"compute_inline", s.stage}); },
           [](const ComputeRootStep& s) { return json::array({"compute_root", s.stage}); },
           [](const CacheWriteStep& s) { return json::array({"cache_write", s.stage}); },
+          [](const CacheReadStep& s) { return json::array({"cache_read", s.tensor, s.reader}); },
           [](const RfactorStep& s) { return json::array({"rfactor", s.stage, s.loop}); },
           [](const PragmaStep& s) { return json::array({"pragma", s.stage, s.loop, s.name, s.value}); },
       },
@@ -104,6 +106,7 @@ Step step_from_json(const nlohmann::json& j) {
   if (kind == "compute_inline") return expect_size(2), ComputeInlineStep{str(1)};
   if (kind == "compute_root") return expect_size(2), ComputeRootStep{str(1)};
   if (kind == "cache_write") return expect_size(2), CacheWriteStep{str(1)};
+  if (kind == "cache_read") return expect_size(3), CacheReadStep{str(1), str(2)};
   if (kind == "rfactor") return expect_size(3), RfactorStep{str(1), str(2)};
   if (kind == "pragma") {
     expect_size(5);

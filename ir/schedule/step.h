@@ -66,8 +66,15 @@ struct CacheWriteStep {
   std::string stage;
 };
 
+// Adds a stage "<tensor>.cache" that copies `tensor` (an input or a stage) and makes `reader` read
+// the copy; compute_at the copy inside the reader to pack the tile it needs into a contiguous
+// local buffer (a GEMM's packed panel).
+struct CacheReadStep {
+  std::string tensor, reader;
+};
+
 // Factors the reduction of `stage` over its reduce loop `loop`: a new stage "<stage>.rf" keeps
-// `loop` as its first data-parallel axis and reduces over the others; `stage` then reduces the
+// `loop` as its last (innermost, so vectorizable) data-parallel axis and reduces over the others; `stage` then reduces the
 // partial results over that axis. The stage's own loop transformations restart from its axes.
 struct RfactorStep {
   std::string stage, loop;
@@ -81,7 +88,7 @@ struct PragmaStep {
 };
 
 using Step = std::variant<SplitStep, FuseStep, ReorderStep, AnnotateStep, ComputeAtStep, ComputeInlineStep,
-                          ComputeRootStep, CacheWriteStep, RfactorStep, PragmaStep>;
+                          ComputeRootStep, CacheWriteStep, CacheReadStep, RfactorStep, PragmaStep>;
 
 // One line of readable text, e.g. `split(C, i, [8, 4])`.
 std::string to_string(const Step& step);
