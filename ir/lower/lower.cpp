@@ -250,7 +250,7 @@ void bind_stage_loops(LowerContext& ctx, const Stage& st, StageLoops& sl) {
     StageLoops& target = ctx.loops.at(st.attach_stage);
     sl.attach_position = target.stage->find_leaf(st.attach_loop);
     TT_ASSERT(sl.attach_position >= 0, "attach loop {} of {} vanished", st.attach_loop, st.attach_stage);
-    std::vector<std::string> users = ctx.state->consumers(st.name());
+    std::vector<std::string> users = ctx.state->effective_consumers(st.name());
     TT_ASSERT(users.size() == 1, "{} computed at {} has {} consumers", st.name(), st.attach_stage, users.size());
     infer_region(ctx, ctx.loops.at(users[0]), target, sl.attach_position, &op, &sl.region_min, &sl.region_extent);
   } else {

@@ -139,6 +139,19 @@ std::vector<std::string> ScheduleState::consumers(const std::string& stage_name)
   return out;
 }
 
+std::vector<std::string> ScheduleState::effective_consumers(const std::string& stage_name) const {
+  std::vector<std::string> out;
+  for (const std::string& c : consumers(stage_name)) {
+    if (stage(c).attach != AttachKind::Inline) {
+      if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+      continue;
+    }
+    for (const std::string& e : effective_consumers(c))
+      if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+  }
+  return out;
+}
+
 void ScheduleState::apply(const Step& step) {
   std::visit(
       [&](const auto& s) {
@@ -270,7 +283,7 @@ void ScheduleState::apply_compute_at(const ComputeAtStep& s) {
   Stage& st = mutable_stage(s.stage, s);
   const Stage& target = stage(s.target_stage);
   if (st.is_output) step_error(s, "'{}' is an output; it must be computed at the root", s.stage);
-  std::vector<std::string> users = consumers(s.stage);
+  std::vector<std::string> users = effective_consumers(s.stage);
   if (users.size() != 1) step_error(s, "'{}' has {} consumers; compute_at needs exactly one", s.stage, users.size());
   if (target.attach == AttachKind::Inline) step_error(s, "'{}' is inlined and has no loops", s.target_stage);
   int target_pos = target.find_leaf(s.target_loop);

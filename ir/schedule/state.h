@@ -77,6 +77,9 @@ class ScheduleState {
   const std::vector<Step>& steps() const { return steps_; }
   // The stages that read `stage`'s operation directly.
   std::vector<std::string> consumers(const std::string& stage) const;
+  // The stages that read `stage`'s values once inlined stages are substituted: an inlined consumer
+  // is replaced by its own (effective) consumers.
+  std::vector<std::string> effective_consumers(const std::string& stage) const;
 
   // Each stage with its loops (name, extent, annotation) and where it is computed.
   std::string to_string() const;

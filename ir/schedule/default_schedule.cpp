@@ -1,0 +1,374 @@
+// The default schedules; see default_schedule.h for what each shape of computation gets. Every
+// choice of tile size here prefers divisors of the extents, so the main loops need no tail guards
+// (a guard inside a vectorized loop forces it back to scalar code).
+#include "ir/schedule/default_schedule.h"
+
+#include <algorithm>
+#include <set>
+
+#include "ir/error.h"
+#include "ir/expr/simplify.h"
+
+namespace tt {
+
+namespace {
+
+// Work below this many output elements runs on one thread: a parallel launch costs more.
+constexpr int64_t kMinParallelElements = 1 << 14;
+// Largest number of accumulator rows of a register tile.
+constexpr int64_t kMaxTileRows = 8;
+
+bool is_injective(const Stage& st) { return !st.has_reduction(); }
+
+// The largest lane count from `native` down to 4 (powers of two) that divides `extent`; 1 if none.
+int64_t vector_width(int64_t extent, int native) {
+  for (int64_t lanes = native; lanes >= 4; lanes /= 2)
+    if (extent % lanes == 0) return lanes;
+  return 1;
+}
+
+// The largest divisor of `extent` that is at most `limit`.
+int64_t largest_divisor(int64_t extent, int64_t limit) {
+  for (int64_t d = std::min(extent, limit); d > 1; --d)
+    if (extent % d == 0) return d;
+  return 1;
+}
+
+class ReadCollector : public ExprVisitor {
+ public:
+  void visit_TensorRead(const TensorReadNode* n) override {
+    reads.push_back(n);
+    ExprVisitor::visit_TensorRead(n);
+  }
+  std::vector<const TensorReadNode*> reads;
+};
+
+std::vector<const TensorReadNode*> reads_of(const Expr& body) {
+  ReadCollector c;
+  c.visit(body);
+  return c.reads;
+}
+
+// How a reduction's reads use its axes, which decides its schedule.
+struct ReductionShape {
+  int vector_axis = -1;  // data-parallel axis read with unit stride (innermost), or -1
+  int row_axis = -1;     // data-parallel axis the vector operand does not depend on, or -1
+  bool dot_product = false;  // the innermost reduce axis is read with unit stride instead
+  const TensorReadNode* packable = nullptr;  // an input read as [.., reduce.., vector axis]
+};
+
+ReductionShape analyze(const OperationNode& op) {
+  ReductionShape shape;
+  auto reads = reads_of(op.body);
+  int n = int(op.axes.size());
+  auto depends_elsewhere = [&](const TensorReadNode* r, const VarNode* v) {
+    for (size_t d = 0; d + 1 < r->indices.size(); ++d)
+      if (uses_var(r->indices[d], v)) return true;
+    return false;
+  };
+  if (n > 0 && op.axes[n - 1].extent() > 1) {
+    const VarNode* v = op.axes[n - 1].var.get();
+    bool unit_friendly = true, any = false;
+    for (const auto* r : reads) {
+      if (depends_elsewhere(r, v)) unit_friendly = false;
+      if (!r->indices.empty() && uses_var(r->indices.back(), v)) any = true;
+    }
+    if (unit_friendly && any) shape.vector_axis = n - 1;
+  }
+  if (shape.vector_axis >= 0) {
+    const VarNode* v = op.axes[shape.vector_axis].var.get();
+    for (int a = n - 2; a >= 0 && shape.row_axis < 0; --a) {
+      if (op.axes[a].extent() <= 1) continue;
+      bool reused = true;  // every vector operand is independent of this axis
+      for (const auto* r : reads) {
+        bool vector_operand = !r->indices.empty() && uses_var(r->indices.back(), v);
+        for (const Expr& i : r->indices) reused &= !(vector_operand && uses_var(i, op.axes[a].var.get()));
+      }
+      if (reused) shape.row_axis = a;
+    }
+    if (shape.row_axis < 0) {
+      for (int a = n - 2; a >= 0; --a)
+        if (op.axes[a].extent() > 1) {
+          shape.row_axis = a;
+          break;
+        }
+    }
+    for (const auto* r : reads) {
+      if (!r->op->is_placeholder() || r->indices.empty() || r->indices.back().as<VarNode>() != v) continue;
+      bool reads_reduce = false;
+      for (const IterVar& rv : op.reduce_axes())
+        for (const Expr& i : r->indices) reads_reduce |= uses_var(i, rv.var.get());
+      if (reads_reduce) shape.packable = r;
+    }
+  } else if (!op.reduce_axes().empty()) {
+    const VarNode* k = op.reduce_axes().back().var.get();
+    bool friendly = true, any = false;
+    for (const auto* r : reads) {
+      if (depends_elsewhere(r, k)) friendly = false;
+      if (!r->indices.empty() && uses_var(r->indices.back(), k)) any = true;
+    }
+    shape.dot_product = friendly && any;
+  }
+  return shape;
+}
+
+class Scheduler {
+ public:
+  Scheduler(const std::vector<Tensor>& outputs, const HardwareParams& hw) : state_(outputs), hw_(hw) {}
+
+  std::vector<Step> run() {
+    // Pick each reduction's epilogue: the chain of same-shape injective stages ending at an output
+    // that consumes nothing else computed here. It is inlined into one tile stage.
+    std::set<std::string> scheduled;
+    std::vector<std::string> names;
+    for (const Stage& st : state_.stages()) names.push_back(st.name());
+    for (const std::string& name : names) {
+      const Stage& st = state_.stage(name);
+      if (!st.has_reduction() || scheduled.count(name)) continue;
+      std::vector<std::string> chain = epilogue_chain(st);
+      for (const std::string& c : chain) scheduled.insert(c);
+      scheduled.insert(name);
+      schedule_reduction(name, chain);
+    }
+    for (const std::string& name : names) {
+      if (scheduled.count(name)) continue;
+      const Stage& st = state_.stage(name);
+      if (is_injective(st) && !st.is_output && st.op->tag != "pad" && st.attach == AttachKind::Root &&
+          single_consumer_injective(name)) {
+        apply(ComputeInlineStep{name});
+      } else if (is_injective(st)) {
+        schedule_injective(name);
+      }
+    }
+    return state_.steps();
+  }
+
+ private:
+  void apply(const Step& s) { state_.apply(s); }
+
+  bool single_consumer_injective(const std::string& name) {
+    auto users = state_.consumers(name);
+    return !users.empty();
+  }
+
+  std::vector<std::string> epilogue_chain(const Stage& st) {
+    std::vector<std::string> chain;
+    std::string current = st.name();
+    while (true) {
+      auto users = state_.consumers(current);
+      if (users.size() != 1) return {};
+      const Stage& u = state_.stage(users[0]);
+      if (!is_injective(u) || u.op->shape != st.op->shape) return {};
+      // The epilogue may read other tensors (a bias, a residual), but none computed by a stage.
+      for (const Operation& in : u.op->input_ops())
+        if (!in->is_placeholder() && in->name != current) return {};
+      chain.push_back(u.name());
+      if (u.is_output) return chain;
+      current = u.name();
+    }
+  }
+
+  void schedule_injective(const std::string& name) {
+    const Stage& st = state_.stage(name);
+    const auto& op = *st.op;
+    int n = int(op.axes.size());
+    int64_t total = 1;
+    for (int64_t d : op.shape) total *= d;
+    std::vector<std::string> outer;
+    for (int a = 0; a + 1 < n; ++a) outer.push_back(st.iters[a].name);
+    const std::string last = st.iters[n - 1].name;
+    int64_t lanes = vector_width(op.shape[n - 1], hw_.vector_lanes);
+    if (lanes > 1) {
+      apply(SplitStep{name, last, {lanes}});
+      outer.push_back(last + ".0");
+      apply(AnnotateStep{name, last + ".1", LoopAnnotation::Vectorize});
+    } else if (n == 1) {
+      outer.push_back(last);
+    }
+    if (total >= kMinParallelElements && hw_.num_threads > 1 && !outer.empty()) parallelize(name, outer);
+  }
+
+  // Fuses the leading loops `loops` (adjacent, outermost first) and marks the result parallel;
+  // returns the fused loop's name.
+  std::string parallelize(const std::string& stage, const std::vector<std::string>& loops) {
+    std::string loop = loops[0];
+    if (loops.size() > 1) {
+      apply(FuseStep{stage, loops});
+      loop = state_.stage(stage).iters.back().name;
+    }
+    apply(AnnotateStep{stage, loop, LoopAnnotation::Parallel});
+    return loop;
+  }
+
+  void schedule_reduction(const std::string& name, const std::vector<std::string>& chain) {
+    const Stage& st = state_.stage(name);
+    ReductionShape shape = analyze(*st.op);
+    if (shape.vector_axis >= 0) return schedule_tiled(name, chain, shape);
+    for (size_t c = 0; c + 1 < chain.size(); ++c) apply(ComputeInlineStep{chain[c]});
+    if (!chain.empty()) schedule_injective(chain.back());
+    if (shape.dot_product) return schedule_dot_product(name);
+    schedule_plain_reduction(name);
+  }
+
+  // Reductions without a vectorizable layout: parallel over the data-parallel loops.
+  void schedule_plain_reduction(const std::string& name) {
+    const Stage& st = state_.stage(name);
+    std::vector<std::string> spatial;
+    int64_t total = 1;
+    for (size_t a = 0; a < st.op->axes.size(); ++a) {
+      spatial.push_back(st.iters[a].name);
+      total *= st.op->shape[a];
+    }
+    int64_t work = total;
+    for (const IterVar& r : st.op->reduce_axes()) work *= r.extent();
+    if (!spatial.empty() && total >= hw_.num_threads && work >= kMinParallelElements && hw_.num_threads > 1)
+      parallelize(name, spatial);
+  }
+
+  // y[.., n] = sum_k x[.., k] * w[n, k]: vector partial sums over k, then one horizontal sum.
+  void schedule_dot_product(const std::string& name) {
+    const Stage& st = state_.stage(name);
+    const int64_t k_extent = st.op->reduce_axes().back().extent();
+    int64_t lanes = vector_width(k_extent, hw_.vector_lanes);
+    if (lanes <= 1) return schedule_plain_reduction(name);
+    std::string kname = st.iters[st.num_roots - 1].name;
+    apply(SplitStep{name, kname, {lanes}});
+    apply(RfactorStep{name, kname + ".1"});
+    const std::string rf = name + ".rf";
+    const Stage& rfs = state_.stage(rf);
+    // rf loops: the data-parallel axes, then the factored lane axis, then the remaining reductions.
+    std::vector<std::string> order;
+    for (int r = int(rfs.op->axes.size()); r < rfs.num_roots; ++r) order.push_back(rfs.iters[r].name);
+    order.push_back(kname + ".1");
+    apply(ReorderStep{rf, order});
+    apply(AnnotateStep{rf, kname + ".1", LoopAnnotation::Vectorize});
+    std::vector<std::string> spatial;
+    int64_t total = 1;
+    for (size_t a = 0; a + 1 < rfs.op->axes.size(); ++a) {
+      spatial.push_back(rfs.iters[a].name);
+      total *= rfs.op->shape[a];
+    }
+    if (!spatial.empty() && hw_.num_threads > 1 && total * k_extent >= kMinParallelElements) parallelize(rf, spatial);
+  }
+
+  // The register-blocked schedule: the output tile stage T loops over (outer axes, vector block,
+  // row block); the accumulator A is computed at the row block with its reduction outermost and the
+  // rows x vectors tile unrolled, so the tile lives in registers; a GEMM's packed operand is copied
+  // once per vector block into a contiguous panel.
+  void schedule_tiled(const std::string& name, const std::vector<std::string>& chain, const ReductionShape& shape) {
+    std::string tile, acc;
+    if (!chain.empty()) {
+      for (size_t c = 0; c + 1 < chain.size(); ++c) apply(ComputeInlineStep{chain[c]});
+      tile = chain.back();
+      acc = name;
+    } else {
+      apply(CacheWriteStep{name});
+      tile = name;
+      acc = name + ".local";
+    }
+    const Stage& acc_stage = state_.stage(acc);
+    const auto& op = *acc_stage.op;
+    int n = int(op.axes.size());
+    int64_t v_extent = op.shape[shape.vector_axis];
+    int64_t lanes = vector_width(v_extent, hw_.vector_lanes);
+    // Accumulators rows x vectors, plus the vector operands and one broadcast, fit the registers.
+    int64_t vectors = 1;
+    for (int64_t nv : {3, 2}) {
+      if (lanes > 1 && v_extent % (nv * lanes) == 0 && nv * 4 + nv + 1 <= hw_.vector_registers) {
+        vectors = nv;
+        break;
+      }
+    }
+    int64_t block = lanes * vectors;
+    int64_t max_rows = std::min<int64_t>(kMaxTileRows, (hw_.vector_registers - vectors - 1) / vectors);
+    int64_t rows = 1;
+    if (shape.row_axis >= 0) {
+      int64_t r_extent = op.shape[shape.row_axis];
+      rows = largest_divisor(r_extent, max_rows);
+      if (rows * 2 < max_rows && r_extent > max_rows) rows = max_rows;  // a guarded tail beats tiny tiles
+    }
+
+    const Stage& ts = state_.stage(tile);
+    std::vector<std::string> axis(n);
+    for (int a = 0; a < n; ++a) axis[a] = ts.iters[a].name;
+    const std::string v = axis[shape.vector_axis];
+    std::string v_outer = v, v_inner;
+    if (block > 1 && block < v_extent) {
+      apply(SplitStep{tile, v, {block}});
+      v_outer = v + ".0";
+      v_inner = v + ".1";
+    } else if (block > 1) {
+      v_inner = v;
+      v_outer.clear();
+    }
+    std::string r_outer, r_inner;
+    if (shape.row_axis >= 0) {
+      const std::string r = axis[shape.row_axis];
+      apply(SplitStep{tile, r, {rows}});
+      r_outer = r + ".0";
+      r_inner = r + ".1";
+    }
+    std::vector<std::string> order;
+    for (int a = 0; a < n; ++a)
+      if (a != shape.vector_axis && a != shape.row_axis) order.push_back(axis[a]);
+    std::vector<std::string> parallel_loops = order;
+    if (!v_outer.empty()) {
+      order.push_back(v_outer);
+      parallel_loops.push_back(v_outer);
+    }
+    if (!r_outer.empty()) order.insert(order.end(), {r_outer, r_inner});
+    if (!v_inner.empty()) order.push_back(v_inner);
+    apply(ReorderStep{tile, order});
+    if (!v_inner.empty()) apply(AnnotateStep{tile, v_inner, LoopAnnotation::Vectorize});
+    int64_t total = 1;
+    for (int64_t d : op.shape) total *= d;
+    std::string panel_loop = parallel_loops.empty() ? "" : parallel_loops.back();
+    if (!parallel_loops.empty() && hw_.num_threads > 1 && total >= kMinParallelElements / 16) {
+      panel_loop = parallelize(tile, parallel_loops);
+    } else if (parallel_loops.size() > 1) {
+      apply(FuseStep{tile, parallel_loops});
+      panel_loop = state_.stage(tile).iters.back().name;
+    }
+    std::string at = !r_outer.empty() ? r_outer : panel_loop;
+    if (at.empty()) return;
+    apply(ComputeAtStep{acc, tile, at});
+
+    // The accumulator: reductions outermost, then rows, then vectors; the tile unrolled.
+    const Stage& as = state_.stage(acc);
+    const std::string av = as.iters[shape.vector_axis].name;
+    std::vector<std::string> acc_order;
+    for (int r = n; r < as.num_roots; ++r) acc_order.push_back(as.iters[r].name);
+    if (shape.row_axis >= 0) acc_order.push_back(as.iters[shape.row_axis].name);
+    if (lanes > 1) {
+      apply(SplitStep{acc, av, {lanes}});
+      acc_order.insert(acc_order.end(), {av + ".0", av + ".1"});
+    } else {
+      acc_order.push_back(av);
+    }
+    apply(ReorderStep{acc, acc_order});
+    if (shape.row_axis >= 0) apply(AnnotateStep{acc, as.iters[shape.row_axis].name, LoopAnnotation::Unroll});
+    if (lanes > 1) {
+      apply(AnnotateStep{acc, av + ".0", LoopAnnotation::Unroll});
+      apply(AnnotateStep{acc, av + ".1", LoopAnnotation::Vectorize});
+    }
+    if (shape.packable && !panel_loop.empty() && lanes > 1) {
+      const std::string packed = shape.packable->op->name;
+      apply(CacheReadStep{packed, acc});
+      apply(ComputeAtStep{packed + ".cache", tile, panel_loop});
+      const Stage& cs = state_.stage(packed + ".cache");
+      apply(AnnotateStep{packed + ".cache", cs.iters[cs.leaves.back()].name, LoopAnnotation::Vectorize});
+    }
+  }
+
+  ScheduleState state_;
+  HardwareParams hw_;
+};
+
+}  // namespace
+
+std::vector<Step> default_schedule(const std::vector<Tensor>& outputs, const HardwareParams& hw) {
+  Scheduler s(outputs, hw);
+  return s.run();
+}
+
+}  // namespace tt
