@@ -145,7 +145,7 @@ struct BinaryNode : ExprNode {
   Expr a, b;
 };
 
-#define TT_BINARY_NODE(name)                                             \
+#define TT_BINARY_NODE(name)                                              \
   struct name##Node : BinaryNode {                                        \
     TT_NODE_KIND(name)                                                    \
     name##Node(DType t, Expr x, Expr y) : BinaryNode(kKind, t, x, y) {} \

@@ -1,0 +1,436 @@
+// Expressions → LLVM values. Integer index arithmetic stays in i32 with nsw (an overflowing index
+// is a bug either way, and nsw lets LLVM widen and hoist it); addresses are GEPs on the
+// sign-extended index. Float operations carry only the `contract` fast-math flag (see CodeGenLLVM's
+// constructor).
+#include <llvm/IR/Intrinsics.h>
+
+#include <numeric>
+
+#include "codegen/internal/codegen_llvm.h"
+#include "ir/error.h"
+#include "ir/loop/stmt.h"
+
+namespace tt::codegen_internal {
+
+namespace {
+
+// A constant integer, directly or broadcast to every lane.
+bool const_int_of(const Expr& e, int64_t* value) {
+  if (const auto* broadcast = e.as<BroadcastNode>()) return const_int_of(broadcast->value, value);
+  return is_const_int(e, value);
+}
+
+bool is_power_of_two(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
+
+int log2_of(int64_t v) {
+  int shift = 0;
+  while ((int64_t(1) << shift) < v) ++shift;
+  return shift;
+}
+
+// Whether evaluating `e` reads memory (a load that a select's condition may be guarding).
+bool contains_load(const Expr& e) {
+  struct Finder : ExprVisitor {
+    bool found = false;
+    void visit_Load(const LoadNode*) override { found = true; }
+  } finder;
+  finder.visit(e);
+  return finder.found;
+}
+
+}  // namespace
+
+llvm::Type* CodeGenLLVM::llvm_type(DType type) {
+  llvm::Type* element = nullptr;
+  switch (type.code) {
+    case TypeCode::Float:
+      element = type.bits == 64   ? builder_.getDoubleTy()
+                : type.bits == 16 ? builder_.getHalfTy()
+                                  : builder_.getFloatTy();
+      TT_ASSERT(type.bits == 16 || type.bits == 32 || type.bits == 64, "float{}", type.bits);
+      break;
+    case TypeCode::BFloat:
+      element = builder_.getBFloatTy();
+      break;
+    case TypeCode::Int:
+    case TypeCode::UInt:
+      element = builder_.getIntNTy(type.bits);
+      break;
+  }
+  return type.lanes > 1 ? llvm::FixedVectorType::get(element, type.lanes) : element;
+}
+
+llvm::Type* CodeGenLLVM::storage_type(const BufferNode* buffer) {
+  TT_ASSERT(!buffer->dtype.is_bool(), "buffer '{}' stores bool, which has no memory layout",
+            buffer->name);
+  return llvm_type(buffer->dtype.element_of());
+}
+
+llvm::Value* CodeGenLLVM::buffer_pointer(const BufferNode* buffer) {
+  auto it = buffers_.find(buffer);
+  TT_ASSERT(it != buffers_.end(), "buffer '{}' used outside its parameter list or Allocate",
+            buffer->name);
+  return it->second;
+}
+
+llvm::Value* CodeGenLLVM::to_int64(llvm::Value* index) {
+  llvm::Type* wide = builder_.getInt64Ty();
+  if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(index->getType())) {
+    wide = llvm::FixedVectorType::get(wide, vector->getNumElements());
+  }
+  return builder_.CreateSExtOrTrunc(index, wide);
+}
+
+// A conservative multiple the value of `e` is known to be (1 when nothing is known); capped so
+// products cannot overflow. Unrolled loop variables are constants by the time they are read.
+int64_t CodeGenLLVM::known_multiple(const Expr& e) {
+  constexpr int64_t kCap = int64_t(1) << 20;
+  int64_t value;
+  if (is_const_int(e, &value)) return value == 0 ? kCap : std::min(std::abs(value), kCap);
+  if (const auto* var = e.as<VarNode>()) {
+    auto it = vars_.find(var);
+    if (it != vars_.end()) {
+      if (auto* constant = llvm::dyn_cast<llvm::ConstantInt>(it->second)) {
+        int64_t v = constant->getSExtValue();
+        return v == 0 ? kCap : std::min(std::abs(v), kCap);
+      }
+    }
+    return 1;
+  }
+  if (const auto* add = e.as<AddNode>())
+    return std::gcd(known_multiple(add->a), known_multiple(add->b));
+  if (const auto* sub = e.as<SubNode>())
+    return std::gcd(known_multiple(sub->a), known_multiple(sub->b));
+  if (const auto* mul = e.as<MulNode>()) {
+    return std::min(known_multiple(mul->a) * known_multiple(mul->b), kCap);
+  }
+  return 1;
+}
+
+llvm::Align CodeGenLLVM::element_alignment(const BufferNode* buffer, const Expr& index) {
+  int64_t bytes = buffer->dtype.bytes();
+  int64_t multiple = std::min<int64_t>(known_multiple(index), kBufferAlignment);
+  return llvm::Align(std::max<int64_t>(bytes, std::gcd(kBufferAlignment, bytes * multiple)));
+}
+
+llvm::Value* CodeGenLLVM::emit(const Expr& e) {
+  TT_ASSERT(e.defined(), "codegen of an undefined expression");
+  switch (e.kind()) {
+#define TT_CASE(name)  \
+  case ExprKind::name: \
+    return emit_##name(static_cast<const name##Node*>(e.get()));
+    TT_EXPR_NODES(TT_CASE)
+#undef TT_CASE
+  }
+  internal_error("unknown expression kind {}", int(e.kind()));
+}
+
+llvm::Value* CodeGenLLVM::emit_IntImm(const IntImmNode* op) {
+  return llvm::ConstantInt::get(llvm_type(op->type), uint64_t(op->value), /*isSigned=*/true);
+}
+
+llvm::Value* CodeGenLLVM::emit_FloatImm(const FloatImmNode* op) {
+  return llvm::ConstantFP::get(llvm_type(op->type), op->value);
+}
+
+llvm::Value* CodeGenLLVM::emit_Var(const VarNode* op) {
+  auto it = vars_.find(op);
+  TT_ASSERT(it != vars_.end(), "variable '{}' used outside its loop or let", op->name);
+  return it->second;
+}
+
+llvm::Value* CodeGenLLVM::emit_Add(const AddNode* op) {
+  llvm::Value *a = emit(op->a), *b = emit(op->b);
+  if (op->type.is_float()) return builder_.CreateFAdd(a, b);
+  return builder_.CreateAdd(a, b, "", false, op->type.is_int());
+}
+
+llvm::Value* CodeGenLLVM::emit_Sub(const SubNode* op) {
+  llvm::Value *a = emit(op->a), *b = emit(op->b);
+  if (op->type.is_float()) return builder_.CreateFSub(a, b);
+  return builder_.CreateSub(a, b, "", false, op->type.is_int());
+}
+
+llvm::Value* CodeGenLLVM::emit_Mul(const MulNode* op) {
+  llvm::Value *a = emit(op->a), *b = emit(op->b);
+  if (op->type.is_float()) return builder_.CreateFMul(a, b);
+  return builder_.CreateMul(a, b, "", false, op->type.is_int());
+}
+
+llvm::Value* CodeGenLLVM::emit_Div(const DivNode* op) {
+  llvm::Value *a = emit(op->a), *b = emit(op->b);
+  if (op->type.is_float()) return builder_.CreateFDiv(a, b);
+  if (!op->type.is_int()) return builder_.CreateUDiv(a, b);
+  return emit_floor_div(op, a, b);
+}
+
+llvm::Value* CodeGenLLVM::emit_Mod(const ModNode* op) {
+  TT_ASSERT(!op->type.is_float(), "Mod of floats reached codegen: {}", op->type.to_string());
+  llvm::Value *a = emit(op->a), *b = emit(op->b);
+  if (!op->type.is_int()) return builder_.CreateURem(a, b);
+  return emit_floor_mod(op, a, b);
+}
+
+// Floor division: sdiv truncates toward zero, so step down by one when the remainder is nonzero and
+// its sign differs from the divisor's. A positive power of two is a plain arithmetic shift.
+llvm::Value* CodeGenLLVM::emit_floor_div(const BinaryNode* op, llvm::Value* a, llvm::Value* b) {
+  int64_t divisor;
+  llvm::Type* type = a->getType();
+  if (const_int_of(op->b, &divisor) && divisor > 0) {
+    if (is_power_of_two(divisor)) {
+      return builder_.CreateAShr(a, llvm::ConstantInt::get(type, log2_of(divisor)));
+    }
+    llvm::Value* quotient = builder_.CreateSDiv(a, b);
+    llvm::Value* negative =
+        builder_.CreateICmpSLT(builder_.CreateSRem(a, b), llvm::Constant::getNullValue(type));
+    return builder_.CreateSub(quotient, builder_.CreateZExt(negative, type));
+  }
+  llvm::Value* quotient = builder_.CreateSDiv(a, b);
+  llvm::Value* remainder = builder_.CreateSRem(a, b);
+  llvm::Value* zero = llvm::Constant::getNullValue(type);
+  llvm::Value* adjust =
+      builder_.CreateAnd(builder_.CreateICmpNE(remainder, zero),
+                         builder_.CreateICmpSLT(builder_.CreateXor(remainder, b), zero));
+  return builder_.CreateSub(quotient, builder_.CreateZExt(adjust, type));
+}
+
+// Floor modulo: the result takes the divisor's sign. A positive power of two is a mask (two's
+// complement makes `a & (d - 1)` the floor modulo for negative a too).
+llvm::Value* CodeGenLLVM::emit_floor_mod(const BinaryNode* op, llvm::Value* a, llvm::Value* b) {
+  int64_t divisor;
+  llvm::Type* type = a->getType();
+  llvm::Value* zero = llvm::Constant::getNullValue(type);
+  if (const_int_of(op->b, &divisor) && divisor > 0) {
+    if (is_power_of_two(divisor)) {
+      return builder_.CreateAnd(a, llvm::ConstantInt::get(type, divisor - 1));
+    }
+    llvm::Value* remainder = builder_.CreateSRem(a, b);
+    llvm::Value* negative = builder_.CreateICmpSLT(remainder, zero);
+    return builder_.CreateAdd(remainder, builder_.CreateSelect(negative, b, zero));
+  }
+  llvm::Value* remainder = builder_.CreateSRem(a, b);
+  llvm::Value* adjust =
+      builder_.CreateAnd(builder_.CreateICmpNE(remainder, zero),
+                         builder_.CreateICmpSLT(builder_.CreateXor(remainder, b), zero));
+  return builder_.CreateAdd(remainder, builder_.CreateSelect(adjust, b, zero));
+}
+
+// Min and max are compare + select for floats too: min(a, b) = a < b ? a : b, so a NaN in `a`
+// yields b and a NaN in `b` yields NaN, the same on every target (x86's minps behaves exactly so).
+llvm::Value* CodeGenLLVM::emit_Min(const MinNode* op) {
+  llvm::Value *a = emit(op->a), *b = emit(op->b);
+  llvm::Value* less = op->type.is_float() ? builder_.CreateFCmpOLT(a, b)
+                      : op->type.is_int() ? builder_.CreateICmpSLT(a, b)
+                                          : builder_.CreateICmpULT(a, b);
+  return builder_.CreateSelect(less, a, b);
+}
+
+llvm::Value* CodeGenLLVM::emit_Max(const MaxNode* op) {
+  llvm::Value *a = emit(op->a), *b = emit(op->b);
+  llvm::Value* greater = op->type.is_float() ? builder_.CreateFCmpOGT(a, b)
+                         : op->type.is_int() ? builder_.CreateICmpSGT(a, b)
+                                             : builder_.CreateICmpUGT(a, b);
+  return builder_.CreateSelect(greater, a, b);
+}
+
+#define TT_COMPARISON(name, float_predicate, signed_predicate, unsigned_predicate)                 \
+  llvm::Value* CodeGenLLVM::emit_##name(const name##Node* op) {                                    \
+    llvm::Value *a = emit(op->a), *b = emit(op->b);                                                \
+    DType operand = op->a.type();                                                                  \
+    if (operand.is_float()) return builder_.CreateFCmp(llvm::CmpInst::float_predicate, a, b);      \
+    return builder_.CreateICmp(                                                                    \
+        operand.is_int() ? llvm::CmpInst::signed_predicate : llvm::CmpInst::unsigned_predicate, a, \
+        b);                                                                                        \
+  }
+TT_COMPARISON(EQ, FCMP_OEQ, ICMP_EQ, ICMP_EQ)
+TT_COMPARISON(NE, FCMP_UNE, ICMP_NE, ICMP_NE)
+TT_COMPARISON(LT, FCMP_OLT, ICMP_SLT, ICMP_ULT)
+TT_COMPARISON(LE, FCMP_OLE, ICMP_SLE, ICMP_ULE)
+TT_COMPARISON(GT, FCMP_OGT, ICMP_SGT, ICMP_UGT)
+TT_COMPARISON(GE, FCMP_OGE, ICMP_SGE, ICMP_UGE)
+#undef TT_COMPARISON
+
+llvm::Value* CodeGenLLVM::emit_And(const AndNode* op) {
+  return builder_.CreateAnd(emit(op->a), emit(op->b));
+}
+
+llvm::Value* CodeGenLLVM::emit_Or(const OrNode* op) {
+  return builder_.CreateOr(emit(op->a), emit(op->b));
+}
+
+llvm::Value* CodeGenLLVM::emit_Not(const NotNode* op) { return builder_.CreateNot(emit(op->a)); }
+
+llvm::Value* CodeGenLLVM::emit_Select(const SelectNode* op) {
+  if (!op->cond.type().is_vector() &&
+      (contains_load(op->true_value) || contains_load(op->false_value))) {
+    return emit_branching_select(op);
+  }
+  llvm::Value* cond = emit(op->cond);
+  llvm::Value* true_value = emit(op->true_value);
+  llvm::Value* false_value = emit(op->false_value);
+  return builder_.CreateSelect(cond, true_value, false_value);
+}
+
+// A select whose branch loads is a guarded read (padding): the excluded load may be out of bounds,
+// so only the chosen branch runs. LLVM still turns it back into a select where it can prove the
+// load safe.
+llvm::Value* CodeGenLLVM::emit_branching_select(const SelectNode* op) {
+  llvm::Value* cond = emit(op->cond);
+  auto* true_block = llvm::BasicBlock::Create(context_, "select_true", function_);
+  auto* false_block = llvm::BasicBlock::Create(context_, "select_false", function_);
+  auto* merge_block = llvm::BasicBlock::Create(context_, "select_merge", function_);
+  builder_.CreateCondBr(cond, true_block, false_block);
+
+  builder_.SetInsertPoint(true_block);
+  llvm::Value* true_value = emit(op->true_value);
+  llvm::BasicBlock* true_end = builder_.GetInsertBlock();
+  builder_.CreateBr(merge_block);
+
+  builder_.SetInsertPoint(false_block);
+  llvm::Value* false_value = emit(op->false_value);
+  llvm::BasicBlock* false_end = builder_.GetInsertBlock();
+  builder_.CreateBr(merge_block);
+
+  builder_.SetInsertPoint(merge_block);
+  llvm::PHINode* phi = builder_.CreatePHI(true_value->getType(), 2);
+  phi->addIncoming(true_value, true_end);
+  phi->addIncoming(false_value, false_end);
+  return phi;
+}
+
+llvm::Value* CodeGenLLVM::emit_Cast(const CastNode* op) {
+  DType from = op->value.type(), to = op->type;
+  llvm::Value* value = emit(op->value);
+  llvm::Type* type = llvm_type(to);
+  if (from == to) return value;
+  if (to.is_bool()) {
+    llvm::Value* zero = llvm::Constant::getNullValue(value->getType());
+    return from.is_float() ? builder_.CreateFCmpUNE(value, zero)
+                           : builder_.CreateICmpNE(value, zero);
+  }
+  if (from.is_float() && to.is_float()) return builder_.CreateFPCast(value, type);
+  if (from.is_float()) {
+    return to.is_int() ? builder_.CreateFPToSI(value, type) : builder_.CreateFPToUI(value, type);
+  }
+  if (to.is_float()) {
+    return from.is_int() ? builder_.CreateSIToFP(value, type) : builder_.CreateUIToFP(value, type);
+  }
+  return builder_.CreateIntCast(value, type, from.is_int());
+}
+
+// tanh and erf: LLVM has no intrinsic for them, so they call libm's scalar functions (the JIT binds
+// tanhf/erff), one call per lane for vectors. Exact to libm's accuracy; slow, but only epilogues
+// (GELU, tanh activations) use them.
+llvm::Value* CodeGenLLVM::emit_libm_call(const char* float_name, const char* double_name,
+                                         llvm::Value* x) {
+  llvm::Type* element = x->getType()->getScalarType();
+  llvm::Type* compute = element->isDoubleTy() ? builder_.getDoubleTy() : builder_.getFloatTy();
+  const char* name = element->isDoubleTy() ? double_name : float_name;
+  llvm::FunctionCallee callee =
+      module_.getOrInsertFunction(name, llvm::FunctionType::get(compute, {compute}, false));
+  if (auto* function = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+    function->setDoesNotThrow();
+    function->setWillReturn();
+    function->setDoesNotAccessMemory();
+  }
+  auto scalar_call = [&](llvm::Value* lane) {
+    llvm::Value* result = builder_.CreateCall(callee, {builder_.CreateFPCast(lane, compute)});
+    return builder_.CreateFPCast(result, element);
+  };
+  auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(x->getType());
+  if (!vector) return scalar_call(x);
+  llvm::Value* result = llvm::PoisonValue::get(vector);
+  for (unsigned lane = 0; lane < vector->getNumElements(); ++lane) {
+    result = builder_.CreateInsertElement(
+        result, scalar_call(builder_.CreateExtractElement(x, lane)), lane);
+  }
+  return result;
+}
+
+llvm::Value* CodeGenLLVM::emit_Call(const CallNode* op) {
+  std::vector<llvm::Value*> args;
+  for (const Expr& arg : op->args) args.push_back(emit(arg));
+  TT_ASSERT(op->type.is_float(), "intrinsic {} of non-float type {}", intrinsic_name(op->op),
+            op->type.to_string());
+  auto unary = [&](llvm::Intrinsic::ID id) { return builder_.CreateUnaryIntrinsic(id, args[0]); };
+  switch (op->op) {
+    case Intrinsic::exp:
+      return unary(llvm::Intrinsic::exp);
+    case Intrinsic::log:
+      return unary(llvm::Intrinsic::log);
+    case Intrinsic::sqrt:
+      return unary(llvm::Intrinsic::sqrt);
+    case Intrinsic::fabs:
+      return unary(llvm::Intrinsic::fabs);
+    case Intrinsic::floor:
+      return unary(llvm::Intrinsic::floor);
+    case Intrinsic::ceil:
+      return unary(llvm::Intrinsic::ceil);
+    case Intrinsic::pow:
+      return builder_.CreateBinaryIntrinsic(llvm::Intrinsic::pow, args[0], args[1]);
+    case Intrinsic::sigmoid: {
+      // 1 / (1 + exp(-x)): exp overflows to inf for very negative x, giving exactly 0.
+      llvm::Value* one = llvm::ConstantFP::get(args[0]->getType(), 1.0);
+      llvm::Value* e =
+          builder_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, builder_.CreateFNeg(args[0]));
+      return builder_.CreateFDiv(one, builder_.CreateFAdd(one, e));
+    }
+    case Intrinsic::tanh:
+      return emit_libm_call("tanhf", "tanh", args[0]);
+    case Intrinsic::erf:
+      return emit_libm_call("erff", "erf", args[0]);
+  }
+  internal_error("unknown intrinsic {}", int(op->op));
+}
+
+llvm::Value* CodeGenLLVM::emit_Ramp(const RampNode* op) {
+  llvm::Value* base = builder_.CreateVectorSplat(op->lanes, emit(op->base));
+  llvm::Type* element = llvm_type(op->base.type());
+  int64_t stride;
+  llvm::Value* offsets;
+  if (is_const_int(op->stride, &stride)) {
+    std::vector<llvm::Constant*> lanes;
+    for (int i = 0; i < op->lanes; ++i)
+      lanes.push_back(llvm::ConstantInt::get(element, i * stride, true));
+    offsets = llvm::ConstantVector::get(lanes);
+  } else {
+    std::vector<llvm::Constant*> lanes;
+    for (int i = 0; i < op->lanes; ++i) lanes.push_back(llvm::ConstantInt::get(element, i));
+    offsets = builder_.CreateMul(builder_.CreateVectorSplat(op->lanes, emit(op->stride)),
+                                 llvm::ConstantVector::get(lanes), "", false, true);
+  }
+  return builder_.CreateAdd(base, offsets, "", false, op->type.is_int());
+}
+
+llvm::Value* CodeGenLLVM::emit_Broadcast(const BroadcastNode* op) {
+  return builder_.CreateVectorSplat(op->lanes, emit(op->value));
+}
+
+// A unit-stride ramp index is one vector load; any other vector index is a gather.
+llvm::Value* CodeGenLLVM::emit_Load(const LoadNode* op) {
+  const BufferNode* buffer = op->buffer.get();
+  llvm::Value* base = buffer_pointer(buffer);
+  llvm::Type* element = storage_type(buffer);
+  if (!op->index.type().is_vector()) {
+    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(op->index)));
+    return builder_.CreateAlignedLoad(element, address, element_alignment(buffer, op->index));
+  }
+  auto* type = llvm::cast<llvm::FixedVectorType>(llvm_type(op->type));
+  const auto* ramp = op->index.as<RampNode>();
+  if (ramp && is_const_int(ramp->stride, 1)) {
+    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(ramp->base)));
+    return builder_.CreateAlignedLoad(type, address, element_alignment(buffer, ramp->base));
+  }
+  llvm::Value* addresses = builder_.CreateInBoundsGEP(element, base, to_int64(emit(op->index)));
+  return builder_.CreateMaskedGather(type, addresses, llvm::Align(buffer->dtype.bytes()));
+}
+
+llvm::Value* CodeGenLLVM::emit_TensorRead(const TensorReadNode* op) {
+  internal_error("a TensorRead reached codegen; lowering replaces every tensor read by a Load");
+}
+
+llvm::Value* CodeGenLLVM::emit_Reduce(const ReduceNode* op) {
+  internal_error("a Reduce reached codegen; lowering turns reductions into loops");
+}
+
+}  // namespace tt::codegen_internal

@@ -1,0 +1,87 @@
+// The loop IR → LLVM IR emitter (codegen-internal: includes LLVM). One CodeGenLLVM builds one
+// kernel into a module: expressions in codegen_expr.cpp, statements and parallel outlining in
+// codegen_stmt.cpp, the kernel and its packed wrapper in llvm_codegen.cpp.
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/CodeGen.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "codegen/target.h"
+#include "ir/loop/stmt.h"
+
+namespace tt::codegen_internal {
+
+// Local buffers up to this size live on the stack (an alloca in the function's entry block);
+// larger ones come from tt_alloc, since worker threads have small stacks.
+constexpr int64_t kMaxStackBufferBytes = 256 * 1024;
+// Every kernel buffer (parameter, alloca, tt_alloc block) starts on this boundary.
+constexpr int64_t kBufferAlignment = 64;
+
+// Builds the unoptimized module holding `void NAME(ptr...)` and `void NAME_packed(ptr args)`.
+std::unique_ptr<llvm::Module> build_module(const LoweredFunc& func, const Target& target,
+                                           llvm::TargetMachine& machine,
+                                           llvm::LLVMContext& context);
+// Runs LLVM's O3 module pipeline for `machine`.
+void optimize_module(llvm::Module& module, llvm::TargetMachine& machine);
+// Runs the backend: an object file or assembly text of the (optimized) module.
+std::string emit_machine_code(llvm::Module& module, llvm::TargetMachine& machine,
+                              llvm::CodeGenFileType file_type);
+// The name of the host-callable wrapper: `void NAME_packed(void** args)`.
+std::string packed_function_name(const std::string& kernel_name);
+
+class CodeGenLLVM {
+ public:
+  CodeGenLLVM(llvm::Module& module, const Target& target);
+  void emit_kernel(const LoweredFunc& func);
+
+ private:
+  // ---- expressions (codegen_expr.cpp) ----
+  llvm::Value* emit(const Expr& e);
+#define TT_DECLARE(name) llvm::Value* emit_##name(const name##Node* op);
+  TT_EXPR_NODES(TT_DECLARE)
+#undef TT_DECLARE
+  llvm::Value* emit_floor_div(const BinaryNode* op, llvm::Value* a, llvm::Value* b);
+  llvm::Value* emit_floor_mod(const BinaryNode* op, llvm::Value* a, llvm::Value* b);
+  llvm::Value* emit_branching_select(const SelectNode* op);
+  llvm::Value* emit_libm_call(const char* float_name, const char* double_name, llvm::Value* x);
+  llvm::Type* llvm_type(DType type);
+  llvm::Type* storage_type(const BufferNode* buffer);
+  llvm::Value* buffer_pointer(const BufferNode* buffer);
+  llvm::Value* to_int64(llvm::Value* index);
+  // The alignment of &buffer[index] for a scalar index (or a ramp's base) known statically.
+  llvm::Align element_alignment(const BufferNode* buffer, const Expr& index);
+  int64_t known_multiple(const Expr& e);
+
+  // ---- statements (codegen_stmt.cpp) ----
+  void emit(const Stmt& s);
+#define TT_DECLARE(name) void emit_##name(const name##Node* op);
+  TT_STMT_NODES(TT_DECLARE)
+#undef TT_DECLARE
+  void emit_serial_loop(const VarNode* var, llvm::Value* begin, llvm::Value* end, const Stmt& body);
+  void emit_parallel_loop(const ForNode* op);
+  llvm::Value* entry_alloca(llvm::Type* type, int64_t count, const std::string& name);
+  void set_function_attributes(llvm::Function* function);
+  void add_buffer_param_attributes(llvm::Function* function, unsigned index,
+                                   const BufferNode* buffer);
+
+  llvm::LLVMContext& context_;
+  llvm::Module& module_;
+  Target target_;
+  llvm::IRBuilder<> builder_;
+  std::string kernel_name_;
+  llvm::Function* function_ =
+      nullptr;  // the function being filled (the kernel or an outlined body)
+  std::unordered_map<const VarNode*, llvm::Value*> vars_;
+  std::unordered_map<const BufferNode*, llvm::Value*> buffers_;
+  bool in_parallel_ = false;  // inside an outlined parallel body: nested parallel loops are serial
+  int parallel_count_ = 0;
+};
+
+}  // namespace tt::codegen_internal
