@@ -40,6 +40,28 @@ bool contains_load(const Expr& e) {
 
 }  // namespace
 
+// The scalar base of a unit-stride vector index: ramp(b, 1, n), or a ramp plus or minus a
+// broadcast (a form an unsimplified index may take). Undefined when the index is anything else.
+Expr unit_stride_base(const Expr& index) {
+  auto ramp_base = [](const Expr& e) {
+    const auto* ramp = e.as<RampNode>();
+    return ramp && is_const_int(ramp->stride, 1) ? ramp->base : Expr();
+  };
+  if (Expr base = ramp_base(index); base.defined()) return base;
+  const BinaryNode* op = index.as<AddNode>();
+  if (!op) op = index.as<SubNode>();
+  if (!op) return Expr();
+  const auto* right = op->b.as<BroadcastNode>();
+  if (Expr base = ramp_base(op->a); base.defined() && right) {
+    return index.kind() == ExprKind::Add ? base + right->value : base - right->value;
+  }
+  const auto* left = op->a.as<BroadcastNode>();
+  if (Expr base = ramp_base(op->b); base.defined() && left && index.kind() == ExprKind::Add) {
+    return left->value + base;
+  }
+  return Expr();
+}
+
 llvm::Type* CodeGenLLVM::llvm_type(DType type) {
   llvm::Type* element = nullptr;
   switch (type.code) {
@@ -416,10 +438,9 @@ llvm::Value* CodeGenLLVM::emit_Load(const LoadNode* op) {
     return builder_.CreateAlignedLoad(element, address, element_alignment(buffer, op->index));
   }
   auto* type = llvm::cast<llvm::FixedVectorType>(llvm_type(op->type));
-  const auto* ramp = op->index.as<RampNode>();
-  if (ramp && is_const_int(ramp->stride, 1)) {
-    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(ramp->base)));
-    return builder_.CreateAlignedLoad(type, address, element_alignment(buffer, ramp->base));
+  if (Expr first = unit_stride_base(op->index); first.defined()) {
+    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(first)));
+    return builder_.CreateAlignedLoad(type, address, element_alignment(buffer, first));
   }
   llvm::Value* addresses = builder_.CreateInBoundsGEP(element, base, to_int64(emit(op->index)));
   return builder_.CreateMaskedGather(type, addresses, llvm::Align(buffer->dtype.bytes()));

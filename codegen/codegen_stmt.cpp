@@ -241,10 +241,9 @@ void CodeGenLLVM::emit_Store(const StoreNode* op) {
   }
   int lanes = op->index.type().lanes;
   if (!value->getType()->isVectorTy()) value = builder_.CreateVectorSplat(lanes, value);
-  const auto* ramp = op->index.as<RampNode>();
-  if (ramp && is_const_int(ramp->stride, 1)) {
-    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(ramp->base)));
-    builder_.CreateAlignedStore(value, address, element_alignment(buffer, ramp->base));
+  if (Expr first = unit_stride_base(op->index); first.defined()) {
+    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(first)));
+    builder_.CreateAlignedStore(value, address, element_alignment(buffer, first));
     return;
   }
   llvm::Value* addresses = builder_.CreateInBoundsGEP(element, base, to_int64(emit(op->index)));

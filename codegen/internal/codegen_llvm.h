@@ -33,6 +33,9 @@ void optimize_module(llvm::Module& module, llvm::TargetMachine& machine);
 // Runs the backend: an object file or assembly text of the (optimized) module.
 std::string emit_machine_code(llvm::Module& module, llvm::TargetMachine& machine,
                               llvm::CodeGenFileType file_type);
+// The scalar first index of a unit-stride vector index (one contiguous vector access), or an
+// undefined Expr for any other index (a gather or scatter).
+Expr unit_stride_base(const Expr& index);
 // The name of the host-callable wrapper: `void NAME_packed(void** args)`.
 std::string packed_function_name(const std::string& kernel_name);
 

@@ -31,7 +31,8 @@ HardwareParams host_hardware() {
 
 // Lowers `output` with its default schedule, runs it on random inputs (1 and 2 threads) and
 // compares with the interpreter.
-void check_operator(const std::string& name, const std::vector<Tensor>& inputs, const Tensor& output) {
+void check_operator(const std::string& name, const std::vector<Tensor>& inputs,
+                    const Tensor& output) {
   SCOPED_TRACE(name);
   ScheduleState state({output});
   state.apply(default_schedule({output}, host_hardware()));

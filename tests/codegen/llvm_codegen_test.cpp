@@ -1,6 +1,8 @@
 // Kernels built by hand in loop IR, compiled for the host and checked against plain C++:
 // arithmetic, lets, floor division, selects, every intrinsic, vector loads/stores/gathers, the loop
 // kinds and allocation.
+#include "codegen/llvm_codegen.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -162,8 +164,14 @@ TEST(LLVMCodegen, VectorRampAndBroadcast) {
   Buffer a = param("a", {n}), b = param("b", {n}), c = param("c", {n});
   Var io("io");
   Expr index = ramp(io * lanes, 1, lanes);
-  Stmt body = store(c, index, load(a, index) * broadcast(Expr(3.0f), lanes) + load(b, index));
+  // The same contiguous lanes written as ramp + broadcast: still one vector load.
+  Expr shifted = ramp(io * lanes - 4, 1, lanes) + broadcast(Expr(4), lanes);
+  Stmt body = store(c, index, load(a, index) * broadcast(Expr(3.0f), lanes) + load(b, shifted));
   auto kernel = compile("vector_fma", {a, b, c}, loop(io, n / lanes, body));
+  LoweredFunc func{"vector_fma", {a, b, c}, loop(io, n / lanes, body)};
+  std::string ir = emit_unoptimized_llvm_ir(func, Target::host());
+  EXPECT_EQ(ir.find("gather"), std::string::npos) << ir;
+  EXPECT_NE(ir.find("load <8 x float>"), std::string::npos) << ir;
   NDArray x = filled({n}, -1, 1, 1), y = filled({n}, -1, 1, 2), z({n}, DType::float32());
   kernel.run({&x, &y, &z});
   for (int k = 0; k < n; ++k) {
