@@ -196,7 +196,10 @@ void infer_region(const LowerContext& ctx, const StageLoops& consumer, const Sta
     varying[target.leaf_vars[p].get()] = ctx.ranges.at(target.leaf_vars[p].get());
   for (const StageLoops* s = &consumer; s != &target;) {
     for (const Var& v : s->leaf_vars) varying[v.get()] = ctx.ranges.at(v.get());
-    TT_ASSERT(s->stage->attach == AttachKind::At, "{} is not inside {}", s->stage->name(), target.stage->name());
+    // Later steps (compute_root, compute_inline) can undo the chain a compute_at relied on.
+    if (s->stage->attach != AttachKind::At)
+      user_error("cannot lower: '{}' is computed at '{}', but its consumer '{}' is no longer computed inside '{}'",
+                 producer->name, target.stage->name(), consumer.stage->name(), target.stage->name());
     s = &ctx.loops.at(s->stage->attach_stage);
   }
   ReadCollector reads(producer);
@@ -251,7 +254,8 @@ void bind_stage_loops(LowerContext& ctx, const Stage& st, StageLoops& sl) {
     sl.attach_position = target.stage->find_leaf(st.attach_loop);
     TT_ASSERT(sl.attach_position >= 0, "attach loop {} of {} vanished", st.attach_loop, st.attach_stage);
     std::vector<std::string> users = ctx.state->effective_consumers(st.name());
-    TT_ASSERT(users.size() == 1, "{} computed at {} has {} consumers", st.name(), st.attach_stage, users.size());
+    if (users.size() != 1)
+      user_error("cannot lower: '{}' is computed at '{}' but has {} consumers", st.name(), st.attach_stage, users.size());
     infer_region(ctx, ctx.loops.at(users[0]), target, sl.attach_position, &op, &sl.region_min, &sl.region_extent);
   } else {
     sl.region_min.assign(ndim, Expr(0));
@@ -267,6 +271,21 @@ void bind_stage_loops(LowerContext& ctx, const Stage& st, StageLoops& sl) {
     if (st.iters[leaf].auto_unroll_max_step) ctx.auto_unroll[v.get()] = st.iters[leaf].auto_unroll_max_step;
   }
   std::vector<Expr> values = iter_values(st, sl.extents, sl.leaf_vars);
+  // A split whose parts cover more than its parent (non-divisible, or nparts over a short loop)
+  // must skip the excess: past the parent's extent its values would alias the next outer value.
+  auto add_predicate = [&](Expr cond) {
+    cond = simplify(cond, ctx.ranges);
+    bool known = is_const_int(cond, 1);
+    for (const Expr& p : sl.predicates) known |= structural_equal(p, cond);
+    if (!known) sl.predicates.push_back(cond);
+  };
+  for (const IterRelation& rel : st.relations) {
+    if (const auto* split = std::get_if<SplitRelation>(&rel)) {
+      int64_t covered = 1;
+      for (int c : split->children) covered *= sl.extents[c];
+      if (covered > sl.extents[split->parent]) add_predicate(values[split->parent] < Expr(sl.extents[split->parent]));
+    }
+  }
   for (int r = 0; r < st.num_roots; ++r) {
     Expr offset = values[r];
     Expr value = r < int(ndim) ? sl.region_min[r] + offset : offset;
@@ -275,12 +294,7 @@ void bind_stage_loops(LowerContext& ctx, const Stage& st, StageLoops& sl) {
     // that overhangs its edge) are skipped; the simplifier drops the guards it can prove.
     int64_t root_extent = roots[r];
     int64_t full = r < int(ndim) ? op.shape[r] : root_extent;
-    for (Expr cond : {offset < Expr(root_extent), value < Expr(full), value >= Expr(0)}) {
-      cond = simplify(cond, ctx.ranges);
-      bool known = is_const_int(cond, 1);
-      for (const Expr& p : sl.predicates) known |= structural_equal(p, cond);
-      if (!known) sl.predicates.push_back(cond);
-    }
+    for (Expr cond : {offset < Expr(root_extent), value < Expr(full), value >= Expr(0)}) add_predicate(cond);
   }
   DType dtype = op.dtype;
   BufferScope scope = st.is_output ? BufferScope::Param : BufferScope::Local;
