@@ -128,7 +128,7 @@ class Unroller : public StmtMutator {
     }
     int64_t ext = const_int(n->extent);
     // Past this many statement copies unrolling only bloats the code; the loop stays a loop.
-    constexpr int64_t kMaxUnrolledCopies = 1 << 14;
+    constexpr int64_t kMaxUnrolledCopies = 512;
     int64_t inner = iteration_count(body);
     if (inner < 0 || ext * std::max<int64_t>(inner, 1) > kMaxUnrolledCopies)
       return ForNode::make(n->var, n->min, n->extent, ForKind::Serial, body);

@@ -154,7 +154,10 @@ class LoopVectorizer : public StmtMutator {
     Stmt body = mutate_stmt(n->body);
     if (n->for_kind == ForKind::Vectorized) {
       int64_t lanes = const_int(n->extent);
-      if (lanes > 1 && lanes <= 256) {
+      // Wider than this, LLVM splits the vectors into many registers anyway and its scheduler
+      // slows down sharply; such loops stay serial.
+      constexpr int64_t kMaxLanes = 64;
+      if (lanes > 1 && lanes <= kMaxLanes) {
         try {
           Widener w(n->var.get(), n->min, int(lanes));
           return w.mutate_stmt(body);
