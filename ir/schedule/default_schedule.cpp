@@ -20,9 +20,10 @@ constexpr int64_t kMaxTileRows = 8;
 
 bool is_injective(const Stage& st) { return !st.has_reduction(); }
 
-// The largest lane count from `native` down to 4 (powers of two) that divides `extent`; 1 if none.
+// The largest divisor of `extent` between 4 and `native` lanes (1 if none): a vector of 7 lanes
+// for a 7-wide feature map still beats scalar code, and divisors leave no tail to guard.
 int64_t vector_width(int64_t extent, int native) {
-  for (int64_t lanes = native; lanes >= 4; lanes /= 2)
+  for (int64_t lanes = native; lanes >= 4; --lanes)
     if (extent % lanes == 0) return lanes;
   return 1;
 }
