@@ -281,7 +281,7 @@ void ScheduleState::apply_annotate(const AnnotateStep& s) {
 
 void ScheduleState::apply_compute_at(const ComputeAtStep& s) {
   Stage& st = mutable_stage(s.stage, s);
-  const Stage& target = stage(s.target_stage);
+  const Stage& target = mutable_stage(s.target_stage, s);  // an unknown target names the step too
   if (st.is_output) step_error(s, "'{}' is an output; it must be computed at the root", s.stage);
   std::vector<std::string> users = effective_consumers(s.stage);
   if (users.size() != 1) step_error(s, "'{}' has {} consumers; compute_at needs exactly one", s.stage, users.size());

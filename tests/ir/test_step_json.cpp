@@ -1,0 +1,155 @@
+// Pins the JSON form of schedule steps: every step kind survives to_json/step_from_json and list
+// round trips unchanged, and malformed steps are UserErrors that quote the input and say why.
+#include <gtest/gtest.h>
+
+#include "ir/error.h"
+#include "ir/schedule/step.h"
+
+namespace tt {
+namespace {
+
+using nlohmann::json;
+
+// One step of every kind (and each annotation), with the fields that vary set to non-defaults.
+std::vector<Step> every_kind_of_step() {
+  return {
+      SplitStep{"C", "i", {8, 4}, false},
+      SplitStep{"C", "j", {3}, true},
+      FuseStep{"C", {"i.0", "j.0", "k"}},
+      ReorderStep{"C", {"j", "i", "rk"}},
+      AnnotateStep{"C", "i", LoopAnnotation::Parallel},
+      AnnotateStep{"C", "j.1", LoopAnnotation::Vectorize},
+      AnnotateStep{"C", "rk.1", LoopAnnotation::Unroll},
+      ComputeAtStep{"C.local", "C", "j.0"},
+      ComputeInlineStep{"pad"},
+      ComputeRootStep{"pad"},
+      CacheWriteStep{"C"},
+      CacheReadStep{"B", "C"},
+      RfactorStep{"dense", "rk.1"},
+      PragmaStep{"C", "i.0", "auto_unroll_max_step", 64},
+  };
+}
+
+TEST(StepText, EachKindPrints) {
+  std::vector<std::string> expected = {
+      "split(C, i, [8, 4])",
+      "split(C, j, [3], nparts)",
+      "fuse(C, [\"i.0\", \"j.0\", \"k\"])",
+      "reorder(C, [\"j\", \"i\", \"rk\"])",
+      "parallel(C, i)",
+      "vectorize(C, j.1)",
+      "unroll(C, rk.1)",
+      "compute_at(C.local, C, j.0)",
+      "compute_inline(pad)",
+      "compute_root(pad)",
+      "cache_write(C)",
+      "cache_read(B, C)",
+      "rfactor(dense, rk.1)",
+      "pragma(C, i.0, auto_unroll_max_step=64)",
+  };
+  std::vector<Step> steps = every_kind_of_step();
+  ASSERT_EQ(steps.size(), expected.size());
+  for (size_t i = 0; i < steps.size(); ++i) EXPECT_EQ(to_string(steps[i]), expected[i]);
+}
+
+TEST(StepJson, CompactArrayForm) {
+  EXPECT_EQ(to_json(SplitStep{"C", "i", {8, 4}, false}).dump(), R"(["split","C","i",[8,4],false])");
+  EXPECT_EQ(to_json(AnnotateStep{"C", "i", LoopAnnotation::Parallel}).dump(),
+            R"(["parallel","C","i"])");
+  EXPECT_EQ(to_json(PragmaStep{"C", "i", "auto_unroll_max_step", 16}).dump(),
+            R"(["pragma","C","i","auto_unroll_max_step",16])");
+}
+
+TEST(StepJson, EveryKindRoundTrips) {
+  for (const Step& step : every_kind_of_step()) {
+    json j = to_json(step);
+    Step back = step_from_json(j);
+    EXPECT_EQ(back.index(), step.index()) << j.dump();
+    EXPECT_EQ(to_string(back), to_string(step)) << j.dump();
+    EXPECT_EQ(to_json(back), j);
+    // Through text too, as records store it.
+    EXPECT_EQ(to_string(step_from_json(json::parse(j.dump()))), to_string(step));
+  }
+}
+
+TEST(StepJson, ListsRoundTrip) {
+  std::vector<Step> steps = every_kind_of_step();
+  json j = steps_to_json(steps);
+  ASSERT_TRUE(j.is_array());
+  std::vector<Step> back = steps_from_json(json::parse(j.dump()));
+  ASSERT_EQ(back.size(), steps.size());
+  for (size_t i = 0; i < steps.size(); ++i) EXPECT_EQ(to_string(back[i]), to_string(steps[i]));
+  EXPECT_TRUE(steps_from_json(steps_to_json({})).empty());
+  EXPECT_EQ(steps_to_json({}).dump(), "[]");
+}
+
+// Parsing `text` must raise a UserError quoting the input and containing `why`.
+void expect_malformed(const std::string& text, const std::string& why) {
+  try {
+    step_from_json(json::parse(text));
+    ADD_FAILURE() << "expected a UserError for " << text;
+  } catch (const UserError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("malformed schedule step"), std::string::npos) << message;
+    EXPECT_NE(message.find(json::parse(text).dump()), std::string::npos)
+        << "the input is not quoted: " << message;
+    EXPECT_NE(message.find(why), std::string::npos) << "'" << why << "' not in: " << message;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected a UserError for " << text << ", got: " << e.what();
+  }
+}
+
+TEST(StepJson, MalformedStepsAreUserErrors) {
+  // Not an array of a kind and fields.
+  expect_malformed(R"({"kind": "split"})", "expected [\"kind\", ...]");
+  expect_malformed(R"([])", "expected [\"kind\", ...]");
+  expect_malformed(R"([3, "C"])", "expected [\"kind\", ...]");
+  expect_malformed(R"("split")", "expected [\"kind\", ...]");
+  // Unknown kinds, including the annotation "none".
+  expect_malformed(R"(["tile", "C", "i"])", "unknown step kind");
+  expect_malformed(R"(["none", "C", "i"])", "unknown step kind");
+  // Missing or extra fields.
+  expect_malformed(R"(["split", "C", "i", [4]])", "wrong number of fields");
+  expect_malformed(R"(["fuse", "C"])", "wrong number of fields");
+  expect_malformed(R"(["compute_at", "C", "D"])", "wrong number of fields");
+  expect_malformed(R"(["cache_write", "C", "extra"])", "wrong number of fields");
+  expect_malformed(R"(["parallel", "C"])", "wrong number of fields");
+  expect_malformed(R"(["pragma", "C", "i", "auto_unroll_max_step"])", "wrong number of fields");
+  // Wrong field types.
+  expect_malformed(R"(["split", "C", 3, [4], false])", "expected a string field");
+  expect_malformed(R"(["split", "C", "i", 4, false])",
+                   "expected [\"split\", stage, loop, [factors], nparts]");
+  expect_malformed(R"(["split", "C", "i", [4], 1])",
+                   "expected [\"split\", stage, loop, [factors], nparts]");
+  expect_malformed(R"(["split", "C", "i", [4.5], false])", "split factors must be integers");
+  expect_malformed(R"(["split", "C", "i", ["4"], false])", "split factors must be integers");
+  expect_malformed(R"(["fuse", "C", "i"])", "expected a list of loop names");
+  expect_malformed(R"(["reorder", "C", ["i", 2]])", "expected a list of loop names");
+  expect_malformed(R"(["compute_inline", null])", "expected a string field");
+  expect_malformed(R"(["rfactor", "C", ["rk"]])", "expected a string field");
+  expect_malformed(R"(["pragma", "C", "i", "auto_unroll_max_step", "16"])",
+                   "pragma value must be an integer");
+  expect_malformed(R"(["pragma", "C", "i", 5, 16])", "expected a string field");
+}
+
+TEST(StepJson, MalformedListsAreUserErrors) {
+  EXPECT_THROW(steps_from_json(json::parse(R"({"steps": []})")), UserError);
+  EXPECT_THROW(steps_from_json(json::parse(R"("split")")), UserError);
+  try {
+    steps_from_json(json::parse(R"(42)"));
+    ADD_FAILURE() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("expected a list of steps, got 42"), std::string::npos)
+        << e.what();
+  }
+  // One bad step in a list names that step.
+  try {
+    steps_from_json(json::parse(R"([["cache_write", "C"], ["split", "C"]])"));
+    ADD_FAILURE() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find(R"(["split","C"])"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tt
