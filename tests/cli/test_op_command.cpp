@@ -1,0 +1,264 @@
+// `tensortune op` run as a user runs it: the real binary, its stdout, stderr and exit code. Every
+// catalogue operator must build and check correct under both schedules, and each kind of user
+// mistake must end in exit 2 with a message naming the input (never a crash or internal error).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Runs `tensortune <args>` through the shell (so args may quote), capturing both streams.
+Result run(const std::string& args) {
+  static int counter = 0;
+  std::filesystem::path dir = ::testing::TempDir();
+  std::string base = "tt_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  std::filesystem::path out = dir / (base + ".out"), err = dir / (base + ".err");
+  std::string command =
+      std::string(TT_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
+  int status = std::system(command.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(out);
+  r.err = read_file(err);
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+
+std::string describe(const std::string& args, const Result& r) {
+  return "tensortune " + args + "\nexit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out +
+         "\nstderr:\n" + r.err;
+}
+
+// Small shapes for each operator, so that both schedules of all of them run in seconds.
+const std::map<std::string, std::string> kSmallShapes = {
+    {"matmul", "--m 17 --n 19 --k 23"},
+    {"dense", "--m 3 --n 20 --k 33 --bias"},
+    {"batch_matmul", "--batch 2 --m 9 --n 10 --k 11"},
+    {"conv2d", "--n 1 --c 4 --h 9 --w 9 --k 8 --r 3 --s 3 --stride 1 --pad 1"},
+    {"depthwise_conv2d", "--c 8 --h 10 --w 10 --stride 2 --pad 1"},
+    {"max_pool2d", "--c 4 --h 11 --w 11 --kernel 3 --stride 2 --pad 1 --ceil-mode"},
+    {"avg_pool2d", "--c 4 --h 11 --w 11 --kernel 3 --stride 2 --pad 1"},
+    {"global_avg_pool2d", "--c 8 --h 5 --w 5"},
+    {"global_max_pool2d", "--c 8 --h 5 --w 5"},
+    {"relu", "--shape 2,3,17"},
+    {"relu6", "--shape 2,3,17"},
+    {"sigmoid", "--shape 2,3,17"},
+    {"tanh", "--shape 2,3,17"},
+    {"exp", "--shape 2,3,17"},
+    {"log", "--shape 2,3,17"},
+    {"sqrt", "--shape 2,3,17"},
+    {"abs", "--shape 2,3,17"},
+    {"negative", "--shape 2,3,17"},
+    {"gelu", "--shape 2,3,17"},
+    {"clip", "--shape 2,3,17 --min -0.5 --max 0.5"},
+    {"add", "--shape 2,3,17 --shape2 3,1"},
+    {"subtract", "--shape 2,3,17 --shape2 17"},
+    {"multiply", "--shape 2,3,17"},
+    {"divide", "--shape 2,3,17 --shape2 2,1,17"},
+    {"maximum", "--shape 2,3,17 --shape2 3,1"},
+    {"minimum", "--shape 2,3,17"},
+    {"power", "--shape 2,3,17 --shape2 1"},
+    {"bias_add", "--shape 2,5,7 --axis 1"},
+    {"batch_norm", "--shape 2,5,7"},
+    {"softmax", "--shape 6,33"},
+    {"reduce_sum", "--shape 2,5,7 --axes 1,2"},
+    {"reduce_mean", "--shape 2,5,7 --axes 0 --keepdims"},
+    {"reduce_max", "--shape 2,5,7 --axes -1"},
+    {"reduce_min", "--shape 2,5,7 --axes ''"},
+    {"concatenate", "--shape 2,3,5 --shape2 2,4,5 --axis 1"},
+    {"pad", "--shape 2,3,5 --pad-before 0,1,2 --pad-after 1,0,2"},
+    {"reshape", "--shape 2,3,5 --new-shape 5,-1"},
+    {"flatten", "--shape 2,3,5 --axis 2"},
+    {"transpose", "--shape 2,3,5 --perm 2,0,1"},
+};
+
+const char* kFastRun = "--json --repeat 1 --min-repeat-ms 1";
+
+// Parses stdout as exactly one JSON object (a trailing newline allowed).
+nlohmann::json parse_report(const std::string& args, const Result& r) {
+  nlohmann::json report = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  EXPECT_TRUE(report.is_object()) << describe(args, r);
+  return report;
+}
+
+TEST(OpCommand, HelpAndVersionExitZero) {
+  for (const char* args : {"--help", "--version", "op --help", "op conv2d --help"}) {
+    Result r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << describe(args, r);
+    EXPECT_FALSE(r.out.empty()) << describe(args, r);
+  }
+  Result conv = run("op conv2d --help");
+  EXPECT_NE(conv.out.find("--stride"), std::string::npos) << conv.out;
+  EXPECT_NE(conv.out.find("--groups INT=1"), std::string::npos) << conv.out;
+  EXPECT_NE(conv.out.find("--schedule"), std::string::npos) << conv.out;
+}
+
+TEST(OpCommand, ListNamesEveryOperator) {
+  Result text = run("op --list");
+  ASSERT_EQ(text.exit_code, 0) << describe("op --list", text);
+  Result json = run("op --list --json");
+  ASSERT_EQ(json.exit_code, 0) << describe("op --list --json", json);
+  nlohmann::json list = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(list.is_array());
+  EXPECT_EQ(list.size(), kSmallShapes.size());
+  for (const auto& [name, shapes] : kSmallShapes)
+    EXPECT_NE(text.out.find(name + " "), std::string::npos) << name << " missing from\n"
+                                                            << text.out;
+  for (const nlohmann::json& op : list) {
+    EXPECT_TRUE(kSmallShapes.count(op["name"])) << "no test shapes for " << op["name"];
+    EXPECT_FALSE(op["description"].get<std::string>().empty());
+  }
+}
+
+// The acceptance criterion: correct results for every operator in the list, under the
+// naive and the default schedule.
+TEST(OpCommand, EveryOperatorCorrectUnderBothSchedules) {
+  Result list_result = run("op --list --json");
+  ASSERT_EQ(list_result.exit_code, 0);
+  for (const nlohmann::json& op : nlohmann::json::parse(list_result.out)) {
+    std::string name = op["name"];
+    auto shapes = kSmallShapes.find(name);
+    if (shapes == kSmallShapes.end()) {
+      ADD_FAILURE() << "no test shapes for " << name;
+      continue;
+    }
+    for (const char* schedule : {"naive", "default"}) {
+      std::string args =
+          "op " + name + " " + shapes->second + " --schedule " + schedule + " " + kFastRun;
+      SCOPED_TRACE(args);
+      Result r = run(args);
+      ASSERT_EQ(r.exit_code, 0) << describe(args, r);
+      nlohmann::json report = parse_report(args, r);
+      EXPECT_EQ(report["op"], name);
+      EXPECT_EQ(report["schedule"], schedule);
+      EXPECT_EQ(report["correct"], true) << report["check"];
+      EXPECT_EQ(report["reference"], "interpreter");
+      EXPECT_GT(report["latency_ms"]["median"].get<double>(), 0);
+      EXPECT_GT(report["threads"].get<int>(), 0);
+      EXPECT_TRUE(report["outputs"].is_array());
+      if (std::string(schedule) == "naive") {
+        EXPECT_EQ(report["schedule_steps"], 0);
+      }
+    }
+  }
+}
+
+TEST(OpCommand, ConvolutionExampleFromTheDesign) {
+  std::string args =
+      "op conv2d --n 1 --c 64 --h 56 --w 56 --k 64 --r 3 --s 3 --stride 1 --pad 1 --repeat 1 "
+      "--json";
+  Result r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << describe(args, r);
+  nlohmann::json report = parse_report(args, r);
+  EXPECT_EQ(report["correct"], true) << report["check"];
+  EXPECT_EQ(report["outputs"][0]["shape"], nlohmann::json({1, 64, 56, 56}));
+  EXPECT_EQ(report["flop"], 2LL * 64 * 64 * 9 * 56 * 56);
+  EXPECT_GT(report["gflops"].get<double>(), 0);
+  EXPECT_GT(report["schedule_steps"].get<int>(), 0);
+}
+
+TEST(OpCommand, ConvolutionVariantsAndNaiveReference) {
+  for (const char* flags :
+       {"--c 6 --h 10 --w 9 --k 4 --groups 2 --stride 2 --pad 1,0 --dilation 2",
+        "--c 3 --h 8 --w 8 --k 5 --r 1 --s 3 --pad 0,1,1,2 --reference naive"}) {
+    std::string args = std::string("op conv2d ") + flags + " " + kFastRun;
+    Result r = run(args);
+    ASSERT_EQ(r.exit_code, 0) << describe(args, r);
+    nlohmann::json report = parse_report(args, r);
+    EXPECT_EQ(report["correct"], true) << report["check"];
+  }
+  Result naive = run(std::string("op matmul --m 8 --n 8 --k 8 --reference naive ") + kFastRun);
+  EXPECT_EQ(parse_report("", naive)["reference"], "naive");
+}
+
+TEST(OpCommand, TextReportAndPrinting) {
+  std::string args = "op matmul --m 16 --n 16 --k 16 --repeat 1 --min-repeat-ms 1 --print lowered";
+  Result r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << describe(args, r);
+  size_t report = r.out.find("\nop  ");
+  ASSERT_NE(report, std::string::npos) << r.out;
+  EXPECT_GT(report, 0u) << "the loop IR comes before the report";
+  for (const char* line : {"latency ", "throughput ", "schedule ", "check ", "correct"})
+    EXPECT_NE(r.out.find(line, report), std::string::npos) << line << " in\n" << r.out;
+
+  std::string json_args =
+      std::string("op relu --shape 64 --print schedule --print llvm ") + kFastRun;
+  Result j = run(json_args);
+  ASSERT_EQ(j.exit_code, 0) << describe(json_args, j);
+  nlohmann::json printed = parse_report(json_args, j)["printed"];
+  EXPECT_NE(printed["llvm"].get<std::string>().find("define"), std::string::npos);
+  EXPECT_NE(printed["schedule"].get<std::string>().find("relu"), std::string::npos);
+}
+
+TEST(OpCommand, WrongResultExitsOne) {
+  // Zero tolerance fails wherever the kernel's rounding differs from the interpreter's at all
+  // (FMA contraction, a different summation order); skip on a machine where it does not.
+  std::string args = std::string("op conv2d --c 8 --h 8 --w 8 --k 8 ") + kFastRun;
+  Result loose = run(args);
+  ASSERT_EQ(loose.exit_code, 0) << describe(args, loose);
+  if (parse_report(args, loose)["max_abs_error"].get<double>() == 0)
+    GTEST_SKIP() << "bit-identical to the reference here";
+  std::string strict = args + " --rtol 0 --atol 0";
+  Result r = run(strict);
+  EXPECT_EQ(r.exit_code, 1) << describe(strict, r);
+  EXPECT_EQ(parse_report(strict, r)["correct"], false);
+  EXPECT_NE(r.err.find("differ"), std::string::npos) << r.err;
+}
+
+TEST(OpCommand, BadArgumentsExitTwoWithAClearMessage) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"op nosuchop", "unknown operator 'nosuchop'; see tensortune op --list"},
+      {"op nosuchop --m 3", "unknown operator 'nosuchop'"},
+      {"op", "missing operator"},
+      {"op conv2d --bogus 3", "--bogus"},
+      {"op relu --kernel 3", "--kernel"},
+      {"op relu --shape 1,x", "--shape: '1,x' is not a comma-separated list of integers"},
+      {"op relu --shape 1,,2", "--shape"},
+      {"op matmul --m 2x", "--m: '2x' is not an integer"},
+      {"op matmul --m 0", "--m"},
+      {"op conv2d --h 2 --w 2 --r 5 --s 5 --pad 0", "conv2d"},
+      {"op conv2d --c 6 --groups 4", "--groups 4 does not divide --c 6"},
+      {"op conv2d --stride 1,2,3", "--stride"},
+      {"op add --shape 2,3 --shape2 4,3", "cannot be broadcast"},
+      {"op matmul --schedule fast", "--schedule"},
+      {"op matmul --reference magic", "--reference"},
+      {"op matmul --print everything", "--print"},
+      {"op matmul --target 'llvm -mfoo'", "-mfoo"},
+      {"op matmul --target 'gpu'", "gpu"},
+      {"op matmul --threads 0", "--threads: '0' is not a positive number"},
+      {"op matmul --repeat 0", "--repeat"},
+      {"nosuchcommand", "unknown command 'nosuchcommand'"},
+      {"", "missing command"},
+      {"--bogus", "--bogus"},
+  };
+  for (const auto& [args, message] : cases) {
+    Result r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << describe(args, r);
+    EXPECT_NE(r.err.find(message), std::string::npos) << "expected '" << message << "'\n"
+                                                      << describe(args, r);
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << describe(args, r);
+    EXPECT_TRUE(r.out.empty()) << describe(args, r);
+  }
+}
+
+}  // namespace
