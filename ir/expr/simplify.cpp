@@ -67,6 +67,10 @@ class Simplifier : public ExprMutator {
     if (!is_const_int(b, &c) || c == 0) return rebuild<DivNode>(n, a, b, self);
     if (c == 1) return a;
     if (c < 0) return DivNode::make(a, b);
+    // A numerator confined to one quotient interval divides to a constant.
+    IntInterval whole = const_bounds(a, ranges_);
+    if (whole.bounded() && floor_div(*whole.min, c) == floor_div(*whole.max, c))
+      return IntImmNode::make(n->type, floor_div(*whole.min, c));
     LinearForm f = to_linear(a);
     if (f.is_constant()) return IntImmNode::make(n->type, floor_div(f.constant, c));
     // (c*X + r) / c == X + r / c, exactly, for floor division; r / c vanishes when r in [0, c).
@@ -96,6 +100,11 @@ class Simplifier : public ExprMutator {
     int64_t c;
     if (!is_const_int(b, &c) || c <= 0) return rebuild<ModNode>(n, a, b, self);
     if (c == 1) return IntImmNode::make(n->type, 0);
+    IntInterval whole = const_bounds(a, ranges_);
+    if (whole.bounded() && floor_div(*whole.min, c) == floor_div(*whole.max, c)) {
+      int64_t q = floor_div(*whole.min, c);
+      return q == 0 ? a : simplify(a - Expr(q * c), ranges_);
+    }
     LinearForm f = to_linear(a);
     // Terms whose coefficient is a multiple of c contribute nothing to a floor modulo.
     LinearForm rest;

@@ -113,6 +113,10 @@ ReductionShape analyze(const OperationNode& op) {
   return shape;
 }
 
+struct RegisterTile {
+  int64_t lanes = 1, vectors = 1, rows = 1;
+};
+
 class Scheduler {
  public:
   Scheduler(const std::vector<Tensor>& outputs, const HardwareParams& hw) : state_(outputs), hw_(hw) {}
@@ -146,6 +150,36 @@ class Scheduler {
 
  private:
   void apply(const Step& s) { state_.apply(s); }
+
+  // The accumulator tile, rows x (vectors x lanes): the candidate with enough accumulators to hide
+  // the FMA latency and the most FMAs per load, weighted by how full each vector is (7 of 8 lanes
+  // counts 7/8). The rows, the vectors of the operand and one broadcast must fit the registers.
+  RegisterTile choose_register_tile(int64_t v_extent, int64_t r_extent) const {
+    RegisterTile best;
+    double best_score = 0;
+    for (int64_t lanes = hw_.vector_lanes; lanes >= 4; --lanes) {
+      if (v_extent % lanes != 0) continue;
+      int64_t padded = 1;
+      while (padded < lanes) padded *= 2;
+      for (int64_t nv : {1, 2, 3}) {
+        if (v_extent % (nv * lanes) != 0) continue;
+        int64_t max_rows = std::min<int64_t>(kMaxTileRows, (hw_.vector_registers - nv - 1) / nv);
+        if (max_rows < 1) continue;
+        int64_t rows = r_extent > 1 ? largest_divisor(r_extent, max_rows) : 1;
+        // A guarded tail beats tiny tiles.
+        if (r_extent > max_rows && rows * 2 < max_rows) rows = max_rows;
+        // Enough accumulators to cover the FMA latency (about 8-12), then FMAs per load.
+        double accumulators = double(nv * rows);
+        double score = double(lanes) / double(padded) * (std::min(accumulators, 12.0) + 2 * accumulators / double(nv + rows));
+        if (score > best_score + 1e-9) {
+          best_score = score;
+          best = RegisterTile{lanes, nv, rows};
+        }
+      }
+    }
+    if (best_score == 0 && r_extent > 1) best.rows = largest_divisor(r_extent, kMaxTileRows);
+    return best;
+  }
 
   bool single_consumer_injective(const std::string& name) {
     auto users = state_.consumers(name);
@@ -271,23 +305,10 @@ class Scheduler {
     const auto& op = *acc_stage.op;
     int n = int(op.axes.size());
     int64_t v_extent = op.shape[shape.vector_axis];
-    int64_t lanes = vector_width(v_extent, hw_.vector_lanes);
-    // Accumulators rows x vectors, plus the vector operands and one broadcast, fit the registers.
-    int64_t vectors = 1;
-    for (int64_t nv : {3, 2}) {
-      if (lanes > 1 && v_extent % (nv * lanes) == 0 && nv * 4 + nv + 1 <= hw_.vector_registers) {
-        vectors = nv;
-        break;
-      }
-    }
+    int64_t r_extent = shape.row_axis >= 0 ? op.shape[shape.row_axis] : 1;
+    RegisterTile t = choose_register_tile(v_extent, r_extent);
+    int64_t lanes = t.lanes, vectors = t.vectors, rows = t.rows;
     int64_t block = lanes * vectors;
-    int64_t max_rows = std::min<int64_t>(kMaxTileRows, (hw_.vector_registers - vectors - 1) / vectors);
-    int64_t rows = 1;
-    if (shape.row_axis >= 0) {
-      int64_t r_extent = op.shape[shape.row_axis];
-      rows = largest_divisor(r_extent, max_rows);
-      if (rows * 2 < max_rows && r_extent > max_rows) rows = max_rows;  // a guarded tail beats tiny tiles
-    }
 
     const Stage& ts = state_.stage(tile);
     std::vector<std::string> axis(n);
