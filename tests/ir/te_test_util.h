@@ -18,6 +18,11 @@
 
 namespace tt::test {
 
+// A float32 placeholder.
+inline Tensor input(std::vector<int64_t> shape, const std::string& name) {
+  return placeholder(std::move(shape), DType::float32(), name);
+}
+
 inline NDArray random_array(const std::vector<int64_t>& shape, uint64_t seed, float low = -1.0f,
                             float high = 1.0f) {
   NDArray a(shape, DType::float32());

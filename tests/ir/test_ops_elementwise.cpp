@@ -12,11 +12,8 @@ namespace {
 
 using test::expect_user_error;
 using test::random_array;
+using test::input;
 using test::run_one;
-
-Tensor input(std::vector<int64_t> shape, const std::string& name) {
-  return placeholder(std::move(shape), DType::float32(), name);
-}
 
 // Applies `f` to every element of `x`.
 NDArray map_array(const NDArray& x, const std::function<float(float)>& f) {

@@ -15,11 +15,8 @@ namespace {
 
 using test::expect_user_error;
 using test::random_array;
+using test::input;
 using test::run_one;
-
-Tensor input(std::vector<int64_t> shape, const std::string& name) {
-  return placeholder(std::move(shape), DType::float32(), name);
-}
 
 TEST(OpsDense, MatmulMatchesLoops) {
   Tensor a = input({3, 5}, "A"), b = input({5, 4}, "B");

@@ -12,12 +12,10 @@ namespace {
 
 using test::expect_user_error;
 using test::random_array;
+using test::input;
 using test::run_one;
 using S = std::vector<int64_t>;
 
-Tensor input(std::vector<int64_t> shape, const std::string& name) {
-  return placeholder(std::move(shape), DType::float32(), name);
-}
 
 // Softmax of a [outer, n, inner] array over its middle axis, in double.
 NDArray softmax_reference(const NDArray& x, int64_t outer, int64_t n, int64_t inner) {
