@@ -16,7 +16,7 @@ struct FusedGroup {
   std::vector<NodeId> nodes;   // the calls of the group, in topological order
   NodeId output = -1;          // the node whose value leaves the group (the last one)
   std::vector<NodeId> inputs;  // the nodes outside the group it reads (inputs, constants, other groups), first-use order
-  NodeId anchor = -1;          // the out-elementwise-fusable or reduction op, or -1
+  NodeId anchor = -1;          // the out-elementwise-fusable, reduction or opaque op that starts it, or -1
   std::string describe(const Graph& graph) const;  // "conv2d+bias_add+relu"
 };
 
