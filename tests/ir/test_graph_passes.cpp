@@ -115,6 +115,20 @@ TEST(FoldBatchNorm, GroupedConvAndDense) {
   expect_same_outputs(g, folded);
 }
 
+TEST(SimplifyGraph, FoldsComputedWeightsBeforeBatchNorm) {
+  // An exporter's weight reshaped at run time: constant folding must run first for BN folding.
+  Graph g;
+  NodeId x = g.add_input("x", {{1, 2, 4, 4}});
+  NodeId raw = g.add_constant("raw", random_array({12}, 1));
+  NodeId w = g.add_call("reshape", {raw}, {{"newshape", std::vector<int64_t>{3, 2, 2, 1}}});
+  NodeId conv = g.add_call("conv2d", {x, w});
+  NodeId c = g.add_constant("c", test::positive_array({3}, 2));
+  g.set_outputs({g.add_call("batch_norm", {conv, c, c, c, c})});
+  Graph s = graph::simplify_graph(g);
+  EXPECT_EQ(call_ops(s), std::vector<std::string>{"conv2d"}) << s.to_string();
+  expect_same_outputs(g, s);
+}
+
 TEST(FoldBatchNorm, LeavesUnsafeCasesAlone) {
   // The conv's raw output is also a graph output: folding would change it.
   {

@@ -19,7 +19,7 @@ Graph eliminate_dead_code(const Graph& graph);
 // Merges calls with the same operator, attributes and inputs, and constants with equal values.
 Graph eliminate_common_subexpressions(const Graph& graph);
 
-// The standard pipeline before fusion: BN folding, constant folding, CSE, DCE.
+// The standard pipeline before fusion: constant folding, BN folding, CSE, DCE.
 Graph simplify_graph(const Graph& graph);
 
 }  // namespace tt::graph

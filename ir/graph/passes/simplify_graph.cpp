@@ -1,13 +1,14 @@
-// The standard pass pipeline before fusion. Order matters: batch-norm folding first (it leaves the
-// old weights dead and needs the batch_norm still in place), then constant folding, then merging
-// duplicates (folded constants may now be equal), and dead-code elimination last to sweep up.
+// The standard pass pipeline before fusion. Order matters: constant folding first, so a weight an
+// exporter computes (a transposed or reshaped constant) is a constant when batch-norm folding looks
+// for one; then batch-norm folding; then merging duplicates (folded constants may now be equal);
+// dead-code elimination last sweeps up the old weights and folded inputs.
 #include "ir/graph/passes/passes.h"
 
 namespace tt::graph {
 
 Graph simplify_graph(const Graph& graph) {
-  Graph g = fold_batch_norm(graph);
-  g = fold_constants(g);
+  Graph g = fold_constants(graph);
+  g = fold_batch_norm(g);
   g = eliminate_common_subexpressions(g);
   return eliminate_dead_code(g);
 }
