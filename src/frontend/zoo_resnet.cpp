@@ -11,15 +11,18 @@ namespace {
 
 constexpr int64_t kClasses = 1000;
 
-// BasicBlock (expansion 1) or Bottleneck (expansion 4); `planes` is the block's inner width.
+// BasicBlock (expansion 1) or Bottleneck (expansion 4); `planes` is the block's inner width. The
+// convolutions that end the residual branch and the shortcut draw linear-bound weights: their sum
+// feeds the ReLU, and He's bound on both would double the activations' energy at every block.
 NodeId residual_block(ModelBuilder& b, NodeId x, const std::string& name, int64_t planes,
                       int64_t stride, bool bottleneck) {
   int64_t expansion = bottleneck ? 4 : 1;
   int64_t out_channels = planes * expansion;
   NodeId identity = x;
   if (stride != 1 || b.channels(x) != out_channels) {
-    identity = b.conv2d(x, name + ".downsample.0",
-                        {.out_channels = out_channels, .stride = stride, .bias = false});
+    identity =
+        b.conv2d(x, name + ".downsample.0",
+                 {.out_channels = out_channels, .stride = stride, .bias = false, .linear = true});
     identity = b.batch_norm(identity, name + ".downsample.1");
   }
   NodeId y = x;
@@ -33,7 +36,7 @@ NodeId residual_block(ModelBuilder& b, NodeId x, const std::string& name, int64_
                   .padding = {1, 1},
                   .bias = false});
     y = b.relu(b.batch_norm(y, name + ".bn2"), name + ".relu");
-    y = b.conv2d(y, name + ".conv3", {.out_channels = out_channels, .bias = false});
+    y = b.conv2d(y, name + ".conv3", {.out_channels = out_channels, .bias = false, .linear = true});
     y = b.batch_norm(y, name + ".bn3");
   } else {
     y = b.conv2d(y, name + ".conv1",
@@ -44,7 +47,11 @@ NodeId residual_block(ModelBuilder& b, NodeId x, const std::string& name, int64_
                   .bias = false});
     y = b.relu(b.batch_norm(y, name + ".bn1"), name + ".relu");
     y = b.conv2d(y, name + ".conv2",
-                 {.out_channels = planes, .kernel = {3, 3}, .padding = {1, 1}, .bias = false});
+                 {.out_channels = planes,
+                  .kernel = {3, 3},
+                  .padding = {1, 1},
+                  .bias = false,
+                  .linear = true});
     y = b.batch_norm(y, name + ".bn2");
   }
   return b.relu(b.add(y, identity, name + ".add"), name + ".relu");

@@ -3,12 +3,15 @@
 // unknown name is a user error that lists the zoo.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <random>
 
 #include "ir/error.h"
+#include "ir/graph/evaluate.h"
 #include "src/frontend/model_zoo.h"
 
 namespace tt::frontend {
@@ -192,6 +195,42 @@ TEST(ModelZoo, IntermediateShapesMatchTorchvision) {
   EXPECT_EQ(shape_of(inception, "Mixed_7c.cat"), (std::vector<int64_t>{1, 2048, 8, 8}));
   Graph vgg = build_model("vgg16");
   EXPECT_EQ(shape_of(vgg, "features.30"), (std::vector<int64_t>{1, 512, 7, 7}));
+}
+
+// The small models run through the naive graph evaluator: random weights must give finite logits of
+// a usable magnitude (not saturated, not collapsed to zero), and batching must not mix samples.
+TEST(ModelZoo, SmallModelsGiveSaneLogits) {
+  for (const char* name : {"mlp", "tiny_cnn"}) {
+    Graph single = build_model(name, 3);
+    std::vector<int64_t> shape = single.node(single.inputs()[0]).type.shape;
+    NDArray image(shape, DType::float32());
+    std::mt19937_64 rng(11);
+    image.fill_uniform(rng, -1.0f, 1.0f);
+    NDArray logits = graph::evaluate_graph(single, {image})[0];
+    double largest = 0;
+    for (int64_t i = 0; i < logits.num_elements(); ++i) {
+      ASSERT_TRUE(std::isfinite(logits.as<float>()[i])) << name;
+      largest = std::max(largest, double(std::fabs(logits.as<float>()[i])));
+    }
+    EXPECT_GT(largest, 1e-2) << name;
+    EXPECT_LT(largest, 1e2) << name;
+
+    // Two copies of the image in one batch give the single-image logits twice.
+    Graph batched = build_model(name, 3, 2);
+    shape[0] = 2;
+    NDArray pair(shape, DType::float32());
+    for (int copy = 0; copy < 2; ++copy) {
+      std::memcpy(pair.as<float>() + copy * image.num_elements(), image.data(), image.bytes());
+    }
+    NDArray pair_logits = graph::evaluate_graph(batched, {pair})[0];
+    for (int64_t copy = 0; copy < 2; ++copy) {
+      for (int64_t i = 0; i < logits.num_elements(); ++i) {
+        EXPECT_FLOAT_EQ(pair_logits.as<float>()[copy * logits.num_elements() + i],
+                        logits.as<float>()[i])
+            << name;
+      }
+    }
+  }
 }
 
 TEST(ModelZoo, UnknownNameListsTheZoo) {
