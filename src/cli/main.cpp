@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "ir/error.h"
+#include "src/cli/commands.h"
 #include "src/cli/op_command.h"
 #include "src/cli/subcommand.h"
 
@@ -25,6 +26,9 @@ int main(int argc, char** argv) {
     // One line per subcommand.
     std::vector<Subcommand> commands = {
         add_op_command(app),
+        add_models_command(app),
+        add_inspect_command(app),
+        add_run_command(app),
     };
     // Set after the subcommands exist, as they would inherit it: strays are kept only at the top,
     // so that an unknown command name is reported as one.

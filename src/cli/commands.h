@@ -1,0 +1,14 @@
+// The subcommands of `tensortune` other than `op`, each defined in its own file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "src/cli/subcommand.h"
+
+namespace tt::cli {
+
+Subcommand add_models_command(CLI::App& parent);   // models_command.cpp
+Subcommand add_inspect_command(CLI::App& parent);  // inspect_command.cpp
+Subcommand add_run_command(CLI::App& parent);      // run_command.cpp
+
+}  // namespace tt::cli

@@ -1,0 +1,187 @@
+// Graph execution: planning the arena, compiling each task once, and running groups in order.
+#include "src/runtime/executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "codegen/runtime.h"
+#include "ir/error.h"
+#include "ir/schedule/default_schedule.h"
+#include "search/measure/build.h"
+
+namespace tt {
+
+namespace {
+
+constexpr int64_t kAlign = 64;
+
+int64_t aligned(int64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+
+int64_t value_bytes(const graph::Node& n) { return n.type.num_elements() * n.type.dtype.bytes(); }
+
+}  // namespace
+
+std::vector<graph::FusedGroup> singleton_groups(const graph::Graph& graph) {
+  std::vector<graph::FusedGroup> groups;
+  for (const graph::Node& n : graph.nodes()) {
+    if (n.kind != graph::NodeKind::Call) continue;
+    graph::FusedGroup g;
+    g.nodes = {n.id};
+    g.output = n.id;
+    for (graph::NodeId in : n.inputs)
+      if (std::find(g.inputs.begin(), g.inputs.end(), in) == g.inputs.end()) g.inputs.push_back(in);
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups) {
+  // Liveness of each group's output: from its group to the last group that reads it; graph
+  // outputs live to the end (they are copied out after the last group).
+  std::map<graph::NodeId, int> producer;
+  for (int g = 0; g < int(groups.size()); ++g) producer[groups[g].output] = g;
+  std::vector<int> last_use(groups.size());
+  for (int g = 0; g < int(groups.size()); ++g) last_use[g] = g;
+  for (int g = 0; g < int(groups.size()); ++g)
+    for (graph::NodeId in : groups[g].inputs)
+      if (auto it = producer.find(in); it != producer.end()) last_use[it->second] = std::max(last_use[it->second], g);
+  for (graph::NodeId out : graph.outputs())
+    if (auto it = producer.find(out); it != producer.end()) last_use[it->second] = int(groups.size());
+
+  // Greedy best fit over free blocks; a block is freed after its value's last reader ran.
+  struct Block {
+    int64_t offset, size;
+  };
+  std::vector<Block> free_blocks;
+  MemoryPlan plan;
+  plan.offset.assign(groups.size(), 0);
+  std::vector<std::vector<Block>> release_after(groups.size() + 1);
+  for (int g = 0; g < int(groups.size()); ++g) {
+    int64_t size = aligned(value_bytes(graph.node(groups[g].output)));
+    plan.no_reuse_bytes += size;
+    auto best = free_blocks.end();
+    for (auto it = free_blocks.begin(); it != free_blocks.end(); ++it)
+      if (it->size >= size && (best == free_blocks.end() || it->size < best->size)) best = it;
+    Block block;
+    if (best != free_blocks.end()) {
+      block = {best->offset, size};
+      if (best->size > size) best->offset += size, best->size -= size;
+      else free_blocks.erase(best);
+    } else {
+      block = {plan.arena_bytes, size};
+      plan.arena_bytes += size;
+    }
+    plan.offset[g] = block.offset;
+    release_after[last_use[g]].push_back(block);
+    // Values read by this group for the last time can be overwritten from the next group on; the
+    // output just placed must not share memory with this group's own inputs, so release now.
+    for (const Block& b : release_after[g]) free_blocks.push_back(b);
+  }
+  return plan;
+}
+
+GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options) : graph_(std::move(graph)) {
+  groups_ = options.fuse ? graph::fuse_operators(graph_) : singleton_groups(graph_);
+  tasks_ = graph::extract_tasks(graph_, groups_);
+  plan_ = plan_memory(graph_, groups_);
+  arena_ = NDArray({std::max<int64_t>(plan_.arena_bytes / 4, 1)}, DType::float32());
+  group_of_node_.assign(graph_.nodes().size(), -1);
+  for (int g = 0; g < int(groups_.size()); ++g) group_of_node_[groups_[g].output] = g;
+
+  Target target = options.target.empty() ? Target::host() : Target::parse(options.target);
+  compiler_ = std::make_unique<KernelCompiler>(target);
+  set_num_threads(options.num_threads);
+  HardwareParams hw = hardware_params(target, num_threads());
+  auto start = std::chrono::steady_clock::now();
+  for (size_t t = 0; t < tasks_.tasks.size(); ++t) {
+    const graph::Task& task = tasks_.tasks[t];
+    std::vector<Step> steps;
+    if (options.schedule == ScheduleSource::Default) steps = default_schedule(task.outputs, hw);
+    BuiltKernel built = build_kernel(task.outputs, steps, *compiler_, "task" + std::to_string(t));
+    // Kernel parameters are named after the task's placeholders (p0, p1, ...) then its output.
+    std::vector<int> order;
+    for (const Buffer& b : built.kernel.params()) {
+      int position = -1;
+      for (size_t i = 0; i < task.inputs.size(); ++i)
+        if (task.inputs[i].name() == b->name) position = int(i);
+      order.push_back(position);
+    }
+    argument_order_.push_back(order);
+    kernels_.push_back(std::move(built.kernel));
+  }
+  compile_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+GraphExecutor::~GraphExecutor() = default;
+
+int64_t GraphExecutor::weight_bytes() const {
+  int64_t bytes = 0;
+  for (const graph::Node& n : graph_.nodes())
+    if (n.kind == graph::NodeKind::Constant) bytes += int64_t(n.value.bytes());
+  return bytes;
+}
+
+std::vector<NDArray> GraphExecutor::run(const std::vector<NDArray>& inputs) { return execute(inputs, nullptr); }
+
+std::vector<double> GraphExecutor::profile(const std::vector<NDArray>& inputs, int repeat) {
+  std::vector<std::vector<double>> samples(groups_.size());
+  for (int r = 0; r < repeat; ++r) {
+    std::vector<double> seconds(groups_.size(), 0.0);
+    execute(inputs, &seconds);
+    for (size_t g = 0; g < groups_.size(); ++g) samples[g].push_back(seconds[g]);
+  }
+  std::vector<double> median;
+  for (auto& s : samples) {
+    std::sort(s.begin(), s.end());
+    median.push_back(s[s.size() / 2]);
+  }
+  return median;
+}
+
+std::vector<NDArray> GraphExecutor::execute(const std::vector<NDArray>& inputs, std::vector<double>* group_seconds) {
+  std::vector<graph::NodeId> input_ids = graph_.inputs();
+  if (inputs.size() != input_ids.size())
+    user_error("the model takes {} inputs, got {}", input_ids.size(), inputs.size());
+  std::map<graph::NodeId, const void*> external;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const graph::Node& n = graph_.node(input_ids[i]);
+    if (inputs[i].shape() != n.type.shape || inputs[i].dtype() != n.type.dtype)
+      user_error("input '{}' must be {}, got {}{}", n.name, n.type.to_string(), inputs[i].dtype().to_string(),
+                 shape_to_string(inputs[i].shape()));
+    external[n.id] = inputs[i].data();
+  }
+  char* arena = static_cast<char*>(arena_.data());
+  auto address = [&](graph::NodeId id) -> void* {
+    const graph::Node& n = graph_.node(id);
+    if (n.kind == graph::NodeKind::Constant) return const_cast<void*>(n.value.data());
+    if (n.kind == graph::NodeKind::Input) return const_cast<void*>(external.at(id));
+    TT_ASSERT(group_of_node_[id] >= 0, "node {} is read but no group produces it", n.name);
+    return arena + plan_.offset[group_of_node_[id]];
+  };
+  std::vector<void*> args;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    int t = tasks_.task_of_group[g];
+    args.clear();
+    for (int position : argument_order_[t])
+      args.push_back(position >= 0 ? address(groups_[g].inputs[position]) : arena + plan_.offset[g]);
+    if (!group_seconds) {
+      kernels_[t].run_raw(args);
+      continue;
+    }
+    auto start = std::chrono::steady_clock::now();
+    kernels_[t].run_raw(args);
+    (*group_seconds)[g] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  std::vector<NDArray> outputs;
+  for (graph::NodeId out : graph_.outputs()) {
+    const graph::Node& n = graph_.node(out);
+    NDArray result(n.type.shape, n.type.dtype);
+    std::memcpy(result.data(), address(out), result.bytes());
+    outputs.push_back(std::move(result));
+  }
+  return outputs;
+}
+
+}  // namespace tt

@@ -1,0 +1,75 @@
+// The graph executor: compiles one kernel per distinct task of a fused graph and runs the groups in
+// order over a static memory plan. Intermediate values live in one arena whose slots are reused
+// once a value's last reader has run (greedy best fit by liveness); weights are bound once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codegen/jit.h"
+#include "ir/graph/fusion.h"
+#include "ir/graph/task.h"
+#include "ir/ndarray.h"
+
+namespace tt {
+
+// How kernels are scheduled: the hand-written defaults, or plain loops (the reference).
+enum class ScheduleSource : uint8_t { Default, Naive };
+
+struct ExecutorOptions {
+  ScheduleSource schedule = ScheduleSource::Default;
+  bool fuse = true;  // false: one group per operator (the unfused reference execution)
+  int num_threads = 0;  // 0: all cores
+  std::string target;   // empty: the host
+};
+
+struct MemoryPlan {
+  std::vector<int64_t> offset;  // per group: byte offset of its output in the arena
+  int64_t arena_bytes = 0;      // peak bytes of intermediates with reuse
+  int64_t no_reuse_bytes = 0;   // what they would take without reuse
+};
+
+class GraphExecutor {
+ public:
+  // Takes a graph that the caller has already simplified (passes run) as it wants.
+  GraphExecutor(graph::Graph graph, const ExecutorOptions& options);
+  ~GraphExecutor();
+
+  // Runs the model: one array per graph input, in Graph::inputs() order; returns one array per
+  // graph output. UserError on a wrong count, shape or dtype (naming the input).
+  std::vector<NDArray> run(const std::vector<NDArray>& inputs);
+  // Runs the model `repeat` times timing each group; returns each group's median seconds.
+  std::vector<double> profile(const std::vector<NDArray>& inputs, int repeat);
+
+  const graph::Graph& graph() const { return graph_; }
+  const std::vector<graph::FusedGroup>& groups() const { return groups_; }
+  const graph::TaskTable& tasks() const { return tasks_; }
+  const MemoryPlan& memory_plan() const { return plan_; }
+  // Bytes of weights (constants) bound to the kernels.
+  int64_t weight_bytes() const;
+  double compile_seconds() const { return compile_seconds_; }
+
+ private:
+  graph::Graph graph_;
+  std::vector<graph::FusedGroup> groups_;
+  graph::TaskTable tasks_;
+  std::unique_ptr<KernelCompiler> compiler_;
+  std::vector<CompiledKernel> kernels_;                // per task
+  std::vector<std::vector<int>> argument_order_;       // per task: kernel param -> group input position (-1: output)
+  MemoryPlan plan_;
+  NDArray arena_;
+  std::vector<int> group_of_node_;  // node id -> group producing it, or -1
+  double compile_seconds_ = 0;
+
+  // Runs every group in order; with `group_seconds`, adds each group's time to it.
+  std::vector<NDArray> execute(const std::vector<NDArray>& inputs, std::vector<double>* group_seconds);
+};
+
+// One group per call node, in graph order: the unfused execution.
+std::vector<graph::FusedGroup> singleton_groups(const graph::Graph& graph);
+
+MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups);
+
+}  // namespace tt
