@@ -1,6 +1,7 @@
 // Statements → LLVM control flow: loops by kind (serial, fully unrolled by substitution, parallel
 // outlined to the runtime's tt_parallel_for), lets as SSA values, guarded blocks, allocation on
-// the stack or the heap, and stores (vector stores for unit-stride ramps, scatters otherwise).
+// the stack or the heap, and stores (vector stores for unit-stride ramps, one scalar store for a
+// broadcast index, scatters otherwise).
 #include <algorithm>
 #include <unordered_set>
 
@@ -240,7 +241,22 @@ void CodeGenLLVM::emit_Store(const StoreNode* op) {
     return;
   }
   int lanes = op->index.type().lanes;
+  // Every lane writing one address (a broadcast or stride-0 index): a scatter orders overlapping
+  // writes by lane, so the last lane's value is what remains; store just that.
+  Expr same_address;
+  if (const auto* broadcast = op->index.as<BroadcastNode>()) same_address = broadcast->value;
+  if (auto strided = constant_stride_index(op->index); strided && strided->stride == 0) {
+    same_address = strided->base;
+  }
+  if (same_address.defined()) {
+    if (value->getType()->isVectorTy()) value = builder_.CreateExtractElement(value, lanes - 1);
+    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(same_address)));
+    builder_.CreateAlignedStore(value, address, element_alignment(buffer, same_address));
+    return;
+  }
   if (!value->getType()->isVectorTy()) value = builder_.CreateVectorSplat(lanes, value);
+  // A strided store stays a scatter: writing the covered span whole would overwrite the elements
+  // between the lanes (racing with other iterations), and strided stores are rare in lowered code.
   if (Expr first = unit_stride_base(op->index); first.defined()) {
     llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(first)));
     builder_.CreateAlignedStore(value, address, element_alignment(buffer, first));

@@ -10,6 +10,7 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -33,9 +34,21 @@ void optimize_module(llvm::Module& module, llvm::TargetMachine& machine);
 // Runs the backend: an object file or assembly text of the (optimized) module.
 std::string emit_machine_code(llvm::Module& module, llvm::TargetMachine& machine,
                               llvm::CodeGenFileType file_type);
+// A vector index whose lanes step by a constant: lane i addresses base + i * stride.
+struct ConstantStrideIndex {
+  Expr base;  // scalar
+  int64_t stride = 0;
+};
+// The base and stride of ramp(b, s, n) with a constant s, or of such a ramp plus or minus a
+// broadcast (a form an unsimplified index may take); nullopt for any other index.
+std::optional<ConstantStrideIndex> constant_stride_index(const Expr& index);
 // The scalar first index of a unit-stride vector index (one contiguous vector access), or an
-// undefined Expr for any other index (a gather or scatter).
+// undefined Expr for any other index.
 Expr unit_stride_base(const Expr& index);
+// Strided loads with a constant stride in [2, kMaxShuffledLoadStride] of 32-bit elements read the
+// span the lanes cover with contiguous loads and pick the lanes with a shuffle; a larger stride
+// would load mostly unused elements, so it stays a gather.
+constexpr int64_t kMaxShuffledLoadStride = 4;
 // The name of the host-callable wrapper: `void NAME_packed(void** args)`.
 std::string packed_function_name(const std::string& kernel_name);
 
@@ -54,6 +67,8 @@ class CodeGenLLVM {
   llvm::Value* emit_floor_mod(const BinaryNode* op, llvm::Value* a, llvm::Value* b);
   llvm::Value* emit_branching_select(const SelectNode* op);
   llvm::Value* emit_libm_call(const char* float_name, const char* double_name, llvm::Value* x);
+  llvm::Value* emit_shuffled_load(const BufferNode* buffer, const Expr& first, int64_t stride,
+                                  int lanes);
   llvm::Type* llvm_type(DType type);
   llvm::Type* storage_type(const BufferNode* buffer);
   llvm::Value* buffer_pointer(const BufferNode* buffer);

@@ -183,7 +183,8 @@ TEST(LLVMCodegen, GatherAndScatter) {
   const int n = 64, lanes = 8;
   Buffer a = param("a", {2 * n}), c = param("c", {n}), t = param("t", {n});
   Var io("io");
-  // c[8io + l] = a[16io + 2l] (a strided gather); t[io + 8l] = c[8io + l] (a scatter).
+  // c[8io + l] = a[16io + 2l] (stride 2: loads and a shuffle, strided_load_test.cpp has the
+  // gathers); t[io + 8l] = c[8io + l] (a scatter).
   Stmt body = BlockNode::make(
       {store(c, ramp(io * lanes, 1, lanes), load(a, ramp(io * 2 * lanes, 2, lanes))),
        store(t, ramp(io, n / lanes, lanes), load(c, ramp(io * lanes, 1, lanes)))});
