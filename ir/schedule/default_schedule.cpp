@@ -152,15 +152,14 @@ class Scheduler {
   void apply(const Step& s) { state_.apply(s); }
 
   // The accumulator tile, rows x (vectors x lanes): the candidate with enough accumulators to hide
-  // the FMA latency and the most FMAs per load, weighted by how full each vector is (7 of 8 lanes
-  // counts 7/8). The rows, the vectors of the operand and one broadcast must fit the registers.
+  // the FMA latency and the most FMAs per load, weighted by how much of a native vector register
+  // each vector fills (7 lanes of 8 count 7/8, 4 lanes of 8 only half). The rows, the vectors of
+  // the operand and one broadcast must fit the registers.
   RegisterTile choose_register_tile(int64_t v_extent, int64_t r_extent) const {
     RegisterTile best;
     double best_score = 0;
     for (int64_t lanes = hw_.vector_lanes; lanes >= 4; --lanes) {
       if (v_extent % lanes != 0) continue;
-      int64_t padded = 1;
-      while (padded < lanes) padded *= 2;
       for (int64_t nv : {1, 2, 3}) {
         if (v_extent % (nv * lanes) != 0) continue;
         int64_t max_rows = std::min<int64_t>(kMaxTileRows, (hw_.vector_registers - nv - 1) / nv);
@@ -170,7 +169,7 @@ class Scheduler {
         if (r_extent > max_rows && rows * 2 < max_rows) rows = max_rows;
         // Enough accumulators to cover the FMA latency (about 8-12), then FMAs per load.
         double accumulators = double(nv * rows);
-        double score = double(lanes) / double(padded) * (std::min(accumulators, 12.0) + 2 * accumulators / double(nv + rows));
+        double score = double(lanes) / double(hw_.vector_lanes) * (std::min(accumulators, 12.0) + 2 * accumulators / double(nv + rows));
         if (score > best_score + 1e-9) {
           best_score = score;
           best = RegisterTile{lanes, nv, rows};
