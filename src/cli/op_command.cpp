@@ -339,7 +339,7 @@ int list_ops(bool json) {
 Subcommand add_op_command(CLI::App& parent) {
   auto state = std::make_shared<OpCommandState>();
   CLI::App* op = parent.add_subcommand(
-      "op", "build one operator with the naive or default schedule, check it and time it");
+      "op", "Build one operator with the naive or default schedule, check it and time it");
   op->footer(
       "Usage of one operator: tensortune op <operator> [operator flags] [run flags]; "
       "see\ntensortune op <operator> --help for its flags and their defaults.");
