@@ -339,6 +339,11 @@ class Scheduler {
     }
     if (!r_outer.empty()) order.insert(order.end(), {r_outer, r_inner});
     if (!v_inner.empty()) order.push_back(v_inner);
+    // Without a packed panel (which is built once per vector block and must stay outside the
+    // rows), the row blocks join the parallel loop too: more, smaller chunks balance the threads
+    // on small feature maps (a 7x7 map alone gives only 7 chunks).
+    bool fuse_rows = !r_outer.empty() && !(shape.packable && lanes > 1);
+    if (fuse_rows) parallel_loops.push_back(r_outer);
     apply(ReorderStep{tile, order});
     if (!v_inner.empty()) apply(AnnotateStep{tile, v_inner, LoopAnnotation::Vectorize});
     int64_t total = 1;
@@ -350,7 +355,7 @@ class Scheduler {
       apply(FuseStep{tile, parallel_loops});
       panel_loop = state_.stage(tile).iters.back().name;
     }
-    std::string at = !r_outer.empty() ? r_outer : panel_loop;
+    std::string at = !r_outer.empty() && !fuse_rows ? r_outer : panel_loop;
     if (at.empty()) return;
     apply(ComputeAtStep{acc, tile, at});
 
