@@ -150,19 +150,6 @@ bool symbolic_bounds(const Expr& e, const VarRanges& varying, Expr* lo, Expr* hi
   }
 }
 
-class ReadCollector : public ExprVisitor {
- public:
-  explicit ReadCollector(const OperationNode* op) : op_(op) {}
-  void visit_TensorRead(const TensorReadNode* n) override {
-    if (n->op.get() == op_) reads.push_back(n->indices);
-    ExprVisitor::visit_TensorRead(n);
-  }
-  std::vector<std::vector<Expr>> reads;
-
- private:
-  const OperationNode* op_;
-};
-
 // Expresses every iter of a stage through its leaf variables, replaying the relations backwards.
 std::vector<Expr> iter_values(const Stage& st, const std::vector<int64_t>& ext, const std::vector<Var>& leaf_vars) {
   std::vector<Expr> value(st.iters.size());
@@ -185,12 +172,21 @@ std::vector<Expr> iter_values(const Stage& st, const std::vector<int64_t>& ext, 
   return value;
 }
 
+// Maps a stage's root axes (data-parallel, then reduce) to their values in its leaf variables.
+VarMap root_substitution(const StageLoops& sl) {
+  const OperationNode& op = *sl.stage->op;
+  VarMap map;
+  for (size_t d = 0; d < op.axes.size(); ++d) map[op.axes[d].var.get()] = sl.root_values[d];
+  for (size_t r = 0; r < op.reduce_axes().size(); ++r)
+    map[op.reduce_axes()[r].var.get()] = sl.root_values[op.axes.size() + r];
+  return map;
+}
+
 // The region of `producer` that one iteration of `target`'s loop at `position` reads. The
 // producer's consumer is `target` itself or a stage computed (transitively) inside it; the loops of
 // every stage on that chain sweep their ranges, as do the target's loops inside `position`.
 void infer_region(const LowerContext& ctx, const StageLoops& consumer, const StageLoops& target, int position,
                   const OperationNode* producer, std::vector<Expr>* region_min, std::vector<int64_t>* region_extent) {
-  const Stage& cst = *consumer.stage;
   VarRanges varying;
   for (size_t p = position + 1; p < target.leaf_vars.size(); ++p)
     varying[target.leaf_vars[p].get()] = ctx.ranges.at(target.leaf_vars[p].get());
@@ -202,20 +198,17 @@ void infer_region(const LowerContext& ctx, const StageLoops& consumer, const Sta
                  producer->name, target.stage->name(), consumer.stage->name(), target.stage->name());
     s = &ctx.loops.at(s->stage->attach_stage);
   }
-  ReadCollector reads(producer);
-  reads.visit(consumer.body);
-  VarMap to_leaves;
-  const auto& cop = *cst.op;
-  for (size_t d = 0; d < cop.axes.size(); ++d) to_leaves[cop.axes[d].var.get()] = consumer.root_values[d];
-  for (size_t r = 0; r < cop.reduce_axes().size(); ++r)
-    to_leaves[cop.reduce_axes()[r].var.get()] = consumer.root_values[cop.axes.size() + r];
+  std::vector<std::vector<Expr>> reads;
+  for (const TensorReadNode* r : tensor_reads(consumer.body))
+    if (r->op.get() == producer) reads.push_back(r->indices);
+  VarMap to_leaves = root_substitution(consumer);
   size_t ndim = producer->shape.size();
   region_min->assign(ndim, Expr());
   region_extent->assign(ndim, 0);
   for (size_t d = 0; d < ndim; ++d) {
     Expr lo, hi;
-    bool ok = !reads.reads.empty();
-    for (const auto& idx : reads.reads) {
+    bool ok = !reads.empty();
+    for (const auto& idx : reads) {
       Expr l, h;
       if (!ok || !symbolic_bounds(simplify(substitute(idx[d], to_leaves), ctx.ranges), varying, &l, &h)) {
         ok = false;
@@ -381,10 +374,7 @@ Stmt wrap_loops(LowerContext& ctx, const StageLoops& sl, const std::vector<int>&
 Stmt build_stage(LowerContext& ctx, const StageLoops& sl) {
   const Stage& st = *sl.stage;
   const auto& op = *st.op;
-  VarMap to_leaves;
-  for (size_t d = 0; d < op.axes.size(); ++d) to_leaves[op.axes[d].var.get()] = sl.root_values[d];
-  for (size_t r = 0; r < op.reduce_axes().size(); ++r)
-    to_leaves[op.reduce_axes()[r].var.get()] = sl.root_values[op.axes.size() + r];
+  VarMap to_leaves = root_substitution(sl);
   std::vector<Expr> out_indices(sl.root_values.begin(), sl.root_values.begin() + op.axes.size());
   Expr store_index = flat_index(out_indices, sl.region_min, sl.region_extent);
   ReadsToLoads to_loads(ctx);

@@ -35,21 +35,6 @@ int64_t largest_divisor(int64_t extent, int64_t limit) {
   return 1;
 }
 
-class ReadCollector : public ExprVisitor {
- public:
-  void visit_TensorRead(const TensorReadNode* n) override {
-    reads.push_back(n);
-    ExprVisitor::visit_TensorRead(n);
-  }
-  std::vector<const TensorReadNode*> reads;
-};
-
-std::vector<const TensorReadNode*> reads_of(const Expr& body) {
-  ReadCollector c;
-  c.visit(body);
-  return c.reads;
-}
-
 // How a reduction's reads use its axes, which decides its schedule.
 struct ReductionShape {
   int vector_axis = -1;  // data-parallel axis read with unit stride (innermost), or -1
@@ -60,7 +45,7 @@ struct ReductionShape {
 
 ReductionShape analyze(const OperationNode& op) {
   ReductionShape shape;
-  auto reads = reads_of(op.body);
+  auto reads = tensor_reads(op.body);
   int n = int(op.axes.size());
   auto depends_elsewhere = [&](const TensorReadNode* r, const VarNode* v) {
     for (size_t d = 0; d + 1 < r->indices.size(); ++d)
@@ -139,7 +124,7 @@ class Scheduler {
       if (scheduled.count(name)) continue;
       const Stage& st = state_.stage(name);
       if (is_injective(st) && !st.is_output && st.op->tag != "pad" && st.attach == AttachKind::Root &&
-          single_consumer_injective(name)) {
+          !state_.consumers(name).empty()) {
         apply(ComputeInlineStep{name});
       } else if (is_injective(st)) {
         schedule_injective(name);
@@ -178,11 +163,6 @@ class Scheduler {
     }
     if (best_score == 0 && r_extent > 1) best.rows = largest_divisor(r_extent, kMaxTileRows);
     return best;
-  }
-
-  bool single_consumer_injective(const std::string& name) {
-    auto users = state_.consumers(name);
-    return !users.empty();
   }
 
   std::vector<std::string> epilogue_chain(const Stage& st) {

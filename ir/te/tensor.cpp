@@ -12,14 +12,13 @@ namespace tt {
 
 namespace {
 
-class InputCollector : public ExprVisitor {
+class ReadCollector : public ExprVisitor {
  public:
   void visit_TensorRead(const TensorReadNode* n) override {
-    if (seen.insert(n->op.get()).second) ops.push_back(n->op);
+    reads.push_back(n);
     ExprVisitor::visit_TensorRead(n);
   }
-  std::set<const OperationNode*> seen;
-  std::vector<Operation> ops;
+  std::vector<const TensorReadNode*> reads;
 };
 
 const std::vector<IterVar> kNoAxes;
@@ -31,10 +30,18 @@ const std::vector<IterVar>& OperationNode::reduce_axes() const {
   return kNoAxes;
 }
 
+std::vector<const TensorReadNode*> tensor_reads(const Expr& e) {
+  ReadCollector c;
+  c.visit(e);
+  return c.reads;
+}
+
 std::vector<Operation> OperationNode::input_ops() const {
-  InputCollector c;
-  c.visit(body);
-  return c.ops;
+  std::set<const OperationNode*> seen;
+  std::vector<Operation> ops;
+  for (const TensorReadNode* r : tensor_reads(body))
+    if (seen.insert(r->op.get()).second) ops.push_back(r->op);
+  return ops;
 }
 
 int64_t Tensor::num_elements() const {

@@ -69,6 +69,9 @@ Expr sum(Expr source, std::vector<IterVar> axes);
 Expr reduce_max(Expr source, std::vector<IterVar> axes);
 Expr reduce_min(Expr source, std::vector<IterVar> axes);
 
+// Every tensor read in `e`, in pre-order (a read nested in another read's index comes after it).
+std::vector<const TensorReadNode*> tensor_reads(const Expr& e);
+
 // The operations reachable from `outputs`, producers before consumers (placeholders included).
 std::vector<Operation> topological_order(const std::vector<Tensor>& outputs);
 

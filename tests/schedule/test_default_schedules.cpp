@@ -2,6 +2,8 @@
 // on shapes that divide the tiles and on shapes that leave tails.
 #include <gtest/gtest.h>
 
+#include "tests/ir/te_test_util.h"
+
 #include "ir/schedule/default_schedule.h"
 #include "ir/te/ops.h"
 #include "search/measure/build.h"
@@ -22,7 +24,7 @@ void check_default(const std::vector<Tensor>& outputs, int threads = 2) {
   EXPECT_TRUE(r.ok) << r.describe() << "\n" << built.state.to_string() << to_string(built.func);
 }
 
-Tensor input(std::vector<int64_t> shape, const std::string& name) { return placeholder(shape, DType::float32(), name); }
+using test::input;
 
 TEST(DefaultSchedule, Matmul) {
   check_default({ops::matmul(input({64, 48}, "A"), input({48, 96}, "B"))});

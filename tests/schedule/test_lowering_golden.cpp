@@ -3,6 +3,8 @@
 // code.
 #include <gtest/gtest.h>
 
+#include "tests/ir/te_test_util.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -14,9 +16,7 @@
 namespace tt {
 namespace {
 
-Tensor input(std::vector<int64_t> shape, const std::string& name) {
-  return placeholder(shape, DType::float32(), name);
-}
+using test::input;
 
 KernelCompiler& compiler() {
   static KernelCompiler instance;

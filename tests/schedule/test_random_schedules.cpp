@@ -4,6 +4,8 @@
 // state rejects are skipped: the test is about every accepted schedule computing the right thing.
 #include <gtest/gtest.h>
 
+#include "tests/ir/te_test_util.h"
+
 #include <cstring>
 #include <optional>
 #include <random>
@@ -25,7 +27,7 @@ const T& pick(Rng& rng, const std::vector<T>& v) {
   return v[size_t(uniform(rng, 0, int64_t(v.size()) - 1))];
 }
 
-Tensor input(std::vector<int64_t> shape, const std::string& name) { return placeholder(shape, DType::float32(), name); }
+using test::input;
 
 // A random workload: one of the operator families the searches will meet, with small shapes.
 std::vector<Tensor> random_workload(Rng& rng, std::string* description) {
