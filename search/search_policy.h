@@ -1,0 +1,45 @@
+// The interface every search strategy implements (the template-free sketch search, and the
+// template-based one), so that both run on one pipeline: the tuner (search/tune) asks a policy for a
+// batch of candidates, measures them through search/measure, records them in the tuning log, trains
+// the shared cost model, and hands the results back to the policy.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/schedule/step.h"
+
+namespace tt {
+
+// One candidate: the steps that turn the task's TE into a schedule.
+using Candidate = std::vector<Step>;
+
+// A stable text key of a candidate (its steps' JSON), so measured candidates are never proposed again.
+std::string candidate_key(const Candidate& candidate);
+
+// Predicted throughput scores of candidates (higher is better), from the cost model; a candidate that
+// cannot be lowered scores -infinity.
+using CandidateScorer = std::function<std::vector<double>(const std::vector<Candidate>&)>;
+
+// A measured candidate, as the tuner feeds it back.
+struct MeasuredCandidate {
+  Candidate candidate;
+  double throughput = 0;  // 1 / seconds; 0 for a candidate that failed
+};
+
+class SearchPolicy {
+ public:
+  virtual ~SearchPolicy() = default;
+  // "ansor", "autotvm": stored in each record's strategy field.
+  virtual std::string name() const = 0;
+  // Up to `n` new candidates, none whose candidate_key is in `measured` (the keys of every candidate
+  // measured for this task, this run or a previous one). Fewer (or none) when the space is exhausted.
+  virtual std::vector<Candidate> propose(int n, const CandidateScorer& scorer,
+                                         const std::vector<std::string>& measured) = 0;
+  // The results of a measured batch (also called with the log's records when a run resumes).
+  virtual void observe(const std::vector<MeasuredCandidate>& results) = 0;
+};
+
+}  // namespace tt
