@@ -8,17 +8,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "tensortune/error.h"
+
 namespace tt {
 
-class UserError : public std::runtime_error {
- public:
-  explicit UserError(const std::string& message) : std::runtime_error(message) {}
-};
-
-class InternalError : public std::logic_error {
- public:
-  explicit InternalError(const std::string& message) : std::logic_error(message) {}
-};
+// The public API's error types (include/tensortune/error.h) are the library's own.
+using UserError = tensortune::UserError;
+using InternalError = tensortune::InternalError;
 
 template <typename... Args>
 [[noreturn]] void user_error(fmt::format_string<Args...> format, Args&&... args) {

@@ -10,5 +10,7 @@ namespace tt::cli {
 Subcommand add_models_command(CLI::App& parent);   // models_command.cpp
 Subcommand add_inspect_command(CLI::App& parent);  // inspect_command.cpp
 Subcommand add_run_command(CLI::App& parent);      // run_command.cpp
+Subcommand add_tune_command(CLI::App& parent);     // tune_command.cpp
+Subcommand add_compare_command(CLI::App& parent);  // compare_command.cpp
 
 }  // namespace tt::cli

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -17,6 +18,10 @@
 #include "src/frontend/load_model.h"
 #include "src/runtime/executor.h"
 #include "src/runtime/npy.h"
+#include "src/runtime/replay.h"
+#include "search/record/tuning_log.h"
+#include "ir/graph/fusion.h"
+#include "ir/graph/task.h"
 
 namespace tt::cli {
 
@@ -35,6 +40,7 @@ struct RunModelOptions {
   uint64_t seed = 1;
   bool json = false;
   bool profile = false;
+  std::string log;
 };
 
 int64_t argmax(const NDArray& a) {
@@ -67,6 +73,31 @@ int run_model(const RunModelOptions& o) {
   options.num_threads = o.threads;
   options.target = o.target;
   options.schedule = o.schedule == "naive" ? ScheduleSource::Naive : ScheduleSource::Default;
+  // Replay: each task's best record for this CPU and thread count, the default schedule elsewhere.
+  nlohmann::json schedules = nlohmann::json::array();
+  int tuned_tasks = 0;
+  if (!o.log.empty()) {
+    if (!std::filesystem::exists(o.log)) user_error("tuning log '{}' does not exist", o.log);
+    set_num_threads(o.threads);
+    TuningLog log = TuningLog::open(o.log);
+    std::vector<std::string> warnings;
+    std::vector<TuningRecord> records = log.read_all(&warnings);
+    for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+    graph::TaskTable table = graph::extract_tasks(model, graph::fuse_operators(model));
+    Target target = o.target.empty() ? Target::host() : Target::parse(o.target);
+    std::vector<ScheduleChoice> choices = choose_schedules(table, records, target, num_threads());
+    for (size_t t = 0; t < choices.size(); ++t) {
+      const graph::Task& task = table.tasks[t];
+      if (choices[t].from_log) {
+        options.task_schedules[task.workload_key] = choices[t].steps;
+        tuned_tasks++;
+      } else if (!o.json) {
+        fmt::print(stderr, "warning: task {} ({}): default schedule: {}\n", t, task.description, choices[t].reason);
+      }
+      schedules.push_back({{"task", t}, {"workload_key", task.workload_key}, {"description", task.description},
+                           {"from_log", choices[t].from_log}, {"reason", choices[t].reason}});
+    }
+  }
   GraphExecutor executor(model, options);
   std::vector<NDArray> inputs{input};
 
@@ -142,11 +173,19 @@ int run_model(const RunModelOptions& o) {
     out["top1"] = argmax(outputs[0]);
     if (!check.is_null()) out["check"] = check;
     if (o.profile) out["profile"] = profile;
+    if (!o.log.empty()) out["schedules"] = schedules;
     fmt::print("{}\n", out.dump(2));
   } else {
     fmt::print("model       {} ({} groups, {} tasks, compiled in {:.2f} s)\n", o.model, executor.groups().size(),
                executor.tasks().tasks.size(), executor.compile_seconds());
     fmt::print("threads     {}, schedule {}\n", num_threads(), o.schedule);
+    if (!o.log.empty()) {
+      fmt::print("log         {}: {} of {} tasks use a record\n", o.log, tuned_tasks, schedules.size());
+      for (const auto& s : schedules)
+        if (s["from_log"].get<bool>())
+          fmt::print("  task {:>2}  {}: {}\n", s["task"].get<size_t>(), s["description"].get<std::string>(),
+                     s["reason"].get<std::string>());
+    }
     fmt::print("latency     {:.3f} ms median, {:.3f} mean, {:.3f} std, {:.3f} p99 ({} runs)\n", t.median_s * 1e3,
                t.mean_s * 1e3, t.std_s * 1e3, p99 * 1e3, o.repeat);
     fmt::print("throughput  {:.1f} images/s\n", double(batch) / t.median_s);
@@ -186,6 +225,7 @@ Subcommand add_run_command(CLI::App& parent) {
   app->add_option("--rtol", o->rtol, "Relative tolerance of the checks")->capture_default_str();
   app->add_option("--atol", o->atol, "Absolute tolerance of the checks")->capture_default_str();
   app->add_option("--seed", o->seed, "Seed of the random input")->capture_default_str();
+  app->add_option("--log", o->log, "Replay this tuning log: each task's best record for this CPU");
   app->add_flag("--profile", o->profile, "Time each fused group and list them, slowest first");
   app->add_flag("--json", o->json, "Print one JSON object");
   return {app, [o]() { return run_model(*o); }};

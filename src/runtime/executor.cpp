@@ -98,7 +98,10 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
   for (size_t t = 0; t < tasks_.tasks.size(); ++t) {
     const graph::Task& task = tasks_.tasks[t];
     std::vector<Step> steps;
-    if (options.schedule == ScheduleSource::Default) steps = default_schedule(task.outputs, hw);
+    if (auto tuned = options.task_schedules.find(task.workload_key); tuned != options.task_schedules.end())
+      steps = tuned->second;
+    else if (options.schedule == ScheduleSource::Default)
+      steps = default_schedule(task.outputs, hw);
     BuiltKernel built = build_kernel(task.outputs, steps, *compiler_, "task" + std::to_string(t));
     // Kernel parameters are named after the task's placeholders (p0, p1, ...) then its output.
     std::vector<int> order;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "ir/graph/fusion.h"
 #include "ir/graph/task.h"
 #include "ir/ndarray.h"
+#include "ir/schedule/step.h"
 
 namespace tt {
 
@@ -23,6 +25,8 @@ struct ExecutorOptions {
   bool fuse = true;  // false: one group per operator (the unfused reference execution)
   int num_threads = 0;  // 0: all cores
   std::string target;   // empty: the host
+  // Tuned schedules by workload key (replay of a tuning log); tasks not listed use `schedule`.
+  std::map<std::string, std::vector<Step>> task_schedules;
 };
 
 struct MemoryPlan {

@@ -1,0 +1,121 @@
+// The embedding API of tensortune: load a model, tune it into a log, compile it with a log, run it.
+// Plain C++ types only (no LLVM, XGBoost or ONNX types); errors are tensortune::UserError for bad
+// input and tensortune::InternalError for bugs (error.h). The `tensortune` command line is built on it.
+//
+//   auto model = tensortune::Model::load("resnet18");            // zoo name or an .onnx file
+//   tensortune::TuneOptions tune; tune.trials = 200; tune.log = "resnet18.db";
+//   tensortune::tune(model, tune);                               // resumable: rerun to continue
+//   auto compiled = tensortune::CompiledModel::compile(model, {.log = "resnet18.db"});
+//   std::vector<tensortune::Array> out = compiled.run({input});
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tensortune/error.h"
+
+namespace tensortune {
+
+// A dense float32 tensor in row-major order.
+struct Array {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+// One tuning task of a model: a fused group's kernel, shared by every group with the same workload.
+struct TaskInfo {
+  std::string workload_key;
+  std::string description;  // "conv2d+bias_add+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64"
+  int weight = 1;           // groups of the model that run it
+  int64_t flops = 0;
+};
+
+class Model {
+ public:
+  // A built-in model name (`tensortune models`) or a path to an .onnx file. UserError otherwise.
+  static Model load(const std::string& name_or_path);
+  const std::string& name() const;
+  // The model's distinct tasks after graph simplification and fusion, in order of first use.
+  std::vector<TaskInfo> tasks() const;
+  std::vector<std::vector<int64_t>> input_shapes() const;
+
+  struct Impl;
+  std::shared_ptr<const Impl> impl;
+};
+
+// How one task stands in a tuning run.
+struct TaskResult {
+  TaskInfo task;
+  int trials = 0;                    // measurements in the log (this run and earlier ones)
+  double best_ms = 0;                // infinity when no valid measurement yet
+  double default_ms = 0;             // the default schedule's time; infinity if not measured
+  std::map<std::string, int> errors;  // by error code name ("compile", "wrong_answer", ...), nonzero only
+  int cut_short = 0;                 // candidates stopped after one repeat as clearly slower than the best
+};
+
+struct TuneProgress {
+  int trials_done = 0, trials_total = 0;
+  int measured_this_run = 0;
+  int current_task = -1;  // index into tasks, -1 between rounds
+  double elapsed_s = 0, eta_s = 0;
+  double estimated_latency_ms = 0;  // sum over tasks of weight x best; infinity until each has one
+  std::vector<TaskResult> tasks;
+  // The cost model's ranking of the last measured batch, judged before it trained on it.
+  std::optional<double> pairwise_accuracy, best_of_top_k;
+  // Seconds this run spent searching, building, running, updating the model, writing the log.
+  double search_s = 0, build_s = 0, run_s = 0, model_s = 0, log_s = 0;
+};
+
+struct TuneOptions {
+  int trials = 200;        // measurements the log should hold for the model's tasks when done
+  std::string log;         // the tuning log (SQLite), created if missing; required
+  uint64_t seed = 0;
+  int threads = 1;         // threads the kernels run (and are timed) with
+  double timeout_s = 10;   // a candidate running longer is recorded as run_timeout
+  double rtol = 1e-3, atol = 1e-5;
+  int measures_per_round = 64;
+  std::string cost_model = "xgb";     // or "random": random sampling of the same space
+  std::string scheduler = "gradient";  // or "round-robin"
+  std::string warm_start_model;       // a cost model saved beside another log
+  std::string target;                 // LLVM target string; empty: this machine
+  std::function<void(const TuneProgress&)> on_progress;
+  const std::atomic<bool>* stop = nullptr;  // set to stop after the batch in flight
+};
+
+// Tunes the model's tasks; returns the final state. Resumes from an existing log.
+TuneProgress tune(const Model& model, const TuneOptions& options);
+// The sketches the template-free search generates for each task, printed.
+std::vector<std::string> describe_sketches(const Model& model, const TuneOptions& options);
+
+// Which schedule replay chose for one task.
+struct TaskChoice {
+  TaskInfo task;
+  bool from_log = false;  // false: the default schedule
+  std::string reason;     // from_log: "record #12 (ansor), 0.412 ms"; else why no record applied
+  double record_ms = 0;
+};
+
+struct CompileOptions {
+  std::string log;     // empty: default schedules everywhere
+  int threads = 0;     // 0: all cores
+  std::string target;  // empty: this machine
+};
+
+class CompiledModel {
+ public:
+  static CompiledModel compile(const Model& model, const CompileOptions& options);
+  // One array per model input; returns one per model output. UserError on a wrong shape.
+  std::vector<Array> run(const std::vector<Array>& inputs);
+  const std::vector<TaskChoice>& choices() const;
+
+  struct Impl;
+  std::shared_ptr<Impl> impl;
+};
+
+}  // namespace tensortune

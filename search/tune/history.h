@@ -1,0 +1,44 @@
+// Search iterations against latency, from a tuning log: for each task the best latency after each of
+// its trials, and for the model the estimated end-to-end latency (sum of weight x best over its tasks)
+// after each trial of the whole run, once every task has a valid measurement. `tensortune compare`
+// prints these; they are what users read to decide whether more tuning is worth it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codegen/target.h"
+#include "search/record/tuning_record.h"
+
+namespace tt {
+
+struct HistoryTask {
+  std::string workload_key, description;
+  int weight = 1;
+};
+
+struct CurvePoint {
+  int trials = 0;        // measurements so far (of the task, or of the whole run)
+  double latency_s = 0;  // best so far (task) or estimated end to end (model)
+};
+
+struct TuningHistory {
+  std::vector<HistoryTask> tasks;
+  std::vector<std::vector<CurvePoint>> per_task;  // one point per trial of that task
+  std::vector<CurvePoint> end_to_end;             // one point per trial, from the first at which every
+                                                  // task had a valid measurement
+};
+
+// `records` in log order; only records of the given tasks measured on a compatible target with
+// `num_threads` threads (0: any) count.
+TuningHistory tuning_history(const std::vector<TuningRecord>& records, const std::vector<HistoryTask>& tasks,
+                             const Target& target, int num_threads);
+
+// The points of a curve at which it changed, plus its last point (for plots and JSON).
+std::vector<CurvePoint> improvements(const std::vector<CurvePoint>& curve);
+
+// An SVG line plot of latency against trials (several curves, one colour each).
+std::string svg_plot(const std::vector<std::pair<std::string, std::vector<CurvePoint>>>& curves,
+                     const std::string& title);
+
+}  // namespace tt

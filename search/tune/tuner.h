@@ -1,0 +1,135 @@
+// The tuning loop shared by every search strategy: the task scheduler picks a task, its search policy
+// proposes a batch (scored by the shared cost model), the measurer builds and times it, the batch is
+// committed to the tuning log in one transaction, the cost model retrains, and the policy sees the
+// results. A run resumes from its log: nothing measured is measured again, and the cost model starts
+// from the one saved beside the log.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codegen/target.h"
+#include "ir/schedule/hardware.h"
+#include "ir/te/tensor.h"
+#include "search/cost_model/ranking.h"
+#include "search/measure/measurer.h"
+#include "search/record/tuning_log.h"
+#include "search/search_policy.h"
+#include "search/sketch/sketch_policy.h"
+#include "search/tune/task_scheduler.h"
+
+namespace tt {
+
+// One task of the model as the tuner sees it.
+struct TuneTask {
+  std::string workload_key;
+  std::string description;
+  std::vector<Tensor> inputs, outputs;
+  int weight = 1;
+  int64_t flops = 0;
+  std::string operator_kinds;  // "conv2d+bias_add+relu": with the FLOPs, the scheduler's similarity tag
+};
+
+struct TuneOptions {
+  // Measurements the log should hold for these tasks when the run ends, the default schedule of
+  // each task (its first trial) included. A resumed run counts what the log already has.
+  int trials = 200;
+  // Candidates measured per round of one task (Ansor: 64), capped at trials / number of tasks so every
+  // task gets rounds even with a small budget.
+  int measures_per_round = 64;
+  uint64_t seed = 0;
+  std::string strategy = "ansor";
+  // "xgb" (XGBoost, trained online) or "random" (random scores: pure random sampling of the space).
+  std::string cost_model = "xgb";
+  // A saved cost model to start from (another log's); default: the one beside this log, if any.
+  std::string warm_start_model;
+  // A round's batch is measured, then the model retrains on every sample so far.
+  TaskSchedulerParams scheduler;
+  MeasureOptions measure;
+  SketchParams sketch;
+  int num_threads = 1;  // the kernels' thread count (measurement and schedules)
+};
+
+// What the run knows of one task.
+struct TaskReport {
+  std::string workload_key, description;
+  int weight = 1;
+  int64_t flops = 0;
+  int trials = 0;                            // records in the log, this run and earlier ones
+  double best_s = 0;                         // infinity when none is valid
+  double default_s = 0;                      // the default schedule's cost; infinity if unmeasured
+  std::array<int, kNumMeasureErrors> errors{};  // records by code (index = MeasureError)
+  int cut_short = 0;
+};
+
+// Seconds spent in each part of the loop (this run).
+struct TimeBreakdown {
+  double search_s = 0, build_s = 0, run_s = 0, model_s = 0, log_s = 0;
+};
+
+struct TuneProgress {
+  int trials_done = 0, trials_total = 0;  // over all tasks, the log's earlier records included
+  int measured_this_run = 0;
+  int round = 0;
+  int current_task = -1;
+  double elapsed_s = 0, eta_s = 0;
+  double estimated_latency_s = 0;  // sum of weight x best over tasks (infinity until every task has one)
+  std::vector<TaskReport> tasks;
+  // The cost model's ranking of the last batch before it trained on it.
+  std::optional<RankingQuality> last_quality;
+  TimeBreakdown time;
+};
+
+// A measurement of one batch of candidates of task `task`; the real one builds and runs them through
+// the Measurer. Tests substitute recorded costs to check that a seed reproduces a search.
+using MeasureFunction =
+    std::function<std::vector<MeasureResult>(int task, const std::vector<Candidate>& batch, double best_so_far_s)>;
+
+class Tuner {
+ public:
+  Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, TuningLog& log);
+  ~Tuner();
+
+  void set_measure_function(MeasureFunction f);
+  // Called after every measured batch (and once at the start with what the log held).
+  void set_progress_callback(std::function<void(const TuneProgress&)> f);
+
+  // Tunes until the log holds options.trials measurements for these tasks, no task can propose
+  // anything new, or *stop becomes true (checked between batches: the batch in flight is finished and
+  // committed first).
+  TuneProgress run(const std::atomic<bool>* stop = nullptr);
+
+  // The sketches of each task's policy, printed (for `tune --show-sketches`).
+  std::vector<std::string> describe_sketches() const;
+
+  // Where the cost model of a log is saved.
+  static std::string model_path(const std::string& log_path);
+
+ private:
+  struct TaskState;
+  std::vector<TuneTask> tasks_;
+  TuneOptions options_;
+  Target target_;
+  HardwareParams hw_;
+  TuningLog& log_;
+  MeasureFunction measure_;
+  std::function<void(const TuneProgress&)> on_progress_;
+  std::vector<std::unique_ptr<TaskState>> states_;
+  std::unique_ptr<CostModel> model_;
+  TimeBreakdown time_;
+
+  void load_log();
+  std::vector<double> score(int task, const std::vector<Candidate>& candidates);
+  ProgramFeatures features_of(int task, const Candidate& candidate);
+  void retrain();
+  TuneProgress progress(int current_task, int round, int measured_this_run, double elapsed_s) const;
+  std::vector<MeasureResult> measure_with_measurer(int task, const std::vector<Candidate>& batch, double best_s);
+};
+
+}  // namespace tt

@@ -1,0 +1,190 @@
+// The public embedding API (include/tensortune/tensortune.h) over the internal layers: the frontends
+// and fusion (model_tasks), the tuner (search/tune), the tuning log, replay and the graph executor.
+#include "tensortune/tensortune.h"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "codegen/runtime.h"
+#include "ir/error.h"
+#include "search/measure/build.h"
+#include "src/api/model_tasks.h"
+#include "src/runtime/executor.h"
+#include "src/runtime/replay.h"
+
+namespace tensortune {
+
+struct Model::Impl {
+  tt::LoadedModel model;
+};
+
+struct CompiledModel::Impl {
+  std::unique_ptr<tt::GraphExecutor> executor;
+  std::vector<TaskChoice> choices;
+};
+
+namespace {
+
+TaskInfo task_info(const tt::graph::Task& t) { return {t.workload_key, t.description, t.weight, t.flops}; }
+
+tt::Target target_of(const std::string& text) { return text.empty() ? tt::Target::host() : tt::Target::parse(text); }
+
+TuneProgress public_progress(const tt::TuneProgress& p, const tt::LoadedModel& model) {
+  TuneProgress out;
+  out.trials_done = p.trials_done;
+  out.trials_total = p.trials_total;
+  out.measured_this_run = p.measured_this_run;
+  out.current_task = p.current_task;
+  out.elapsed_s = p.elapsed_s;
+  out.eta_s = p.eta_s;
+  out.estimated_latency_ms = p.estimated_latency_s * 1e3;
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    const tt::TaskReport& r = p.tasks[i];
+    TaskResult t;
+    t.task = task_info(model.tasks.tasks[i]);
+    t.trials = r.trials;
+    t.best_ms = r.best_s * 1e3;
+    t.default_ms = r.default_s * 1e3;
+    for (int e = 1; e < tt::kNumMeasureErrors; ++e)
+      if (r.errors[e]) t.errors[tt::measure_error_name(tt::MeasureError(e))] = r.errors[e];
+    t.cut_short = r.cut_short;
+    out.tasks.push_back(std::move(t));
+  }
+  if (p.last_quality) {
+    out.pairwise_accuracy = p.last_quality->pairwise_accuracy;
+    out.best_of_top_k = p.last_quality->peak_at_k;
+  }
+  out.search_s = p.time.search_s;
+  out.build_s = p.time.build_s;
+  out.run_s = p.time.run_s;
+  out.model_s = p.time.model_s;
+  out.log_s = p.time.log_s;
+  return out;
+}
+
+tt::TuneOptions internal_options(const TuneOptions& o) {
+  if (o.log.empty()) tt::user_error("tuning needs a log file (--log)");
+  if (o.threads < 1) tt::user_error("--threads must be at least 1 for tuning, got {}", o.threads);
+  if (!(o.timeout_s > 0)) tt::user_error("--timeout must be positive, got {}", o.timeout_s);
+  if (!(o.rtol >= 0) || !(o.atol >= 0)) tt::user_error("--rtol and --atol must not be negative");
+  tt::TuneOptions t;
+  t.trials = o.trials;
+  t.seed = o.seed;
+  t.num_threads = o.threads;
+  t.measures_per_round = o.measures_per_round;
+  t.cost_model = o.cost_model;
+  t.warm_start_model = o.warm_start_model;
+  if (o.scheduler == "round-robin") t.scheduler.strategy = tt::TaskSchedulerStrategy::RoundRobin;
+  else if (o.scheduler != "gradient")
+    tt::user_error("unknown task scheduler '{}' (known: gradient, round-robin)", o.scheduler);
+  t.measure.run_timeout_s = o.timeout_s;
+  t.measure.rtol = o.rtol;
+  t.measure.atol = o.atol;
+  return t;
+}
+
+}  // namespace
+
+Model Model::load(const std::string& name_or_path) {
+  auto impl = std::make_shared<Impl>();
+  impl->model = tt::load_and_fuse(name_or_path);
+  Model m;
+  m.impl = std::move(impl);
+  return m;
+}
+
+const std::string& Model::name() const { return impl->model.name; }
+
+std::vector<TaskInfo> Model::tasks() const {
+  std::vector<TaskInfo> out;
+  for (const tt::graph::Task& t : impl->model.tasks.tasks) out.push_back(task_info(t));
+  return out;
+}
+
+std::vector<std::vector<int64_t>> Model::input_shapes() const {
+  std::vector<std::vector<int64_t>> out;
+  for (tt::graph::NodeId id : impl->model.graph.inputs()) out.push_back(impl->model.graph.node(id).type.shape);
+  return out;
+}
+
+TuneProgress tune(const Model& model, const TuneOptions& options) {
+  tt::TuneOptions o = internal_options(options);
+  tt::TuningLog log = tt::TuningLog::open(options.log);
+  log.set_meta("model", model.name());
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const tt::graph::Task& t : model.impl->model.tasks.tasks)
+    tasks.push_back({{"workload_key", t.workload_key}, {"description", t.description}, {"weight", t.weight},
+                     {"flops", t.flops}});
+  log.set_meta("tasks", tasks.dump());
+  log.set_meta("threads", std::to_string(options.threads));
+  tt::Tuner tuner(tt::tune_tasks(model.impl->model), o, target_of(options.target), log);
+  if (options.on_progress) {
+    const tt::LoadedModel& loaded = model.impl->model;
+    tuner.set_progress_callback(
+        [&options, &loaded](const tt::TuneProgress& p) { options.on_progress(public_progress(p, loaded)); });
+  }
+  return public_progress(tuner.run(options.stop), model.impl->model);
+}
+
+std::vector<std::string> describe_sketches(const Model& model, const TuneOptions& options) {
+  tt::Target target = target_of(options.target);
+  tt::HardwareParams hw = tt::hardware_params(target, std::max(options.threads, 1));
+  std::vector<std::string> out;
+  for (const tt::TuneTask& t : tt::tune_tasks(model.impl->model)) {
+    tt::SketchPolicy policy(t.outputs, hw, tt::SketchParams{}, options.seed);
+    std::string text;
+    for (const tt::Sketch& s : policy.sketches()) text += tt::to_string(s) + "\n";
+    out.push_back(text);
+  }
+  return out;
+}
+
+CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& options) {
+  auto impl = std::make_shared<Impl>();
+  const tt::LoadedModel& m = model.impl->model;
+  tt::ExecutorOptions eo;
+  eo.num_threads = options.threads;
+  eo.target = options.target;
+  tt::set_num_threads(options.threads);
+  if (!options.log.empty()) {
+    if (!std::filesystem::exists(options.log)) tt::user_error("tuning log '{}' does not exist", options.log);
+    tt::TuningLog log = tt::TuningLog::open(options.log);
+    std::vector<tt::ScheduleChoice> choices =
+        tt::choose_schedules(m.tasks, log.read_all(), target_of(options.target), tt::num_threads());
+    for (size_t i = 0; i < choices.size(); ++i) {
+      const tt::graph::Task& t = m.tasks.tasks[i];
+      if (choices[i].from_log) eo.task_schedules[t.workload_key] = choices[i].steps;
+      impl->choices.push_back({task_info(t), choices[i].from_log, choices[i].reason, choices[i].record_s * 1e3});
+    }
+  } else {
+    for (const tt::graph::Task& t : m.tasks.tasks) impl->choices.push_back({task_info(t), false, "no log given", 0});
+  }
+  impl->executor = std::make_unique<tt::GraphExecutor>(m.graph, eo);
+  CompiledModel c;
+  c.impl = std::move(impl);
+  return c;
+}
+
+std::vector<Array> CompiledModel::run(const std::vector<Array>& inputs) {
+  std::vector<tt::NDArray> arrays;
+  for (const Array& a : inputs) {
+    tt::NDArray n(a.shape, tt::DType::float32());
+    if (size_t(n.num_elements()) != a.data.size())
+      tt::user_error("input of shape {} has {} values", tt::shape_to_string(a.shape), a.data.size());
+    std::memcpy(n.data(), a.data.data(), a.data.size() * sizeof(float));
+    arrays.push_back(std::move(n));
+  }
+  std::vector<Array> out;
+  for (const tt::NDArray& n : impl->executor->run(arrays)) {
+    Array a;
+    a.shape = n.shape();
+    a.data.assign(n.as<float>(), n.as<float>() + n.num_elements());
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+const std::vector<TaskChoice>& CompiledModel::choices() const { return impl->choices; }
+
+}  // namespace tensortune

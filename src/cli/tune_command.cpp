@@ -1,0 +1,182 @@
+// `tensortune tune <model|file.onnx> --trials N --log FILE`: tune a model's tasks into a tuning log with
+// live progress; Ctrl-C stops after the batch in flight, and rerunning on the same log resumes.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "ir/error.h"
+#include "src/cli/commands.h"
+#include "tensortune/tensortune.h"
+
+namespace tt::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_interrupt(int) {
+  if (g_stop.exchange(true)) _exit(130);  // a second Ctrl-C aborts at once
+  const char message[] = "\ntensortune: stopping after the batch in flight (Ctrl-C again to abort)\n";
+  [[maybe_unused]] ssize_t n = write(STDERR_FILENO, message, sizeof(message) - 1);
+}
+
+struct TuneCommandOptions {
+  std::string model;
+  tensortune::TuneOptions tune;
+  bool json = false;
+  bool show_sketches = false;
+};
+
+std::string duration(double s) {
+  if (!std::isfinite(s)) return "?";
+  int total = int(s + 0.5);
+  if (total >= 3600) return fmt::format("{}h{:02}m", total / 3600, total / 60 % 60);
+  if (total >= 60) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}s", total);
+}
+
+double gflops(int64_t flops, double ms) { return std::isfinite(ms) && ms > 0 ? double(flops) / (ms * 1e6) : 0; }
+
+std::string progress_line(const tensortune::TuneProgress& p) {
+  std::string task = "warm start";
+  if (p.current_task >= 0) {
+    const tensortune::TaskResult& t = p.tasks[p.current_task];
+    task = fmt::format("task {}/{} {}: best {:.1f} GFLOP/s", p.current_task + 1, p.tasks.size(),
+                       t.task.description.substr(0, t.task.description.find(" <-")), gflops(t.task.flops, t.best_ms));
+  }
+  std::string latency = std::isfinite(p.estimated_latency_ms) ? fmt::format("{:.3f} ms", p.estimated_latency_ms) : "-";
+  return fmt::format("[{:>5}/{} trials] {} | est. {} | {} elapsed, ETA {}", p.trials_done, p.trials_total, task,
+                     latency, duration(p.elapsed_s), p.measured_this_run ? duration(p.eta_s) : "?");
+}
+
+nlohmann::json to_json(const tensortune::TuneProgress& p, const std::string& model) {
+  auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const tensortune::TaskResult& t : p.tasks) {
+    tasks.push_back({{"workload_key", t.task.workload_key},
+                     {"description", t.task.description},
+                     {"weight", t.task.weight},
+                     {"flops", t.task.flops},
+                     {"trials", t.trials},
+                     {"best_latency_ms", finite_or_null(t.best_ms)},
+                     {"default_latency_ms", finite_or_null(t.default_ms)},
+                     {"errors", t.errors},
+                     {"cut_short", t.cut_short}});
+  }
+  nlohmann::json out = {{"model", model},
+                        {"trials", p.trials_done},
+                        {"measured_this_run", p.measured_this_run},
+                        {"tuning_seconds", p.elapsed_s},
+                        {"estimated_latency_ms", finite_or_null(p.estimated_latency_ms)},
+                        {"tasks", tasks},
+                        {"seconds", {{"search", p.search_s}, {"build", p.build_s}, {"run", p.run_s},
+                                     {"model_update", p.model_s}, {"log", p.log_s}}}};
+  if (p.pairwise_accuracy)
+    out["cost_model"] = {{"pairwise_accuracy", *p.pairwise_accuracy}, {"best_of_top_k", *p.best_of_top_k}};
+  return out;
+}
+
+void print_report(const tensortune::TuneProgress& p) {
+  fmt::print("{:>3}  {:<58} {:>6} {:>6} {:>11} {:>11} {:>8} {:>8}  {}\n", "#", "task", "weight", "trials", "default ms",
+             "best ms", "speedup", "GFLOP/s", "errors");
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    const tensortune::TaskResult& t = p.tasks[i];
+    std::string errors;
+    for (const auto& [code, n] : t.errors) errors += fmt::format("{}{}={}", errors.empty() ? "" : " ", code, n);
+    if (t.cut_short) errors += fmt::format("{}cut_short={}", errors.empty() ? "" : " ", t.cut_short);
+    std::string description = t.task.description.size() > 58 ? t.task.description.substr(0, 55) + "..." : t.task.description;
+    double speedup = std::isfinite(t.best_ms) && std::isfinite(t.default_ms) ? t.default_ms / t.best_ms : 0;
+    fmt::print("{:>3}  {:<58} {:>6} {:>6} {:>11.4f} {:>11.4f} {:>7.2f}x {:>8.1f}  {}\n", i, description, t.task.weight,
+               t.trials, t.default_ms, t.best_ms, speedup, gflops(t.task.flops, t.best_ms), errors);
+  }
+  double default_total = 0;
+  for (const auto& t : p.tasks) default_total += t.task.weight * t.default_ms;
+  fmt::print("estimated end-to-end latency: {:.3f} ms (default schedules {:.3f} ms)\n", p.estimated_latency_ms,
+             default_total);
+  int n = std::max(p.measured_this_run, 1);
+  fmt::print("trials: {} in the log, {} measured in {} this run ({:.3f} s per trial: search {:.3f}, build {:.3f}, "
+             "run {:.3f}, model {:.3f})\n",
+             p.trials_done, p.measured_this_run, duration(p.elapsed_s), p.elapsed_s / n, p.search_s / n,
+             p.build_s / n, p.run_s / n, p.model_s / n);
+  if (p.pairwise_accuracy)
+    fmt::print("cost model on the last batch: pairwise accuracy {:.3f}, best of top-k {:.3f}\n", *p.pairwise_accuracy,
+               *p.best_of_top_k);
+}
+
+int run_tune(TuneCommandOptions& o) {
+  tensortune::Model model = tensortune::Model::load(o.model);
+  if (o.show_sketches) {
+    std::vector<std::string> sketches = tensortune::describe_sketches(model, o.tune);
+    std::vector<tensortune::TaskInfo> tasks = model.tasks();
+    for (size_t i = 0; i < tasks.size(); ++i) fmt::print("== task {}: {}\n{}", i, tasks[i].description, sketches[i]);
+    return kExitOk;
+  }
+  bool terminal = isatty(STDERR_FILENO);
+  o.tune.on_progress = [terminal](const tensortune::TuneProgress& p) {
+    if (terminal) fmt::print(stderr, "\r\033[K{}", progress_line(p));
+    else fmt::print(stderr, "{}\n", progress_line(p));
+    std::fflush(stderr);
+  };
+  g_stop = false;
+  o.tune.stop = &g_stop;
+  auto previous = std::signal(SIGINT, on_interrupt);
+  tensortune::TuneProgress result;
+  try {
+    result = tensortune::tune(model, o.tune);
+  } catch (...) {
+    std::signal(SIGINT, previous);
+    if (terminal) fmt::print(stderr, "\n");
+    throw;
+  }
+  std::signal(SIGINT, previous);
+  if (terminal) fmt::print(stderr, "\n");
+  if (g_stop) fmt::print(stderr, "stopped: every finished batch is in {}; rerun the same command to resume\n", o.tune.log);
+  if (o.json) fmt::print("{}\n", to_json(result, o.model).dump(2));
+  else print_report(result);
+  return kExitOk;
+}
+
+}  // namespace
+
+Subcommand add_tune_command(CLI::App& parent) {
+  auto o = std::make_shared<TuneCommandOptions>();
+  CLI::App* app = parent.add_subcommand("tune", "Search schedules for a model's tasks and record them in a tuning log");
+  app->add_option("model", o->model, "A built-in model name (see `tensortune models`) or an .onnx file")->required();
+  app->add_option("--trials", o->tune.trials,
+                  "Measurements the log should hold for the model when done (a rerun resumes up to this)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app->add_option("--log", o->tune.log, "Tuning log (SQLite), created if missing, e.g. tuning_logs/resnet18.db");
+  app->add_option("--seed", o->tune.seed, "Seed of the search")->capture_default_str();
+  app->add_option("--threads", o->tune.threads, "Threads the kernels run with")->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--timeout", o->tune.timeout_s, "Seconds a candidate may run before it is killed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_option("--rtol", o->tune.rtol, "Relative tolerance of the check against the reference")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app->add_option("--atol", o->tune.atol, "Absolute tolerance of the check")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app->add_option("--per-round", o->tune.measures_per_round, "Candidates measured per round of one task")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app->add_option("--cost-model", o->tune.cost_model, "xgb (XGBoost, trained online) or random (random sampling)")
+      ->check(CLI::IsMember({"xgb", "random"}))
+      ->capture_default_str();
+  app->add_option("--scheduler", o->tune.scheduler, "How trials are spread over tasks")
+      ->check(CLI::IsMember({"gradient", "round-robin"}))
+      ->capture_default_str();
+  app->add_option("--warm-start", o->tune.warm_start_model, "Start from the cost model saved beside another log (FILE.db.model)");
+  app->add_option("--target", o->tune.target, "LLVM target string (default: this machine)");
+  app->add_flag("--show-sketches", o->show_sketches, "Print each task's sketches and exit");
+  app->add_flag("--json", o->json, "Print the result as one JSON object");
+  return {app, [o, app]() {
+            if (!o->show_sketches && o->tune.log.empty()) user_error("tune needs --log FILE (see tensortune tune --help)");
+            return run_tune(*o);
+          }};
+}
+
+}  // namespace tt::cli

@@ -1,0 +1,174 @@
+// End-to-end tests of tune, replay (run --log) and compare through the real binary: a small model is
+// tuned into a real SQLite log, resumed without re-measuring, replayed with its output checked, its
+// curve reported; a tune killed with SIGKILL keeps its finished batches; bad input exits 2.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "search/record/tuning_log.h"
+#include "search/search_policy.h"
+#include "tests/cli/cli_test_util.h"
+
+namespace tt {
+namespace {
+
+std::string temp_log(const std::string& name) {
+  std::filesystem::path p = std::filesystem::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm", ".model"}) std::filesystem::remove(p.string() + suffix);
+  return p.string();
+}
+
+// Per workload: no candidate measured twice.
+void expect_no_duplicates(const std::string& log_path) {
+  TuningLog log = TuningLog::open(log_path);
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const TuningRecord& r : log.read_all())
+    EXPECT_TRUE(seen.insert({r.workload_key, candidate_key(r.steps)}).second) << "measured twice: " << r.workload;
+}
+
+TEST(TuneCommand, TunesResumesReplaysAndCompares) {
+  std::string log = temp_log("tune_tiny");
+  std::string args = "tune tiny_cnn --trials 24 --per-round 4 --seed 3 --log " + log + " --json";
+  test::Result r = test::run(args);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(args, r);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["trials"].get<int>(), 24);
+  EXPECT_EQ(j["measured_this_run"].get<int>(), 24);
+  EXPECT_GT(j["tuning_seconds"].get<double>(), 0);
+  ASSERT_TRUE(j["estimated_latency_ms"].is_number()) << r.out;
+  int trials = 0;
+  for (const auto& t : j["tasks"]) {
+    EXPECT_TRUE(t.contains("workload_key") && t.contains("weight") && t.contains("errors"));
+    trials += t["trials"].get<int>();
+    // The default schedule is every task's first trial, so the best can only be at least as fast.
+    if (t["best_latency_ms"].is_number() && t["default_latency_ms"].is_number())
+      EXPECT_LE(t["best_latency_ms"].get<double>(), t["default_latency_ms"].get<double>());
+  }
+  EXPECT_EQ(trials, 24);
+  EXPECT_TRUE(std::filesystem::exists(log + ".model")) << "the cost model is saved beside the log";
+  EXPECT_EQ(TuningLog::open(log).count(), 24);
+
+  // Rerun with the same budget: nothing to do. A larger budget measures only the difference.
+  r = test::run(args);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(args, r);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["measured_this_run"].get<int>(), 0);
+  std::string more = "tune tiny_cnn --trials 32 --per-round 4 --seed 3 --log " + log + " --json";
+  r = test::run(more);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(more, r);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["measured_this_run"].get<int>(), 8);
+  EXPECT_EQ(TuningLog::open(log).count(), 32);
+  expect_no_duplicates(log);
+
+  // Replay: the tuned model runs and matches the unfused naive execution.
+  std::string run = "run tiny_cnn --log " + log + " --threads 1 --repeat 3 --check --json";
+  r = test::run(run);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(run, r);
+  nlohmann::json rj = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(rj["check"]["correct"].get<bool>());
+  ASSERT_TRUE(rj.contains("schedules"));
+  int from_log = 0;
+  for (const auto& s : rj["schedules"]) from_log += s["from_log"].get<bool>();
+  EXPECT_GT(from_log, 0) << r.out;
+
+  // Compare: JSON curve, CSV and SVG.
+  std::string svg = log + ".svg", csv = log + ".csv";
+  std::string cmp = "compare --log " + log + " --svg " + svg + " --csv " + csv + " --json";
+  r = test::run(cmp);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(cmp, r);
+  nlohmann::json curve = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(curve.is_array());
+  ASSERT_FALSE(curve.empty());
+  double last = 1e30;
+  for (const auto& p : curve) {
+    EXPECT_LE(p["latency_ms"].get<double>(), last) << "best-so-far never gets worse";
+    last = p["latency_ms"].get<double>();
+  }
+  EXPECT_EQ(curve.back()["trials"].get<int>(), 32);
+  EXPECT_NE(test::read_file(svg).find("<polyline"), std::string::npos);
+  EXPECT_NE(test::read_file(csv).find("end_to_end,32,"), std::string::npos);
+  r = test::run("compare --log " + log);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("est. latency"), std::string::npos) << r.out;
+}
+
+TEST(TuneCommand, KilledRunKeepsFinishedBatchesAndResumes) {
+  std::string log = temp_log("tune_killed");
+  std::string command = std::string(TT_BINARY) + " tune tiny_cnn --trials 400 --per-round 2 --log " + log +
+                        " >/dev/null 2>&1";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setpgid(0, 0);  // its own group: the kill reaches the tuner and its workers
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), nullptr);
+    _exit(127);
+  }
+  // Wait until a few batches are committed, then kill the whole process group without warning.
+  int64_t count = 0;
+  for (int i = 0; i < 600 && count < 6; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (std::filesystem::exists(log)) count = TuningLog::open(log).count();
+  }
+  kill(-pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  ASSERT_GE(count, 6) << "the tuner never committed a batch";
+  int64_t kept = TuningLog::open(log).count();
+  EXPECT_GE(kept, count) << "a committed batch was lost";
+  EXPECT_EQ(kept % 2, 0) << "batches are committed whole";
+  // Resume to a budget just past what was kept.
+  std::string resume = "tune tiny_cnn --trials " + std::to_string(kept + 4) + " --per-round 2 --log " + log + " --json";
+  test::Result r = test::run(resume);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(resume, r);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["measured_this_run"].get<int>(), 4);
+  expect_no_duplicates(log);
+}
+
+TEST(TuneCommand, BadInputIsOneClearError) {
+  std::string log = temp_log("tune_bad");
+  struct Case {
+    std::string args, message;
+  };
+  std::vector<Case> cases = {
+      {"tune tiny_cnn --trials 10", "--log"},
+      {"tune no_such_model --trials 10 --log " + log, "no_such_model"},
+      {"tune tiny_cnn --trials -3 --log " + log, "--trials"},
+      {"tune tiny_cnn --cost-model magic --log " + log, "--cost-model"},
+      {"run tiny_cnn --log /nonexistent/x.db", "/nonexistent/x.db"},
+      {"compare --log /nonexistent/x.db", "/nonexistent/x.db"},
+  };
+  for (const Case& c : cases) {
+    test::Result r = test::run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << test::describe(c.args, r);
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << test::describe(c.args, r);
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << test::describe(c.args, r);
+  }
+  // A file that is not a tuning log.
+  std::string text = log + ".txt";
+  std::ofstream(text) << "not a database\n";
+  test::Result r = test::run("run tiny_cnn --log " + text);
+  EXPECT_EQ(r.exit_code, 2) << test::describe("run --log text", r);
+}
+
+TEST(TuneCommand, ShowSketchesPrintsEachTask) {
+  test::Result r = test::run("tune tiny_cnn --show-sketches");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("== task 0:"), std::string::npos) << r.out;
+}
+
+TEST(TuneCommand, HelpListsTheFlags) {
+  for (const char* cmd : {"tune --help", "compare --help", "run --help"}) {
+    test::Result r = test::run(cmd);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  test::Result r = test::run("tune --help");
+  for (const char* flag : {"--trials", "--log", "--seed", "--threads", "--timeout", "--rtol", "--json"})
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+}
+
+}  // namespace
+}  // namespace tt

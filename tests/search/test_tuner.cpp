@@ -1,0 +1,152 @@
+// Tests of the tuning loop on a real task: the same seed with the same measurements proposes the same
+// candidates (the second run is fed the first run's recorded costs instead of timing), another seed
+// searches differently, and a resumed run neither re-measures nor loses the saved cost model.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "ir/te/ops.h"
+#include "search/tune/tuner.h"
+#include "tests/ir/te_test_util.h"
+
+namespace tt {
+namespace {
+
+std::string fresh_log(const std::string& name) {
+  std::string p = (std::filesystem::path(::testing::TempDir()) / (name + "_" + std::to_string(getpid()) + ".db")).string();
+  for (const char* s : {"", "-wal", "-shm", ".model"}) std::filesystem::remove(p + s);
+  return p;
+}
+
+std::vector<TuneTask> matmul_task() {
+  Tensor a = test::input({48, 64}, "p0"), b = test::input({64, 40}, "p1");
+  TuneTask t;
+  t.workload_key = "test_matmul_48x40x64";
+  t.description = "matmul 48x40 <- 48x64, 64x40";
+  t.inputs = {a, b};
+  t.outputs = {ops::matmul(a, b)};
+  t.flops = 2 * 48 * 40 * 64;
+  t.operator_kinds = "matmul";
+  return {t};
+}
+
+TuneOptions options(uint64_t seed) {
+  TuneOptions o;
+  o.trials = 24;
+  o.measures_per_round = 8;
+  o.seed = seed;
+  o.measure.min_repeat_ms = 5;
+  o.measure.repeat = 2;
+  o.sketch.population = 64;  // small: the test checks determinism, not search quality
+  return o;
+}
+
+std::vector<std::string> keys_in_order(const std::string& path) {
+  std::vector<std::string> keys;
+  for (const TuningRecord& r : TuningLog::open(path).read_all()) keys.push_back(candidate_key(r.steps));
+  return keys;
+}
+
+TEST(Tuner, SameSeedAndMeasurementsProposeTheSameCandidates) {
+  std::string first = fresh_log("tuner_first");
+  {
+    TuningLog log = TuningLog::open(first);
+    Tuner tuner(matmul_task(), options(5), Target::host(), log);
+    TuneProgress p = tuner.run();
+    EXPECT_EQ(p.trials_done, 24);
+    EXPECT_EQ(p.tasks[0].errors[int(MeasureError::None)] + p.tasks[0].errors[int(MeasureError::WrongAnswer)] +
+                  p.tasks[0].errors[int(MeasureError::Runtime)] + p.tasks[0].errors[int(MeasureError::Compile)] +
+                  p.tasks[0].errors[int(MeasureError::Instantiation)] + p.tasks[0].errors[int(MeasureError::RunTimeout)] +
+                  p.tasks[0].errors[int(MeasureError::CompileTimeout)],
+              24);
+    EXPECT_GT(p.tasks[0].errors[int(MeasureError::None)], 0);
+  }
+  // The recorded results, by candidate.
+  std::map<std::string, TuningRecord> recorded;
+  for (const TuningRecord& r : TuningLog::open(first).read_all()) recorded[candidate_key(r.steps)] = r;
+
+  std::string second = fresh_log("tuner_second");
+  {
+    TuningLog log = TuningLog::open(second);
+    Tuner tuner(matmul_task(), options(5), Target::host(), log);
+    tuner.set_measure_function([&](int, const std::vector<Candidate>& batch, double) {
+      std::vector<MeasureResult> out;
+      for (const Candidate& c : batch) {
+        auto it = recorded.find(candidate_key(c));
+        if (it == recorded.end()) {
+          ADD_FAILURE() << "the second run proposed a candidate the first did not: " << candidate_key(c);
+          out.push_back({MeasureError::Runtime, "not recorded", {}, false, 0, 0});
+          continue;
+        }
+        MeasureResult m;
+        m.error = it->second.error;
+        m.message = it->second.error_message;
+        m.costs_s = it->second.costs_s;
+        m.cut_short = it->second.cut_short;
+        out.push_back(m);
+      }
+      return out;
+    });
+    tuner.run();
+  }
+  EXPECT_EQ(keys_in_order(first), keys_in_order(second));
+
+  // Another seed explores differently (same default first, then other candidates).
+  std::string third = fresh_log("tuner_third");
+  {
+    TuningLog log = TuningLog::open(third);
+    TuneOptions o = options(6);
+    o.trials = 8;
+    Tuner tuner(matmul_task(), o, Target::host(), log);
+    tuner.set_measure_function([](int, const std::vector<Candidate>& batch, double) {
+      std::vector<MeasureResult> out;
+      for (size_t i = 0; i < batch.size(); ++i) out.push_back({MeasureError::None, "", {1e-3 * double(i + 1)}, false, 0, 0});
+      return out;
+    });
+    tuner.run();
+  }
+  std::vector<std::string> a = keys_in_order(first), c = keys_in_order(third);
+  a.resize(8);
+  EXPECT_EQ(a[0], c[0]) << "both start with the default schedule";
+  EXPECT_NE(a, c);
+}
+
+TEST(Tuner, ResumeMeasuresNothingTwiceAndStartsFromTheSavedModel) {
+  std::string path = fresh_log("tuner_resume");
+  int calls = 0;
+  auto fake = [&](int, const std::vector<Candidate>& batch, double) {
+    std::vector<MeasureResult> out;
+    for (size_t i = 0; i < batch.size(); ++i)
+      out.push_back({MeasureError::None, "", {1e-3 / double(1 + (calls * 7 + i) % 13)}, false, 0, 0});
+    calls++;
+    return out;
+  };
+  {
+    TuningLog log = TuningLog::open(path);
+    TuneOptions o = options(1);
+    o.trials = 16;
+    Tuner tuner(matmul_task(), o, Target::host(), log);
+    tuner.set_measure_function(fake);
+    EXPECT_EQ(tuner.run().measured_this_run, 16);
+  }
+  EXPECT_TRUE(std::filesystem::exists(Tuner::model_path(path)));
+  {
+    TuningLog log = TuningLog::open(path);
+    TuneOptions o = options(1);
+    o.trials = 24;
+    Tuner tuner(matmul_task(), o, Target::host(), log);
+    tuner.set_measure_function(fake);
+    TuneProgress p = tuner.run();
+    EXPECT_EQ(p.measured_this_run, 8);
+    EXPECT_EQ(p.trials_done, 24);
+  }
+  std::vector<std::string> keys = keys_in_order(path);
+  std::set<std::string> unique(keys.begin(), keys.end());
+  EXPECT_EQ(unique.size(), keys.size());
+}
+
+}  // namespace
+}  // namespace tt
