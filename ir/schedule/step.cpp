@@ -112,7 +112,8 @@ Step step_from_json(const nlohmann::json& j) {
   }
   if (kind == "fuse") return expect_size(3), FuseStep{str(1), strings(2)};
   if (kind == "reorder") return expect_size(3), ReorderStep{str(1), strings(2)};
-  for (LoopAnnotation a : {LoopAnnotation::Parallel, LoopAnnotation::Vectorize, LoopAnnotation::Unroll}) {
+  // "none" clears an annotation (a search may undo one).
+  for (LoopAnnotation a : {LoopAnnotation::None, LoopAnnotation::Parallel, LoopAnnotation::Vectorize, LoopAnnotation::Unroll}) {
     if (kind == annotation_name(a)) return expect_size(3), AnnotateStep{str(1), str(2), a};
   }
   if (kind == "compute_at") return expect_size(4), ComputeAtStep{str(1), str(2), str(3)};

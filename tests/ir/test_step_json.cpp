@@ -20,6 +20,7 @@ std::vector<Step> every_kind_of_step() {
       AnnotateStep{"C", "i", LoopAnnotation::Parallel},
       AnnotateStep{"C", "j.1", LoopAnnotation::Vectorize},
       AnnotateStep{"C", "rk.1", LoopAnnotation::Unroll},
+      AnnotateStep{"C", "rk.1", LoopAnnotation::None},
       ComputeAtStep{"C.local", "C", "j.0"},
       ComputeInlineStep{"pad"},
       ComputeRootStep{"pad"},
@@ -41,6 +42,7 @@ TEST(StepText, EachKindPrints) {
       "parallel(C, i)",
       "vectorize(C, j.1)",
       "unroll(C, rk.1)",
+      "none(C, rk.1)",
       "compute_at(C.local, C, j.0)",
       "compute_inline(pad)",
       "compute_root(pad)",
@@ -139,9 +141,9 @@ TEST(StepJson, MalformedStepsAreUserErrors) {
   expect_malformed(R"([])", "expected [\"kind\", ...]");
   expect_malformed(R"([3, "C"])", "expected [\"kind\", ...]");
   expect_malformed(R"("split")", "expected [\"kind\", ...]");
-  // Unknown kinds, including the annotation "none".
+  // Unknown kinds.
   expect_malformed(R"(["tile", "C", "i"])", "unknown step kind");
-  expect_malformed(R"(["none", "C", "i"])", "unknown step kind");
+  expect_malformed(R"(["None", "C", "i"])", "unknown step kind");
   // Missing or extra fields.
   expect_malformed(R"(["split", "C", "i", [4]])", "wrong number of fields");
   expect_malformed(R"(["fuse", "C"])", "wrong number of fields");
