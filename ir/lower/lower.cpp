@@ -5,7 +5,7 @@
 //      extent; a stage computed at a consumer's loop covers just the region that loop's iteration reads;
 //   3. loop nests: each stage's loops around its store (reductions: an init nest and an update
 //      nest), with attached stages placed at the start of their loop's body;
-//   4. loop-IR passes: simplify, auto-unroll, vectorize, unroll, simplify.
+//   4. loop-IR passes: simplify, auto-unroll, partition vector tails, vectorize, unroll, simplify.
 #include "ir/lower/lower.h"
 
 #include <algorithm>
@@ -201,6 +201,7 @@ LoweredFunc lower(const ScheduleState& state, const std::string& name, const Low
   run("loop_nests", [](const Stmt& s) { return s; });
   run("simplify", simplify_stmt);
   run("auto_unroll", [&](const Stmt& s) { return apply_auto_unroll(s, ctx.auto_unroll); });
+  run("partition_vector_tails", partition_vector_tails);
   run("vectorize", vectorize_loops);
   run("unroll", unroll_loops);
   run("simplify_final", simplify_stmt);
