@@ -1,6 +1,7 @@
 // The loop-IR passes of the lowering pipeline, each a function from statement to statement.
 #pragma once
 
+#include <cstdint>
 #include <unordered_map>
 
 #include "ir/loop/stmt.h"
@@ -10,6 +11,19 @@ namespace tt {
 // Simplifies every expression with the ranges of the enclosing loops; folds decided ifs, turns
 // one-iteration loops into substitutions.
 Stmt simplify_stmt(const Stmt& s);
+
+// simplify_stmt for a part of a kernel: the result may be undefined (nothing left to run).
+Stmt simplify_substmt(const Stmt& s);
+
+// Vectorized loops wider than this are cut into shorter vectors (partition_vector_tails) or, if
+// left, stay serial: LLVM splits wider vectors into many registers and its scheduler slows down.
+constexpr int64_t kMaxVectorLanes = 64;
+
+// Removes lane-varying guards from vectorized loops so they keep their vectors: splits the loops
+// the guards depend on into a guard-free main range and peeled tail iterations, shortens a
+// vectorized loop to the lanes its guard admits, and strip-mines vectorized loops wider than
+// kMaxVectorLanes (see partition.cpp).
+Stmt partition_vector_tails(const Stmt& s);
 
 // Marks as Unrolled every serial loop nested in a loop carrying auto_unroll_max_step whose whole
 // iteration count (its extent times that of the loops inside it) is at most that step.

@@ -148,6 +148,11 @@ Stmt simplify_stmt(const Stmt& s) {
   return out;
 }
 
+Stmt simplify_substmt(const Stmt& s) {
+  StmtSimplifier simplifier;
+  return simplifier.mutate_stmt(s);
+}
+
 Stmt apply_auto_unroll(const Stmt& s, const std::unordered_map<const VarNode*, int64_t>& max_steps) {
   if (max_steps.empty()) return s;
   AutoUnroller unroller(max_steps);

@@ -154,10 +154,7 @@ class LoopVectorizer : public StmtMutator {
     Stmt body = mutate_stmt(n->body);
     if (n->for_kind == ForKind::Vectorized) {
       int64_t lanes = const_int(n->extent);
-      // Wider than this, LLVM splits the vectors into many registers anyway and its scheduler
-      // slows down sharply; such loops stay serial.
-      constexpr int64_t kMaxLanes = 64;
-      if (lanes > 1 && lanes <= kMaxLanes) {
+      if (lanes > 1 && lanes <= kMaxVectorLanes) {
         try {
           Widener w(n->var.get(), n->min, int(lanes));
           return w.mutate_stmt(body);

@@ -1,6 +1,7 @@
-// The default schedules; see default_schedule.h for what each shape of computation gets. Every
-// choice of tile size here prefers divisors of the extents, so the main loops need no tail guards
-// (a guard inside a vectorized loop forces it back to scalar code).
+// The default schedules; see default_schedule.h for what each shape of computation gets. Vector
+// axes at least a native vector wide get native vectors; when those do not divide the extent, the
+// split leaves a guarded tail, which lowering partitions into guard-free full vectors and one
+// shorter vector (ir/lower/partition.cpp), so odd extents (7, 17, 35, 71, 147) keep their vectors.
 #include "ir/schedule/default_schedule.h"
 
 #include <algorithm>
@@ -27,6 +28,15 @@ int64_t vector_width(int64_t extent, int native) {
     if (extent % lanes == 0) return lanes;
   return 1;
 }
+
+// The lanes for a vector axis whose tail lowering can partition: native vectors once the axis is
+// that wide (a tail, if any, becomes one shorter vector: 35 = 4 x 8 + 3 beats 5 odd 7-lane
+// vectors, which LLVM splits into several loads and stores each), else one vector of the axis.
+int64_t partitioned_vector_width(int64_t extent, int native) {
+  return extent >= native ? native : vector_width(extent, native);
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The largest divisor of `extent` that is at most `limit`.
 int64_t largest_divisor(int64_t extent, int64_t limit) {
@@ -140,13 +150,16 @@ class Scheduler {
   // the FMA latency and the most FMAs per load, weighted by how much of a native vector register
   // each vector fills (7 lanes of 8 count 7/8, 4 lanes of 8 only half). The rows, the vectors of
   // the operand and one broadcast must fit the registers.
+  // A vector block that does not divide the axis leaves a tail; each vector counts by the share of
+  // its lanes the axis fills, over all its vectors (17 in vectors of 8: 17/24).
   RegisterTile choose_register_tile(int64_t v_extent, int64_t r_extent) const {
     RegisterTile best;
     double best_score = 0;
-    for (int64_t lanes = hw_.vector_lanes; lanes >= 4; --lanes) {
-      if (v_extent % lanes != 0) continue;
+    int64_t lanes = partitioned_vector_width(v_extent, hw_.vector_lanes);
+    if (lanes > 1) {
+      double fill = double(v_extent) / double(ceil_div(v_extent, lanes) * lanes);
       for (int64_t nv : {1, 2, 3}) {
-        if (v_extent % (nv * lanes) != 0) continue;
+        if (nv * lanes > v_extent) continue;
         int64_t max_rows = std::min<int64_t>(kMaxTileRows, (hw_.vector_registers - nv - 1) / nv);
         if (max_rows < 1) continue;
         int64_t rows = r_extent > 1 ? largest_divisor(r_extent, max_rows) : 1;
@@ -154,7 +167,8 @@ class Scheduler {
         if (r_extent > max_rows && rows * 2 < max_rows) rows = max_rows;
         // Enough accumulators to cover the FMA latency (about 8-12), then FMAs per load.
         double accumulators = double(nv * rows);
-        double score = double(lanes) / double(hw_.vector_lanes) * (std::min(accumulators, 12.0) + 2 * accumulators / double(nv + rows));
+        double score = fill * double(lanes) / double(hw_.vector_lanes) *
+                       (std::min(accumulators, 12.0) + 2 * accumulators / double(nv + rows));
         if (score > best_score + 1e-9) {
           best_score = score;
           best = RegisterTile{lanes, nv, rows};
@@ -191,10 +205,12 @@ class Scheduler {
     std::vector<std::string> outer;
     for (int a = 0; a + 1 < n; ++a) outer.push_back(st.iters[a].name);
     const std::string last = st.iters[n - 1].name;
-    int64_t lanes = vector_width(op.shape[n - 1], hw_.vector_lanes);
+    int64_t lanes = partitioned_vector_width(op.shape[n - 1], hw_.vector_lanes);
     if (lanes > 1) {
       apply(SplitStep{name, last, {lanes}});
-      outer.push_back(last + ".0");
+      // A guarded tail is partitioned along last.0, which therefore stays a loop of its own (not
+      // fused into the parallel loop, where the guard would depend on a division).
+      if (op.shape[n - 1] % lanes == 0 || n == 1) outer.push_back(last + ".0");
       apply(AnnotateStep{name, last + ".1", LoopAnnotation::Vectorize});
     } else if (n == 1) {
       outer.push_back(last);
@@ -309,20 +325,27 @@ class Scheduler {
       r_outer = r + ".0";
       r_inner = r + ".1";
     }
+    // A vector block that does not divide the axis leaves a guarded tail. Lowering partitions it
+    // along v_outer, so v_outer stays a serial loop of its own inside the parallel loop, the
+    // accumulator is computed at it (one tile per iteration) and there is no packed panel.
+    const bool v_tail = !v_outer.empty() && v_extent % block != 0;
+    const bool pack = shape.packable && lanes > 1 && !v_tail;
     std::vector<std::string> order;
     for (int a = 0; a < n; ++a)
       if (a != shape.vector_axis && a != shape.row_axis) order.push_back(axis[a]);
     std::vector<std::string> parallel_loops = order;
-    if (!v_outer.empty()) {
+    if (!v_outer.empty() && !v_tail) {
       order.push_back(v_outer);
       parallel_loops.push_back(v_outer);
     }
-    if (!r_outer.empty()) order.insert(order.end(), {r_outer, r_inner});
+    if (!r_outer.empty()) order.push_back(r_outer);
+    if (v_tail) order.push_back(v_outer);
+    if (!r_inner.empty()) order.push_back(r_inner);
     if (!v_inner.empty()) order.push_back(v_inner);
     // Without a packed panel (which is built once per vector block and must stay outside the
     // rows), the row blocks join the parallel loop too: more, smaller chunks balance the threads
     // on small feature maps (a 7x7 map alone gives only 7 chunks).
-    bool fuse_rows = !r_outer.empty() && !(shape.packable && lanes > 1);
+    bool fuse_rows = !r_outer.empty() && !pack;
     if (fuse_rows) parallel_loops.push_back(r_outer);
     apply(ReorderStep{tile, order});
     if (!v_inner.empty()) apply(AnnotateStep{tile, v_inner, LoopAnnotation::Vectorize});
@@ -335,7 +358,7 @@ class Scheduler {
       apply(FuseStep{tile, parallel_loops});
       panel_loop = state_.stage(tile).iters.back().name;
     }
-    std::string at = !r_outer.empty() && !fuse_rows ? r_outer : panel_loop;
+    std::string at = v_tail ? v_outer : !r_outer.empty() && !fuse_rows ? r_outer : panel_loop;
     if (at.empty()) return;
     apply(ComputeAtStep{acc, tile, at});
 
@@ -357,7 +380,7 @@ class Scheduler {
       apply(AnnotateStep{acc, av + ".0", LoopAnnotation::Unroll});
       apply(AnnotateStep{acc, av + ".1", LoopAnnotation::Vectorize});
     }
-    if (shape.packable && !panel_loop.empty() && lanes > 1) {
+    if (pack && !panel_loop.empty()) {
       const std::string packed = shape.packable->op->name;
       apply(CacheReadStep{packed, acc});
       apply(ComputeAtStep{packed + ".cache", tile, panel_loop});

@@ -152,25 +152,36 @@ std::vector<std::string> ScheduleState::effective_consumers(const std::string& s
   return out;
 }
 
-void ScheduleState::apply(const Step& step) {
-  std::visit(
-      [&](const auto& s) {
+std::vector<std::string> ScheduleState::apply(const Step& step) {
+  std::vector<std::string> made = std::visit(
+      [&](const auto& s) -> std::vector<std::string> {
         using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, SplitStep>) apply_split(s);
-        else if constexpr (std::is_same_v<T, FuseStep>) apply_fuse(s);
-        else if constexpr (std::is_same_v<T, ReorderStep>) apply_reorder(s);
-        else if constexpr (std::is_same_v<T, AnnotateStep>) apply_annotate(s);
-        else if constexpr (std::is_same_v<T, ComputeAtStep>) apply_compute_at(s);
-        else if constexpr (std::is_same_v<T, ComputeInlineStep>) apply_compute_inline(s);
-        else if constexpr (std::is_same_v<T, ComputeRootStep>) apply_compute_root(s);
-        else if constexpr (std::is_same_v<T, CacheWriteStep>) apply_cache_write(s);
-        else if constexpr (std::is_same_v<T, CacheReadStep>) apply_cache_read(s);
-        else if constexpr (std::is_same_v<T, RfactorStep>) apply_rfactor(s);
-        else if constexpr (std::is_same_v<T, PragmaStep>) apply_pragma(s);
+        if constexpr (std::is_same_v<T, SplitStep>) return apply_split(s);
+        else if constexpr (std::is_same_v<T, FuseStep>) return apply_fuse(s);
+        else if constexpr (std::is_same_v<T, ReorderStep>) return apply_reorder(s), std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, AnnotateStep>) return apply_annotate(s), std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, ComputeAtStep>) return apply_compute_at(s), std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, ComputeInlineStep>) return apply_compute_inline(s), std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, ComputeRootStep>) return apply_compute_root(s), std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, CacheWriteStep>) return apply_cache_write(s);
+        else if constexpr (std::is_same_v<T, CacheReadStep>) return apply_cache_read(s);
+        else if constexpr (std::is_same_v<T, RfactorStep>) return apply_rfactor(s);
+        else if constexpr (std::is_same_v<T, PragmaStep>) return apply_pragma(s), std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, FollowSplitStep>) return apply_follow_split(s);
+        else if constexpr (std::is_same_v<T, FollowFusedSplitStep>) return apply_follow_fused_split(s);
         else static_assert(sizeof(T) == 0, "unhandled step kind");
       },
       step);
+  // `step` may refer into steps_ itself (replaying a state's own history); push_back copies it first.
   steps_.push_back(step);
+  return made;
+}
+
+std::vector<std::string> ScheduleState::leaf_names(const std::string& stage_name) const {
+  const Stage& st = stage(stage_name);
+  std::vector<std::string> names;
+  for (int leaf : st.leaves) names.push_back(st.iters[leaf].name);
+  return names;
 }
 
 void ScheduleState::check_nothing_attached(const Stage& stage, const std::string& loop, const Step& step) const {
@@ -181,23 +192,65 @@ void ScheduleState::check_nothing_attached(const Stage& stage, const std::string
   }
 }
 
-void ScheduleState::apply_split(const SplitStep& s) {
-  Stage& st = mutable_stage(s.stage, s);
-  int pos = st.find_leaf(s.loop);
-  if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, s.loop);
-  if (s.factors.empty()) step_error(s, "no split factors");
-  if (s.nparts && s.factors.size() != 1) step_error(s, "nparts takes exactly one factor");
-  for (int64_t f : s.factors)
-    if (f < 1) step_error(s, "split factor {} is not positive", f);
-  check_nothing_attached(st, s.loop, s);
+std::vector<std::string> ScheduleState::apply_split(const SplitStep& s) {
+  return split_loop(s, s.stage, s.loop, s.factors, s.nparts);
+}
+
+const SplitStep& ScheduleState::source_split(const Step& step, int index) const {
+  if (index < 0 || index >= int(steps_.size()))
+    step_error(step, "source step {} does not exist (the history has {} steps)", index, steps_.size());
+  const auto* split = std::get_if<SplitStep>(&steps_[index]);
+  if (!split) step_error(step, "source step {} is {}, not a split", index, tt::to_string(steps_[index]));
+  if (split->nparts) step_error(step, "source step {} is an nparts split; only factor splits can be followed", index);
+  return *split;
+}
+
+std::vector<std::string> ScheduleState::apply_follow_split(const FollowSplitStep& s) {
+  const SplitStep& src = source_split(s, s.src_step);
+  if (s.n_split < 1 || s.n_split > int(src.factors.size()) + 1)
+    step_error(s, "n_split must be between 1 and {} (the source split has {} factors)", src.factors.size() + 1,
+               src.factors.size());
+  std::vector<int64_t> factors(src.factors.begin(), src.factors.begin() + (s.n_split - 1));
+  int64_t rest = 1;
+  for (size_t f = s.n_split - 1; f < src.factors.size(); ++f) rest *= src.factors[f];
+  factors.push_back(rest);
+  return split_loop(s, s.stage, s.loop, factors, false);
+}
+
+std::vector<std::string> ScheduleState::apply_follow_fused_split(const FollowFusedSplitStep& s) {
+  if (s.src_steps.empty()) step_error(s, "no source steps");
+  if (s.level < 0) step_error(s, "level {} is negative", s.level);
+  int64_t product = 1;
+  for (int index : s.src_steps) {
+    const SplitStep& src = source_split(s, index);
+    if (s.level >= int(src.factors.size()))
+      step_error(s, "source step {} has {} factors, no level {}", index, src.factors.size(), s.level);
+    product *= src.factors[s.level];
+  }
+  return split_loop(s, s.stage, s.loop, {product}, !s.factor_or_nparts);
+}
+
+std::vector<std::string> ScheduleState::split_loop(const Step& step, const std::string& stage_name,
+                                                   const std::string& loop, const std::vector<int64_t>& factors,
+                                                   bool nparts) {
+  Stage& st = mutable_stage(stage_name, step);
+  int pos = st.find_leaf(loop);
+  if (pos < 0) step_error(step, "stage '{}' has no loop '{}'", stage_name, loop);
+  if (factors.empty()) step_error(step, "no split factors");
+  if (nparts && factors.size() != 1) step_error(step, "nparts takes exactly one factor");
+  for (int64_t f : factors)
+    if (f < 1) step_error(step, "split factor {} is not positive", f);
+  check_nothing_attached(st, loop, step);
   int parent = st.leaves[pos];
   IterInfo parent_info = st.iters[parent];
-  SplitRelation rel{parent, {}, s.factors, s.nparts};
+  SplitRelation rel{parent, {}, factors, nparts};
   std::vector<int> children;
-  size_t parts = s.nparts ? 2 : s.factors.size() + 1;
+  std::vector<std::string> names;
+  size_t parts = nparts ? 2 : factors.size() + 1;
   for (size_t c = 0; c < parts; ++c) {
     children.push_back(int(st.iters.size()));
-    st.iters.push_back(IterInfo{parent_info.name + "." + std::to_string(c), parent_info.kind, 0});
+    names.push_back(parent_info.name + "." + std::to_string(c));
+    st.iters.push_back(IterInfo{names.back(), parent_info.kind, 0});
   }
   rel.children = children;
   st.relations.push_back(rel);
@@ -207,9 +260,10 @@ void ScheduleState::apply_split(const SplitStep& s) {
   for (int r = 0; r < st.num_roots; ++r) roots.push_back(st.iters[r].extent);
   std::vector<int64_t> ext = iter_extents(st, roots);
   for (size_t i = 0; i < st.iters.size(); ++i) st.iters[i].extent = ext[i];
+  return names;
 }
 
-void ScheduleState::apply_fuse(const FuseStep& s) {
+std::vector<std::string> ScheduleState::apply_fuse(const FuseStep& s) {
   Stage& st = mutable_stage(s.stage, s);
   if (s.loops.size() < 2) step_error(s, "fuse needs at least two loops");
   int first = st.find_leaf(s.loops[0]);
@@ -240,6 +294,7 @@ void ScheduleState::apply_fuse(const FuseStep& s) {
   st.relations.push_back(rel);
   st.leaves.erase(st.leaves.begin() + first, st.leaves.begin() + first + s.loops.size());
   st.leaves.insert(st.leaves.begin() + first, rel.child);
+  return {st.iters[rel.child].name};
 }
 
 void ScheduleState::apply_reorder(const ReorderStep& s) {
@@ -322,7 +377,7 @@ void ScheduleState::apply_compute_root(const ComputeRootStep& s) {
   st.attach_loop.clear();
 }
 
-void ScheduleState::apply_cache_write(const CacheWriteStep& s) {
+std::vector<std::string> ScheduleState::apply_cache_write(const CacheWriteStep& s) {
   Stage& st = mutable_stage(s.stage, s);
   if (!st.relations.empty() || st.attach != AttachKind::Root)
     step_error(s, "cache_write must come before other steps on stage '{}'", s.stage);
@@ -346,11 +401,13 @@ void ScheduleState::apply_cache_write(const CacheWriteStep& s) {
   replace_operation(index, copy_op);
   stages_[index] = make_stage(copy_op);
   Stage local_stage = make_stage(local);
+  // `st` dangles from here on: the insertion moves the stages.
   stages_.insert(stages_.begin() + index, local_stage);
   stages_[index + 1].is_output = is_output;
+  return leaf_names(s.stage + ".local");
 }
 
-void ScheduleState::apply_cache_read(const CacheReadStep& s) {
+std::vector<std::string> ScheduleState::apply_cache_read(const CacheReadStep& s) {
   Stage& reader = mutable_stage(s.reader, s);
   Operation source;
   for (const Operation& in : reader.op->input_ops())
@@ -373,10 +430,12 @@ void ScheduleState::apply_cache_read(const CacheReadStep& s) {
   replace_operation(index, rebuilt);
   kept.op = stages_[index].op;
   stages_[index] = kept;
+  // `reader` dangles from here on: the insertion moves the stages.
   stages_.insert(stages_.begin() + index, make_stage(cache.op()));
+  return leaf_names(s.tensor + ".cache");
 }
 
-void ScheduleState::apply_rfactor(const RfactorStep& s) {
+std::vector<std::string> ScheduleState::apply_rfactor(const RfactorStep& s) {
   Stage& st = mutable_stage(s.stage, s);
   int pos = st.find_leaf(s.loop);
   if (pos < 0) step_error(s, "stage '{}' has no loop '{}'", s.stage, s.loop);
@@ -464,7 +523,9 @@ void ScheduleState::apply_rfactor(const RfactorStep& s) {
   replace_operation(index, merged_op);
   stages_[index] = make_stage(stages_[index].op);
   stages_[index].is_output = is_output;
+  // `st` dangles from here on: the insertion moves the stages.
   stages_.insert(stages_.begin() + index, make_stage(rf_op));
+  return leaf_names(s.stage + ".rf");
 }
 
 void ScheduleState::apply_pragma(const PragmaStep& s) {

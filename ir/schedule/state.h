@@ -64,7 +64,11 @@ class ScheduleState {
   // The default schedule of a TE graph: every compute op a root stage with its axes as loops.
   explicit ScheduleState(std::vector<Tensor> outputs);
 
-  void apply(const Step& step);
+  // Applies one step and returns the names of the loops it created: a split's (and a follow
+  // split's) new loops outer to inner, a fuse's fused loop, the leaf loops of the stage that
+  // cache_write, cache_read or rfactor adds; empty for the other steps. Names, not references:
+  // steps that add stages move the stages in memory, so callers hold names across steps.
+  std::vector<std::string> apply(const Step& step);
   void apply(const std::vector<Step>& steps) {
     for (const Step& s : steps) apply(s);
   }
@@ -86,17 +90,27 @@ class ScheduleState {
 
  private:
   Stage& mutable_stage(const std::string& name, const Step& step);
-  void apply_split(const SplitStep& s);
-  void apply_fuse(const FuseStep& s);
+  // Each returns the loops it created (see apply).
+  std::vector<std::string> apply_split(const SplitStep& s);
+  std::vector<std::string> apply_follow_split(const FollowSplitStep& s);
+  std::vector<std::string> apply_follow_fused_split(const FollowFusedSplitStep& s);
+  // The split shared by the three split steps; `step` is the one errors name.
+  std::vector<std::string> split_loop(const Step& step, const std::string& stage, const std::string& loop,
+                                      const std::vector<int64_t>& factors, bool nparts);
+  // The SplitStep at `index` of the history, or a UserError naming `step`.
+  const SplitStep& source_split(const Step& step, int index) const;
+  std::vector<std::string> apply_fuse(const FuseStep& s);
   void apply_reorder(const ReorderStep& s);
   void apply_annotate(const AnnotateStep& s);
   void apply_compute_at(const ComputeAtStep& s);
   void apply_compute_inline(const ComputeInlineStep& s);
   void apply_compute_root(const ComputeRootStep& s);
-  void apply_cache_write(const CacheWriteStep& s);
-  void apply_cache_read(const CacheReadStep& s);
-  void apply_rfactor(const RfactorStep& s);
+  std::vector<std::string> apply_cache_write(const CacheWriteStep& s);
+  std::vector<std::string> apply_cache_read(const CacheReadStep& s);
+  std::vector<std::string> apply_rfactor(const RfactorStep& s);
   void apply_pragma(const PragmaStep& s);
+  // The leaf loop names of a stage.
+  std::vector<std::string> leaf_names(const std::string& stage) const;
   // Replaces stage `index`'s operation, rebuilding every consumer that read the old one.
   void replace_operation(size_t index, const Operation& new_op);
   void check_nothing_attached(const Stage& stage, const std::string& loop, const Step& step) const;

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <climits>
+
 #include "ir/error.h"
 
 namespace tt {
@@ -43,6 +45,13 @@ std::string to_string(const Step& step) {
           [](const CacheReadStep& s) { return fmt::format("cache_read({}, {})", s.tensor, s.reader); },
           [](const RfactorStep& s) { return fmt::format("rfactor({}, {})", s.stage, s.loop); },
           [](const PragmaStep& s) { return fmt::format("pragma({}, {}, {}={})", s.stage, s.loop, s.name, s.value); },
+          [](const FollowSplitStep& s) {
+            return fmt::format("follow_split({}, {}, step {}, n_split={})", s.stage, s.loop, s.src_step, s.n_split);
+          },
+          [](const FollowFusedSplitStep& s) {
+            return fmt::format("follow_fused_split({}, {}, steps {}, level={}{})", s.stage, s.loop, s.src_steps, s.level,
+                               s.factor_or_nparts ? "" : ", nparts");
+          },
       },
       step);
 }
@@ -62,6 +71,10 @@ nlohmann::json to_json(const Step& step) {
           [](const CacheReadStep& s) { return json::array({"cache_read", s.tensor, s.reader}); },
           [](const RfactorStep& s) { return json::array({"rfactor", s.stage, s.loop}); },
           [](const PragmaStep& s) { return json::array({"pragma", s.stage, s.loop, s.name, s.value}); },
+          [](const FollowSplitStep& s) { return json::array({"follow_split", s.stage, s.loop, s.src_step, s.n_split}); },
+          [](const FollowFusedSplitStep& s) {
+            return json::array({"follow_fused_split", s.stage, s.loop, s.src_steps, s.level, s.factor_or_nparts});
+          },
       },
       step);
 }
@@ -99,7 +112,8 @@ Step step_from_json(const nlohmann::json& j) {
   }
   if (kind == "fuse") return expect_size(3), FuseStep{str(1), strings(2)};
   if (kind == "reorder") return expect_size(3), ReorderStep{str(1), strings(2)};
-  for (LoopAnnotation a : {LoopAnnotation::Parallel, LoopAnnotation::Vectorize, LoopAnnotation::Unroll}) {
+  // "none" clears an annotation (a search may undo one).
+  for (LoopAnnotation a : {LoopAnnotation::None, LoopAnnotation::Parallel, LoopAnnotation::Vectorize, LoopAnnotation::Unroll}) {
     if (kind == annotation_name(a)) return expect_size(3), AnnotateStep{str(1), str(2), a};
   }
   if (kind == "compute_at") return expect_size(4), ComputeAtStep{str(1), str(2), str(3)};
@@ -113,19 +127,51 @@ Step step_from_json(const nlohmann::json& j) {
     if (!j[4].is_number_integer()) return fail("pragma value must be an integer");
     return PragmaStep{str(1), str(2), str(3), j[4].get<int64_t>()};
   }
+  auto integer = [&](size_t i) {
+    if (i >= j.size() || !j[i].is_number_integer()) fail("expected an integer field");
+    int64_t v = j[i].get<int64_t>();
+    if (v < INT32_MIN || v > INT32_MAX) fail("integer field out of range");
+    return int(v);
+  };
+  if (kind == "follow_split") return expect_size(5), FollowSplitStep{str(1), str(2), integer(3), integer(4)};
+  if (kind == "follow_fused_split") {
+    expect_size(6);
+    if (!j[3].is_array()) return fail("expected a list of source step indices");
+    FollowFusedSplitStep s{str(1), str(2), {}, integer(4), true};
+    for (const auto& e : j[3]) {
+      if (!e.is_number_integer() || e.get<int64_t>() < 0 || e.get<int64_t>() > INT32_MAX)
+        return fail("source step indices must be non-negative integers");
+      s.src_steps.push_back(int(e.get<int64_t>()));
+    }
+    if (!j[5].is_boolean()) return fail("factor_or_nparts must be a boolean");
+    s.factor_or_nparts = j[5].get<bool>();
+    return s;
+  }
   return fail("unknown step kind");
 }
 
 nlohmann::json steps_to_json(const std::vector<Step>& steps) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const Step& s : steps) j.push_back(to_json(s));
-  return j;
+  nlohmann::json list = nlohmann::json::array();
+  for (const Step& s : steps) list.push_back(to_json(s));
+  return nlohmann::json{{"v", kStepsFormatVersion}, {"steps", std::move(list)}};
 }
 
 std::vector<Step> steps_from_json(const nlohmann::json& j) {
-  if (!j.is_array()) user_error("malformed schedule: expected a list of steps, got {}", j.dump());
+  const nlohmann::json* list = &j;  // version 1: the bare array
+  if (j.is_object()) {
+    auto v = j.find("v");
+    if (v == j.end() || !v->is_number_integer())
+      user_error("malformed schedule: expected {{\"v\": version, \"steps\": [...]}}, got {}", j.dump());
+    if (v->get<int64_t>() != kStepsFormatVersion)
+      user_error("schedule format version {} is not supported (this build reads versions 1 and {})", v->dump(),
+                 kStepsFormatVersion);
+    auto s = j.find("steps");
+    if (s == j.end()) user_error("malformed schedule: version {} without \"steps\": {}", v->dump(), j.dump());
+    list = &*s;
+  }
+  if (!list->is_array()) user_error("malformed schedule: expected a list of steps, got {}", list->dump());
   std::vector<Step> steps;
-  for (const auto& s : j) steps.push_back(step_from_json(s));
+  for (const auto& s : *list) steps.push_back(step_from_json(s));
   return steps;
 }
 

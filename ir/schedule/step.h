@@ -87,8 +87,32 @@ struct PragmaStep {
   int64_t value = 0;
 };
 
+// Splits `loop` like the SplitStep at index `src_step` of the state's step history, so two stages
+// (a cache_write stage and its consumer, say) stay tiled alike when a search changes the source's
+// factors. As TVM's FollowSplitStep: the factors are the source's first n_split - 1 factors, then
+// the product of its remaining factors (1 when none remain), so the loop becomes n_split + 1 loops
+// (loop.0 ... loop.n_split) and loop.0 takes what is left. 1 <= n_split <= source factors + 1; the
+// source must be a factor split (not nparts). Resolved when applied, from the history.
+struct FollowSplitStep {
+  std::string stage, loop;
+  int src_step = 0;
+  int n_split = 1;
+};
+
+// Splits `loop` into two (loop.0, loop.1) by the product of factor `level` of the SplitSteps at
+// indices `src_steps` of the step history (TVM's FollowFusedSplitStep: a loop fused from several
+// split loops follows their tiling). factor_or_nparts = true: the product is the inner extent;
+// false: it is the outer extent. Every source must be a factor split with more than `level` factors.
+struct FollowFusedSplitStep {
+  std::string stage, loop;
+  std::vector<int> src_steps;
+  int level = 0;
+  bool factor_or_nparts = true;
+};
+
 using Step = std::variant<SplitStep, FuseStep, ReorderStep, AnnotateStep, ComputeAtStep, ComputeInlineStep,
-                          ComputeRootStep, CacheWriteStep, CacheReadStep, RfactorStep, PragmaStep>;
+                          ComputeRootStep, CacheWriteStep, CacheReadStep, RfactorStep, PragmaStep, FollowSplitStep,
+                          FollowFusedSplitStep>;
 
 // One line of readable text, e.g. `split(C, i, [8, 4])`.
 std::string to_string(const Step& step);
@@ -97,7 +121,14 @@ std::string to_string(const Step& step);
 // throws UserError naming the step for anything malformed.
 nlohmann::json to_json(const Step& step);
 Step step_from_json(const nlohmann::json& j);
+
+// The format version steps_to_json writes. Version 1 was a bare array of steps; version 2 wraps it
+// as {"v": 2, "steps": [...]} so later changes to a step's meaning can be told apart.
+constexpr int kStepsFormatVersion = 2;
+// Writes {"v": kStepsFormatVersion, "steps": [...]}.
 nlohmann::json steps_to_json(const std::vector<Step>& steps);
+// Reads version 2 ({"v": 2, "steps": [...]}) and version 1 (a bare array); any other "v" is a
+// UserError naming the version.
 std::vector<Step> steps_from_json(const nlohmann::json& j);
 
 }  // namespace tt

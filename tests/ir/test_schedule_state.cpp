@@ -390,6 +390,91 @@ TEST(ScheduleStateErrors, Pragma) {
   expect_step_error(s, PragmaStep{"C", "i", "auto_unroll_max_step", -1}, {"must not be negative"});
 }
 
+TEST(ScheduleState, ApplyReturnsTheLoopsItMade) {
+  ScheduleState s = matmul_relu_state();
+  EXPECT_EQ(s.apply(SplitStep{"R", "j", {4, 2}}), (std::vector<std::string>{"j.0", "j.1", "j.2"}));
+  EXPECT_EQ(s.apply(FuseStep{"R", {"i", "j.0"}}), (std::vector<std::string>{"i.j.0.fused"}));
+  EXPECT_TRUE(s.apply(AnnotateStep{"R", "j.2", LoopAnnotation::Vectorize}).empty());
+  EXPECT_TRUE(s.apply(ReorderStep{"R", {"j.2", "j.1"}}).empty());
+  EXPECT_EQ(s.apply(CacheWriteStep{"C"}), (std::vector<std::string>{"i", "j", "rk"}));
+  EXPECT_EQ(s.apply(CacheReadStep{"A", "C.local"}), (std::vector<std::string>{"i", "j"}));
+  EXPECT_TRUE(s.apply(ComputeAtStep{"A.cache", "C.local", "i"}).empty());
+  ScheduleState d = matmul_state();
+  d.apply(SplitStep{"C", "rk", {8}});
+  EXPECT_EQ(d.apply(RfactorStep{"C", "rk.1"}), (std::vector<std::string>{"i", "j", "rk.1", "rk.0"}));
+}
+
+TEST(ScheduleState, NamesTakenBeforeStageAddingStepsStayValid) {
+  // Stage-adding steps move the stages; names (not references) carry across them.
+  ScheduleState s = matmul_relu_state();
+  std::vector<std::string> r = s.apply(SplitStep{"R", "i", {4}});
+  std::vector<std::string> c = s.apply(SplitStep{"C", "j", {8}});
+  s.apply(CacheReadStep{"B", "C"});
+  s.apply(CacheReadStep{"A", "C"});
+  s.apply(RfactorStep{"C", "rk"});
+  s.apply(AnnotateStep{"R", r[1], LoopAnnotation::Unroll});
+  s.apply(ComputeAtStep{"C", "R", r[0]});
+  std::vector<std::string> rf = s.apply(SplitStep{"C.rf", "j", {8}});
+  s.apply(AnnotateStep{"C.rf", rf.back(), LoopAnnotation::Unroll});
+  EXPECT_EQ(stage_names(s), (std::vector<std::string>{"B.cache", "A.cache", "C.rf", "C", "R"}));
+  EXPECT_EQ(line(s, "R"), "R: i.0[4] i.1[4]@unroll j[24]");
+  EXPECT_EQ(line(s, "C.rf"), "C.rf: i[16] j.0[3] j.1[8]@unroll rk[32]");
+  (void)c;
+}
+
+TEST(ScheduleState, FollowSplitReusesTheSourceFactors) {
+  ScheduleState s = matmul_relu_state();
+  s.apply(SplitStep{"C", "i", {2, 4}});  // step 0: i -> 2 x 2 x 4
+  // n_split = 1: one factor, the product of all the source's factors.
+  EXPECT_EQ(s.apply(FollowSplitStep{"R", "i", 0, 1}), (std::vector<std::string>{"i.0", "i.1"}));
+  EXPECT_EQ(line(s, "R"), "R: i.0[2] i.1[8] j[24]");
+  ScheduleState t = matmul_relu_state();
+  t.apply(SplitStep{"C", "i", {2, 4}});
+  // n_split = 2: the first factor, then the product of the rest.
+  t.apply(FollowSplitStep{"R", "i", 0, 2});
+  EXPECT_EQ(line(t, "R"), "R: i.0[2] i.1[2] i.2[4] j[24]");
+  ScheduleState u = matmul_relu_state();
+  u.apply(SplitStep{"C", "i", {2, 4}});
+  // n_split = factors + 1: every factor, then 1.
+  u.apply(FollowSplitStep{"R", "i", 0, 3});
+  EXPECT_EQ(line(u, "R"), "R: i.0[2] i.1[2] i.2[4] i.3[1] j[24]");
+  EXPECT_EQ(to_string(u.steps()[1]), "follow_split(R, i, step 0, n_split=3)") << "the history keeps the follow step";
+}
+
+TEST(ScheduleState, FollowFusedSplitMultipliesALevel) {
+  ScheduleState s = matmul_relu_state();
+  s.apply(SplitStep{"C", "i", {2, 4}});  // step 0
+  s.apply(SplitStep{"C", "j", {3, 2}});  // step 1
+  s.apply(FuseStep{"R", {"i", "j"}});    // 384 iterations
+  EXPECT_EQ(s.apply(FollowFusedSplitStep{"R", "i.j.fused", {0, 1}, 0, true}),
+            (std::vector<std::string>{"i.j.fused.0", "i.j.fused.1"}));
+  EXPECT_EQ(line(s, "R"), "R: i.j.fused.0[64] i.j.fused.1[6]");
+  ScheduleState t = matmul_relu_state();
+  t.apply(SplitStep{"C", "i", {2, 4}});
+  t.apply(SplitStep{"C", "j", {3, 2}});
+  t.apply(FuseStep{"R", {"i", "j"}});
+  t.apply(FollowFusedSplitStep{"R", "i.j.fused", {0, 1}, 1, false});  // 8 parts
+  EXPECT_EQ(line(t, "R"), "R: i.j.fused.0[8] i.j.fused.1[48]");
+}
+
+TEST(ScheduleStateErrors, FollowSplit) {
+  ScheduleState s = matmul_relu_state();
+  s.apply(SplitStep{"C", "i", {2, 4}});  // 0
+  s.apply(FuseStep{"C", {"i.1", "i.2"}});  // 1
+  s.apply(SplitStep{"C", "j", {4}, true});  // 2
+  expect_step_error(s, FollowSplitStep{"R", "i", 5, 1}, {"source step 5 does not exist"});
+  expect_step_error(s, FollowSplitStep{"R", "i", -1, 1}, {"source step -1 does not exist"});
+  expect_step_error(s, FollowSplitStep{"R", "i", 1, 1}, {"source step 1 is fuse(C", "not a split"});
+  expect_step_error(s, FollowSplitStep{"R", "i", 2, 1}, {"nparts split"});
+  expect_step_error(s, FollowSplitStep{"R", "i", 0, 0}, {"n_split must be between 1 and 3"});
+  expect_step_error(s, FollowSplitStep{"R", "i", 0, 4}, {"n_split must be between 1 and 3"});
+  expect_step_error(s, FollowSplitStep{"R", "nope", 0, 1}, {"no loop 'nope'"});
+  expect_step_error(s, FollowFusedSplitStep{"R", "i", {0, 1}, 0, true}, {"source step 1 is fuse(C", "not a split"});
+  expect_step_error(s, FollowFusedSplitStep{"R", "i", {0}, 2, true}, {"source step 0 has 2 factors, no level 2"});
+  expect_step_error(s, FollowFusedSplitStep{"R", "i", {}, 0, true}, {"no source steps"});
+  expect_step_error(s, FollowFusedSplitStep{"R", "i", {0}, -1, true}, {"level -1 is negative"});
+}
+
 TEST(ScheduleStateErrors, LoopsWithAttachedStagesCannotBeRestructured) {
   ScheduleState s = matmul_relu_state();
   s.apply(ComputeAtStep{"C", "R", "i"});

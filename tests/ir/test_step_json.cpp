@@ -20,6 +20,7 @@ std::vector<Step> every_kind_of_step() {
       AnnotateStep{"C", "i", LoopAnnotation::Parallel},
       AnnotateStep{"C", "j.1", LoopAnnotation::Vectorize},
       AnnotateStep{"C", "rk.1", LoopAnnotation::Unroll},
+      AnnotateStep{"C", "rk.1", LoopAnnotation::None},
       ComputeAtStep{"C.local", "C", "j.0"},
       ComputeInlineStep{"pad"},
       ComputeRootStep{"pad"},
@@ -27,6 +28,8 @@ std::vector<Step> every_kind_of_step() {
       CacheReadStep{"B", "C"},
       RfactorStep{"dense", "rk.1"},
       PragmaStep{"C", "i.0", "auto_unroll_max_step", 64},
+      FollowSplitStep{"C", "j", 0, 2},
+      FollowFusedSplitStep{"C", "i.0.j.0.fused", {0, 1}, 1, false},
   };
 }
 
@@ -39,6 +42,7 @@ TEST(StepText, EachKindPrints) {
       "parallel(C, i)",
       "vectorize(C, j.1)",
       "unroll(C, rk.1)",
+      "none(C, rk.1)",
       "compute_at(C.local, C, j.0)",
       "compute_inline(pad)",
       "compute_root(pad)",
@@ -46,6 +50,8 @@ TEST(StepText, EachKindPrints) {
       "cache_read(B, C)",
       "rfactor(dense, rk.1)",
       "pragma(C, i.0, auto_unroll_max_step=64)",
+      "follow_split(C, j, step 0, n_split=2)",
+      "follow_fused_split(C, i.0.j.0.fused, steps [0, 1], level=1, nparts)",
   };
   std::vector<Step> steps = every_kind_of_step();
   ASSERT_EQ(steps.size(), expected.size());
@@ -58,6 +64,9 @@ TEST(StepJson, CompactArrayForm) {
             R"(["parallel","C","i"])");
   EXPECT_EQ(to_json(PragmaStep{"C", "i", "auto_unroll_max_step", 16}).dump(),
             R"(["pragma","C","i","auto_unroll_max_step",16])");
+  EXPECT_EQ(to_json(FollowSplitStep{"C", "i", 3, 2}).dump(), R"(["follow_split","C","i",3,2])");
+  EXPECT_EQ(to_json(FollowFusedSplitStep{"C", "f", {0, 2}, 1, true}).dump(),
+            R"(["follow_fused_split","C","f",[0,2],1,true])");
 }
 
 TEST(StepJson, EveryKindRoundTrips) {
@@ -75,12 +84,39 @@ TEST(StepJson, EveryKindRoundTrips) {
 TEST(StepJson, ListsRoundTrip) {
   std::vector<Step> steps = every_kind_of_step();
   json j = steps_to_json(steps);
-  ASSERT_TRUE(j.is_array());
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j.at("v"), kStepsFormatVersion);
+  EXPECT_EQ(kStepsFormatVersion, 2);
+  ASSERT_TRUE(j.at("steps").is_array());
   std::vector<Step> back = steps_from_json(json::parse(j.dump()));
   ASSERT_EQ(back.size(), steps.size());
   for (size_t i = 0; i < steps.size(); ++i) EXPECT_EQ(to_string(back[i]), to_string(steps[i]));
   EXPECT_TRUE(steps_from_json(steps_to_json({})).empty());
-  EXPECT_EQ(steps_to_json({}).dump(), "[]");
+  EXPECT_EQ(steps_to_json({}).dump(), R"({"steps":[],"v":2})");
+}
+
+TEST(StepJson, VersionOneBareArraysStillRead) {
+  std::vector<Step> steps = steps_from_json(json::parse(R"([["split","C","i",[8],false],["parallel","C","i.0"]])"));
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(to_string(steps[0]), "split(C, i, [8])");
+  EXPECT_EQ(to_string(steps[1]), "parallel(C, i.0)");
+  // The same steps in version 2 read the same.
+  std::vector<Step> v2 = steps_from_json(json::parse(R"({"v":2,"steps":[["split","C","i",[8],false],["parallel","C","i.0"]]})"));
+  ASSERT_EQ(v2.size(), 2u);
+  EXPECT_EQ(to_string(v2[0]), to_string(steps[0]));
+  EXPECT_EQ(to_string(v2[1]), to_string(steps[1]));
+}
+
+TEST(StepJson, UnknownVersionIsAUserErrorNamingIt) {
+  try {
+    steps_from_json(json::parse(R"({"v": 7, "steps": []})"));
+    ADD_FAILURE() << "expected a UserError";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("version 7 is not supported"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(steps_from_json(json::parse(R"({"v": "2", "steps": []})")), UserError);
+  EXPECT_THROW(steps_from_json(json::parse(R"({"v": 2})")), UserError);
+  EXPECT_THROW(steps_from_json(json::parse(R"({"v": 2, "steps": {}})")), UserError);
 }
 
 // Parsing `text` must raise a UserError quoting the input and containing `why`.
@@ -105,9 +141,9 @@ TEST(StepJson, MalformedStepsAreUserErrors) {
   expect_malformed(R"([])", "expected [\"kind\", ...]");
   expect_malformed(R"([3, "C"])", "expected [\"kind\", ...]");
   expect_malformed(R"("split")", "expected [\"kind\", ...]");
-  // Unknown kinds, including the annotation "none".
+  // Unknown kinds.
   expect_malformed(R"(["tile", "C", "i"])", "unknown step kind");
-  expect_malformed(R"(["none", "C", "i"])", "unknown step kind");
+  expect_malformed(R"(["None", "C", "i"])", "unknown step kind");
   // Missing or extra fields.
   expect_malformed(R"(["split", "C", "i", [4]])", "wrong number of fields");
   expect_malformed(R"(["fuse", "C"])", "wrong number of fields");
@@ -130,6 +166,12 @@ TEST(StepJson, MalformedStepsAreUserErrors) {
   expect_malformed(R"(["pragma", "C", "i", "auto_unroll_max_step", "16"])",
                    "pragma value must be an integer");
   expect_malformed(R"(["pragma", "C", "i", 5, 16])", "expected a string field");
+  expect_malformed(R"(["follow_split", "C", "i", 0])", "wrong number of fields");
+  expect_malformed(R"(["follow_split", "C", "i", "0", 2])", "expected an integer field");
+  expect_malformed(R"(["follow_split", "C", "i", 0, 1.5])", "expected an integer field");
+  expect_malformed(R"(["follow_fused_split", "C", "i", 0, 1, true])", "expected a list of source step indices");
+  expect_malformed(R"(["follow_fused_split", "C", "i", [-1], 1, true])", "must be non-negative integers");
+  expect_malformed(R"(["follow_fused_split", "C", "i", [0], 1, 1])", "factor_or_nparts must be a boolean");
 }
 
 TEST(StepJson, MalformedListsAreUserErrors) {

@@ -144,6 +144,16 @@ TEST(LoweringGolden, NonDivisibleSplitGuard) {
                {SplitStep{"Y", "j", {4}}});
 }
 
+// The same guarded tail under a vectorized loop: j.0 is partitioned into a guard-free main range of
+// 4-lane vectors and one peeled tail iteration, a 2-lane vector.
+TEST(LoweringGolden, VectorizedSplitTail) {
+  check_golden("split_vector_tail",
+               [] {
+                 return std::vector<Tensor>{ops::relu(input({3, 10}, "X"), "Y")};
+               },
+               {SplitStep{"Y", "j", {4}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}});
+}
+
 // A dot product with the factored axis innermost and vectorized in C.rf; C sums the partials.
 TEST(LoweringGolden, Rfactor) {
   check_golden(
