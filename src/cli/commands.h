@@ -10,5 +10,6 @@ namespace tt::cli {
 Subcommand add_models_command(CLI::App& parent);   // models_command.cpp
 Subcommand add_inspect_command(CLI::App& parent);  // inspect_command.cpp
 Subcommand add_run_command(CLI::App& parent);      // run_command.cpp
+Subcommand add_measure_worker_command(CLI::App& parent);  // worker_command.cpp (hidden)
 
 }  // namespace tt::cli
