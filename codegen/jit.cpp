@@ -1,15 +1,18 @@
 // The JIT: each kernel is optimized and compiled to an object file by our own TargetMachine (so the
 // code that runs is exactly what emit_assembly shows), then linked by ORC into a JITDylib of its
 // own, which the runtime and libm symbols resolve against. Destroying the kernel removes the
-// JITDylib and frees its memory.
+// JITDylib and frees its memory. Compilation holds no lock: a TargetMachine is not safe to share
+// between threads, so each thread keeps its own per target string, and each call its own context.
 #include "codegen/jit.h"
 
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/Support/MemoryBuffer.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 
 #include "codegen/internal/codegen_llvm.h"
 #include "codegen/internal/llvm_support.h"
@@ -19,11 +22,11 @@
 namespace tt {
 
 struct KernelCompiler::State {
-  explicit State(Target t) : target(std::move(t)) {}
-  std::mutex mutex;
-  Target target;
-  bool host_checked = false;
-  std::unique_ptr<llvm::TargetMachine> machine;
+  explicit State(Target t) : target(std::move(t)), target_key(target.to_string()) {}
+  std::mutex mutex;  // guards jit, runtime and kernel_count (loading and releasing kernels)
+  const Target target;
+  const std::string target_key;  // target.to_string(), the key of the per-thread machines
+  std::atomic<bool> host_checked{false};
   std::unique_ptr<llvm::orc::LLJIT> jit;
   llvm::orc::JITDylib* runtime = nullptr;  // the runtime ABI and libm, as absolute symbols
   uint64_t kernel_count = 0;
@@ -97,6 +100,15 @@ void start_jit(KernelCompiler::State& state) {
   }
 }
 
+// This thread's TargetMachine for `target`. Machines are created on first use and live as long as
+// the thread; a build thread typically compiles for one target, so the map stays at one entry.
+llvm::TargetMachine& thread_target_machine(const Target& target, const std::string& key) {
+  thread_local std::unordered_map<std::string, std::unique_ptr<llvm::TargetMachine>> machines;
+  std::unique_ptr<llvm::TargetMachine>& machine = machines[key];
+  if (!machine) machine = codegen_internal::make_target_machine(target);
+  return *machine;
+}
+
 void check_args(const CompiledKernel& kernel, size_t count) {
   if (count != kernel.params().size()) {
     user_error("kernel '{}' takes {} arguments, got {}", kernel.name(), kernel.params().size(),
@@ -166,25 +178,32 @@ KernelCompiler::~KernelCompiler() = default;
 
 const Target& KernelCompiler::target() const { return state_->target; }
 
-CompiledKernel KernelCompiler::compile(const LoweredFunc& func) {
-  std::lock_guard<std::mutex> lock(state_->mutex);
-  State& state = *state_;
-  if (!state.host_checked) {
-    check_host_supports(state.target);
-    state.host_checked = true;
-  }
+ObjectCode KernelCompiler::compile_object(const LoweredFunc& func) const {
+  const State& state = *state_;
   codegen_internal::initialize_llvm();
-  if (!state.machine) state.machine = codegen_internal::make_target_machine(state.target);
-  if (!state.jit) start_jit(state);
+  llvm::TargetMachine& machine = thread_target_machine(state.target, state.target_key);
+  llvm::LLVMContext context;
+  auto module = codegen_internal::build_module(func, state.target, machine, context);
+  codegen_internal::optimize_module(*module, machine);
+  ObjectCode object;
+  object.name = func.name;
+  object.bytes =
+      codegen_internal::emit_machine_code(*module, machine, llvm::CodeGenFileType::ObjectFile);
+  object.params = func.params;
+  return object;
+}
 
-  std::string object;
-  {
-    llvm::LLVMContext context;
-    auto module = codegen_internal::build_module(func, state.target, *state.machine, context);
-    codegen_internal::optimize_module(*module, *state.machine);
-    object = codegen_internal::emit_machine_code(*module, *state.machine,
-                                                 llvm::CodeGenFileType::ObjectFile);
+CompiledKernel KernelCompiler::compile(const LoweredFunc& func) { return load(compile_object(func)); }
+
+CompiledKernel KernelCompiler::load(const ObjectCode& object) {
+  State& state = *state_;
+  if (!state.host_checked.load()) {
+    check_host_supports(state.target);
+    state.host_checked.store(true);
   }
+  std::lock_guard<std::mutex> lock(state.mutex);
+  codegen_internal::initialize_llvm();
+  if (!state.jit) start_jit(state);
 
   auto dylib = state.jit->createJITDylib("tt_kernel_" + std::to_string(state.kernel_count++));
   if (!dylib) internal_error("cannot create a JITDylib: {}", error_text(dylib.takeError()));
@@ -196,13 +215,13 @@ CompiledKernel KernelCompiler::compile(const LoweredFunc& func) {
   auto fail = [&](const char* what, llvm::Error error) {
     std::string text = error_text(std::move(error));
     llvm::consumeError(state.jit->getExecutionSession().removeJITDylib(*dylib));
-    internal_error("cannot {} the compiled kernel {}: {}", what, func.name, text);
+    internal_error("cannot {} the compiled kernel {}: {}", what, object.name, text);
   };
   if (auto error = state.jit->addObjectFile(
-          *dylib, llvm::MemoryBuffer::getMemBufferCopy(object, func.name))) {
+          *dylib, llvm::MemoryBuffer::getMemBufferCopy(object.bytes, object.name))) {
     fail("load", std::move(error));
   }
-  auto address = state.jit->lookup(*dylib, codegen_internal::packed_function_name(func.name));
+  auto address = state.jit->lookup(*dylib, codegen_internal::packed_function_name(object.name));
   if (!address) fail("link", address.takeError());
 
   // Built last: its destructor takes the mutex held here, so it must not die in this scope.
@@ -210,8 +229,8 @@ CompiledKernel KernelCompiler::compile(const LoweredFunc& func) {
   kernel.impl_ = std::make_unique<CompiledKernel::Impl>();
   kernel.impl_->state = state_;
   kernel.impl_->dylib = &*dylib;
-  kernel.impl_->name = func.name;
-  kernel.impl_->params = func.params;
+  kernel.impl_->name = object.name;
+  kernel.impl_->params = object.params;
   kernel.impl_->function = address->toPtr<CompiledKernel::PackedFunction>();
   return kernel;
 }

@@ -42,9 +42,23 @@ TimingResult summarize(std::vector<double> samples_s) {
 
 TimingResult time_function(const std::function<void()>& run, const TimingOptions& options) {
   if (options.repeat < 1) user_error("--repeat must be at least 1, got {}", options.repeat);
+  std::vector<double> samples;
+  int number = 1;
+  if (options.before_run) {
+    auto timed_once = [&] {
+      options.before_run();
+      return seconds_of(run, 1);
+    };
+    for (int i = 0; i < options.warmup; ++i) timed_once();
+    samples.push_back(timed_once());
+    bool cut = options.repeat > 1 && samples[0] > options.cut_short_above_s;
+    for (int g = 1; g < options.repeat && !cut; ++g) samples.push_back(timed_once());
+    TimingResult r = summarize(samples);
+    r.cut_short = cut;
+    return r;
+  }
   for (int i = 0; i < options.warmup; ++i) run();
   // Grow `number` until a group is long enough that timer resolution and call overhead vanish.
-  int number = 1;
   double min_s = options.min_repeat_ms / 1000.0;
   double t = seconds_of(run, number);
   while (t < min_s && number < options.max_number) {
@@ -52,10 +66,12 @@ TimingResult time_function(const std::function<void()>& run, const TimingOptions
     number = std::max(next, number + 1);
     t = seconds_of(run, number);
   }
-  std::vector<double> samples{t / number};
-  for (int g = 1; g < options.repeat; ++g) samples.push_back(seconds_of(run, number) / number);
+  samples.push_back(t / number);
+  bool cut = options.repeat > 1 && samples[0] > options.cut_short_above_s;
+  for (int g = 1; g < options.repeat && !cut; ++g) samples.push_back(seconds_of(run, number) / number);
   TimingResult r = summarize(samples);
   r.number = number;
+  r.cut_short = cut;
   return r;
 }
 

@@ -12,24 +12,23 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "codegen/llvm_codegen.h"
-#include "codegen/runtime.h"
 #include "ir/error.h"
+#include "ir/lower/lower.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/te/flop_count.h"
 #include "search/measure/build.h"
+#include "search/measure/measurer.h"
 #include "search/measure/timer.h"
 #include "src/cli/op_catalog.h"
 
 namespace tt::cli {
 namespace {
 
-// Above this many FLOPs the interpreter (about 50 MFLOP/s measured on conv2d, so ~6 s here) would
-// dominate the command's run time, so `--reference auto` checks against the naive schedule
-// compiled instead: fast, but it shares the code generator with the kernel under test.
-constexpr double kInterpreterFlopLimit = 3e8;
+// `op` measures the one kernel a user asked for, however long it runs (a big naive convolution
+// may take seconds per call): only a real hang should stop it, and the user can interrupt that.
+constexpr double kOpTimeoutSeconds = 3600;
 
 // The flags every operator takes; documented in --help through CLI11.
 struct RunOptions {
@@ -149,16 +148,10 @@ int64_t total_bytes(const std::vector<Tensor>& tensors) {
   return bytes;
 }
 
-// The arrays of `inputs` in the order of `params` (a kernel's inputs, or the interpreter's).
-std::vector<NDArray> arrays_for(const std::vector<Tensor>& params,
-                                const std::map<const OperationNode*, NDArray>& values) {
-  std::vector<NDArray> arrays;
-  for (const Tensor& t : params) {
-    auto it = values.find(t.op().get());
-    TT_ASSERT(it != values.end(), "no value for input '{}'", t.name());
-    arrays.push_back(it->second);
-  }
-  return arrays;
+MeasureReference reference_of(const std::string& name) {
+  if (name == "interpreter") return MeasureReference::Interpreter;
+  if (name == "naive") return MeasureReference::Naive;
+  return MeasureReference::Auto;
 }
 
 int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
@@ -167,76 +160,76 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
   int threads = o.threads > 0 ? o.threads : Target::host().num_cores;
   OpGraph graph = spec.build(args);
   const std::vector<Tensor>& outputs = graph.outputs;
-  set_num_threads(threads);
 
   std::vector<Step> steps;
   if (o.schedule == "default") steps = default_schedule(outputs, hardware_params(target, threads));
 
   // Printed text is collected in the order asked for and shown before the report (or inside the
-  // JSON object, so that stdout stays one object).
+  // JSON object, so that stdout stays one object). The measurer lowers and compiles on its own;
+  // this lowering only feeds the printing.
   std::vector<std::pair<std::string, std::string>> printed;
-  auto wants = [&](const std::string& what) {
-    return std::find(o.print.begin(), o.print.end(), what) != o.print.end();
-  };
-  std::string passes_text;
-  LowerOptions lower_options;
-  if (wants("passes")) {
-    lower_options.after_pass = [&](const std::string& pass, const LoweredFunc& func) {
-      passes_text += fmt::format("// after {}\n{}\n", pass, to_string(func));
+  if (!o.print.empty()) {
+    auto wants = [&](const std::string& what) {
+      return std::find(o.print.begin(), o.print.end(), what) != o.print.end();
     };
-  }
-  KernelCompiler compiler(target);
-  BuiltKernel built = build_kernel(outputs, steps, compiler, spec.name, lower_options);
-  for (const std::string& what : o.print) {
-    std::string text;
-    if (what == "lowered") text = to_string(built.func);
-    if (what == "passes") text = passes_text;
-    if (what == "llvm") text = emit_llvm_ir(built.func, target);
-    if (what == "asm") text = emit_assembly(built.func, target);
-    if (what == "schedule") {
-      for (const Step& step : steps) text += to_string(step) + "\n";
-      text += built.state.to_string();
+    std::string passes_text;
+    LowerOptions lower_options;
+    if (wants("passes")) {
+      lower_options.after_pass = [&](const std::string& pass, const LoweredFunc& func) {
+        passes_text += fmt::format("// after {}\n{}\n", pass, to_string(func));
+      };
     }
-    printed.emplace_back(what, text);
+    ScheduleState state(outputs);
+    state.apply(steps);
+    LoweredFunc func = lower(state, spec.name, lower_options);
+    for (const std::string& what : o.print) {
+      std::string text;
+      if (what == "lowered") text = to_string(func);
+      if (what == "passes") text = passes_text;
+      if (what == "llvm") text = emit_llvm_ir(func, target);
+      if (what == "asm") text = emit_assembly(func, target);
+      if (what == "schedule") {
+        for (const Step& step : steps) text += to_string(step) + "\n";
+        text += state.to_string();
+      }
+      printed.emplace_back(what, text);
+    }
   }
 
-  // Seeded inputs, drawn in the kernel's parameter order so a seed means the same data each run.
-  std::vector<Tensor> inputs = built.state.inputs();
-  std::mt19937_64 rng(o.seed);
-  std::map<const OperationNode*, NDArray> values;
-  for (const Tensor& t : inputs) {
-    auto range = graph.input_ranges.count(t.name()) ? graph.input_ranges.at(t.name())
-                                                    : std::pair<float, float>{-1.0f, 1.0f};
-    NDArray array(t.shape(), t.dtype());
-    array.fill_uniform(rng, range.first, range.second);
-    values[t.op().get()] = array;
-  }
-  std::vector<NDArray> kernel_inputs = arrays_for(inputs, values);
-  std::vector<NDArray> actual = run_kernel(built.kernel, kernel_inputs, outputs);
-
+  // The one measurement path: seeded inputs (the catalogue's ranges where it documents one), the
+  // reference, the build, and the check and timing in a worker process.
+  MeasureOptions measure_options;
+  measure_options.repeat = o.repeat;
+  measure_options.min_repeat_ms = o.min_repeat_ms;
+  measure_options.rtol = o.rtol;
+  measure_options.atol = o.atol;
+  measure_options.num_threads = threads;
+  measure_options.build_threads = 1;
+  measure_options.input_seed = o.seed;
+  measure_options.reference = reference_of(o.reference);
+  measure_options.build_timeout_s = kOpTimeoutSeconds;
+  measure_options.run_timeout_s = kOpTimeoutSeconds;
+  MeasureTask task;
+  task.name = spec.name;
+  task.outputs = outputs;
   int64_t flops = flop_count(outputs);
-  std::string reference = o.reference;
-  if (reference == "auto")
-    reference = double(flops) <= kInterpreterFlopLimit ? "interpreter" : "naive";
-  std::vector<NDArray> expected;
-  if (reference == "interpreter") {
-    expected = reference_outputs(outputs, inputs, kernel_inputs);
-  } else {
-    BuiltKernel naive = build_kernel(outputs, {}, compiler, spec.name + "_naive");
-    std::vector<NDArray> naive_inputs = arrays_for(naive.state.inputs(), values);
-    expected = run_kernel(naive.kernel, naive_inputs, outputs);
+  task.flops = flops;
+  for (const auto& [name, range] : graph.input_ranges) task.input_ranges[name] = {range.first, range.second};
+  Measurer measurer(measure_options, target);
+  measurer.set_task(task);
+  MeasureResult result = measurer.measure({steps})[0];
+  std::vector<Tensor> inputs = measurer.task_inputs();
+  std::string reference = measure_reference_name(measurer.reference());
+  bool correct = result.error == MeasureError::None;
+  if (!correct && result.error != MeasureError::WrongAnswer) {
+    internal_error("{} under the {} schedule: {}: {}", spec.name, o.schedule, measure_error_name(result.error),
+                   result.message);
   }
-  CompareResult check = compare_outputs(actual, expected, o.rtol, o.atol);
-
-  // Timing calls the packed entry point directly: run() re-checks every argument on each call.
-  std::vector<void*> pointers;
-  for (NDArray& a : kernel_inputs) pointers.push_back(a.data());
-  for (NDArray& a : actual) pointers.push_back(a.data());
-  CompiledKernel::PackedFunction packed = built.kernel.packed_function();
-  TimingOptions timing_options;
-  timing_options.repeat = o.repeat;
-  timing_options.min_repeat_ms = o.min_repeat_ms;
-  TimingResult timing = time_function([&] { packed(pointers.data()); }, timing_options);
+  TimingResult timing;
+  if (correct) {
+    timing = summarize(result.costs_s);
+    timing.number = result.number;
+  }
 
   double gflops = timing.median_s > 0 ? double(flops) / timing.median_s * 1e-9 : 0;
   double gbytes = timing.median_s > 0
@@ -255,11 +248,11 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
         {"threads", threads},
         {"target", target_text},
         {"flop", flops},
-        {"latency_ms",
-         {{"median", timing.median_s * 1e3},
-          {"mean", timing.mean_s * 1e3},
-          {"std", timing.std_s * 1e3},
-          {"min", timing.min_s * 1e3}}},
+        {"latency_ms", correct ? nlohmann::ordered_json{{"median", timing.median_s * 1e3},
+                                                        {"mean", timing.mean_s * 1e3},
+                                                        {"std", timing.std_s * 1e3},
+                                                        {"min", timing.min_s * 1e3}}
+                               : nlohmann::ordered_json(nullptr)},
         {"repeat", timing.samples_s.size()},
         {"number", timing.number},
         {"gflops", gflops},
@@ -268,10 +261,10 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
         {"rtol", o.rtol},
         {"atol", o.atol},
         {"seed", o.seed},
-        {"correct", check.ok},
-        {"max_abs_error", check.max_abs_error},
-        {"max_rel_error", check.max_rel_error},
-        {"check", check.describe()},
+        {"correct", correct},
+        {"max_abs_error", result.max_abs_error},
+        {"max_rel_error", result.max_rel_error},
+        {"check", result.check},
         {"steps", nlohmann::ordered_json(steps_to_json(steps))},
     };
     if (!printed.empty()) {
@@ -292,21 +285,25 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
     line += fmt::format("{:<12}{}\n", "target", target_text);
     line += fmt::format("{:<12}{}, {} steps\n", "schedule", o.schedule, steps.size());
     line += fmt::format("{:<12}{}\n", "threads", threads);
-    line += fmt::format(
-        "{:<12}{:.4g} ms median, {:.4g} mean, {:.3g} std, {:.4g} min "
-        "({} samples, {} runs each)\n",
-        "latency", timing.median_s * 1e3, timing.mean_s * 1e3, timing.std_s * 1e3,
-        timing.min_s * 1e3, timing.samples_s.size(), timing.number);
+    if (correct) {
+      line += fmt::format(
+          "{:<12}{:.4g} ms median, {:.4g} mean, {:.3g} std, {:.4g} min "
+          "({} samples, {} runs each)\n",
+          "latency", timing.median_s * 1e3, timing.mean_s * 1e3, timing.std_s * 1e3,
+          timing.min_s * 1e3, timing.samples_s.size(), timing.number);
+    } else {
+      line += fmt::format("{:<12}not timed: the output is wrong\n", "latency");
+    }
     line += fmt::format("{:<12}{:.2f} GFLOP/s ({:.4g} MFLOP), {:.2f} GB/s of inputs and outputs\n",
                         "throughput", gflops, double(flops) * 1e-6, gbytes);
     line += fmt::format("{:<12}{} against the {} reference: {}\n", "check",
-                        check.ok ? "correct" : "WRONG", reference, check.describe());
+                        correct ? "correct" : "WRONG", reference, result.check);
     std::cout << line;
   }
   std::cout.flush();
-  if (!check.ok) {
+  if (!correct) {
     fmt::print(stderr, "error: {} output differs from the {} reference: {}\n", spec.name, reference,
-               check.describe());
+               result.check);
     return kExitWrongResult;
   }
   return kExitOk;
