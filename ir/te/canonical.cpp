@@ -40,10 +40,18 @@ namespace {
 std::string dtype_text(DType type) {
   const char* code = "";
   switch (type.code) {
-    case TypeCode::Int: code = "i"; break;
-    case TypeCode::UInt: code = "u"; break;
-    case TypeCode::Float: code = "f"; break;
-    case TypeCode::BFloat: code = "bf"; break;
+    case TypeCode::Int:
+      code = "i";
+      break;
+    case TypeCode::UInt:
+      code = "u";
+      break;
+    case TypeCode::Float:
+      code = "f";
+      break;
+    case TypeCode::BFloat:
+      code = "bf";
+      break;
   }
   std::string text = fmt::format("{}{}", code, int(type.bits));
   if (type.lanes != 1) text += fmt::format("x{}", int(type.lanes));
@@ -52,25 +60,38 @@ std::string dtype_text(DType type) {
 
 const char* intrinsic_text(Intrinsic op) {
   switch (op) {
-    case Intrinsic::exp: return "exp";
-    case Intrinsic::log: return "log";
-    case Intrinsic::sqrt: return "sqrt";
-    case Intrinsic::tanh: return "tanh";
-    case Intrinsic::sigmoid: return "sigmoid";
-    case Intrinsic::erf: return "erf";
-    case Intrinsic::pow: return "pow";
-    case Intrinsic::fabs: return "fabs";
-    case Intrinsic::floor: return "floor";
-    case Intrinsic::ceil: return "ceil";
+    case Intrinsic::exp:
+      return "exp";
+    case Intrinsic::log:
+      return "log";
+    case Intrinsic::sqrt:
+      return "sqrt";
+    case Intrinsic::tanh:
+      return "tanh";
+    case Intrinsic::sigmoid:
+      return "sigmoid";
+    case Intrinsic::erf:
+      return "erf";
+    case Intrinsic::pow:
+      return "pow";
+    case Intrinsic::fabs:
+      return "fabs";
+    case Intrinsic::floor:
+      return "floor";
+    case Intrinsic::ceil:
+      return "ceil";
   }
   internal_error("canonical text: unknown intrinsic {}", int(op));
 }
 
 const char* reduce_text(ReduceOp op) {
   switch (op) {
-    case ReduceOp::Sum: return "sum";
-    case ReduceOp::Max: return "max";
-    case ReduceOp::Min: return "min";
+    case ReduceOp::Sum:
+      return "sum";
+    case ReduceOp::Max:
+      return "max";
+    case ReduceOp::Min:
+      return "min";
   }
   internal_error("canonical text: unknown reduction {}", int(op));
 }
@@ -145,26 +166,42 @@ class CanonicalWriter {
         return;
       case ExprKind::Var: {
         auto it = var_name_.find(e.as<VarNode>());
-        TT_ASSERT(it != var_name_.end(), "compute body uses variable '{}' that none of its axes declares",
+        TT_ASSERT(it != var_name_.end(),
+                  "compute body uses variable '{}' that none of its axes declares",
                   e.as<VarNode>()->name);
         out_ += it->second;
         return;
       }
-      case ExprKind::Add: return write_binary("add", e.get());
-      case ExprKind::Sub: return write_binary("sub", e.get());
-      case ExprKind::Mul: return write_binary("mul", e.get());
-      case ExprKind::Div: return write_binary("div", e.get());
-      case ExprKind::Mod: return write_binary("mod", e.get());
-      case ExprKind::Min: return write_binary("min", e.get());
-      case ExprKind::Max: return write_binary("max", e.get());
-      case ExprKind::EQ: return write_binary("eq", e.get());
-      case ExprKind::NE: return write_binary("ne", e.get());
-      case ExprKind::LT: return write_binary("lt", e.get());
-      case ExprKind::LE: return write_binary("le", e.get());
-      case ExprKind::GT: return write_binary("gt", e.get());
-      case ExprKind::GE: return write_binary("ge", e.get());
-      case ExprKind::And: return write_binary("and", e.get());
-      case ExprKind::Or: return write_binary("or", e.get());
+      case ExprKind::Add:
+        return write_binary("add", e.get());
+      case ExprKind::Sub:
+        return write_binary("sub", e.get());
+      case ExprKind::Mul:
+        return write_binary("mul", e.get());
+      case ExprKind::Div:
+        return write_binary("div", e.get());
+      case ExprKind::Mod:
+        return write_binary("mod", e.get());
+      case ExprKind::Min:
+        return write_binary("min", e.get());
+      case ExprKind::Max:
+        return write_binary("max", e.get());
+      case ExprKind::EQ:
+        return write_binary("eq", e.get());
+      case ExprKind::NE:
+        return write_binary("ne", e.get());
+      case ExprKind::LT:
+        return write_binary("lt", e.get());
+      case ExprKind::LE:
+        return write_binary("le", e.get());
+      case ExprKind::GT:
+        return write_binary("gt", e.get());
+      case ExprKind::GE:
+        return write_binary("ge", e.get());
+      case ExprKind::And:
+        return write_binary("and", e.get());
+      case ExprKind::Or:
+        return write_binary("or", e.get());
       case ExprKind::Not:
         out_ += "(not ";
         write_expr(e.as<NotNode>()->a);
@@ -208,7 +245,8 @@ class CanonicalWriter {
       case ExprKind::TensorRead: {
         auto* n = e.as<TensorReadNode>();
         auto it = op_index_.find(n->op.get());
-        TT_ASSERT(it != op_index_.end(), "read of '{}', which the graph does not hold", n->op->name);
+        TT_ASSERT(it != op_index_.end(), "read of '{}', which the graph does not hold",
+                  n->op->name);
         out_ += fmt::format("(read t{}", it->second);
         write_list(n->indices);
         out_ += ")";

@@ -23,7 +23,8 @@ Tensor named_matmul(int64_t m, int64_t n, int64_t k, const std::string& a_name,
   Tensor a = test::input({m, k}, a_name), b = test::input({k, n}, b_name);
   IterVar rk = reduce_axis(k, k_name);
   return compute(
-      {m, n}, [&](const std::vector<Var>& i) { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); },
+      {m, n},
+      [&](const std::vector<Var>& i) { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); },
       c_name, tag);
 }
 
@@ -46,7 +47,8 @@ TEST(CanonicalWorkloadText, WritesTheDocumentedGrammar) {
             "(reduce sum (r0 0 3) (mul (read t0 a0 r0) (read t1 r0 a1)))\n"
             "output t2\n");
   // Two outputs sharing an input: the input appears once, outputs in the order given.
-  Tensor z = compute({4}, [&](const std::vector<Var>& i) { return max(x(i[0], 0), 0.0f); }, "z");
+  Tensor z = compute(
+      {4}, [&](const std::vector<Var>& i) { return max(x(i[0], 0), 0.0f); }, "z");
   EXPECT_EQ(canonical_workload_text({z, y}),
             "workload v1\n"
             "t0 placeholder f32 [4,3]\n"
@@ -81,36 +83,44 @@ TEST(CanonicalWorkloadKey, PinnedKeysOfRealTasks) {
 
 TEST(CanonicalWorkloadKey, RenamingStagesAxesAndTagsKeepsTheKey) {
   std::string base = canonical_workload_text({named_matmul(16, 8, 4, "A", "B", "C", "k")});
-  EXPECT_EQ(canonical_workload_text({named_matmul(16, 8, 4, "lhs", "rhs", "out", "reduce_k")}), base);
+  EXPECT_EQ(canonical_workload_text({named_matmul(16, 8, 4, "lhs", "rhs", "out", "reduce_k")}),
+            base);
   EXPECT_EQ(canonical_workload_text({named_matmul(16, 8, 4, "A", "B", "C", "k", "my_tag")}), base);
   // Two inputs of one shape read in the other order are the same workload with its inputs
   // renamed: the operations are numbered by first read, not by name.
   Tensor x = test::input({8}, "x"), y = test::input({8}, "y");
   auto sub = [](const Tensor& a, const Tensor& b) {
-    return compute({8}, [&](const std::vector<Var>& i) { return a(i[0]) - b(i[0]); }, "z");
+    return compute(
+        {8}, [&](const std::vector<Var>& i) { return a(i[0]) - b(i[0]); }, "z");
   };
   EXPECT_EQ(canonical_workload_text({sub(x, y)}), canonical_workload_text({sub(y, x)}));
 }
 
 TEST(CanonicalWorkloadKey, ShapesDtypesConstantsAndStructureChangeTheKey) {
   std::string base = key_of({named_matmul(16, 8, 4, "A", "B", "C", "k")});
-  EXPECT_NE(key_of({named_matmul(16, 8, 8, "A", "B", "C", "k")}), base);   // reduce extent
-  EXPECT_NE(key_of({named_matmul(16, 4, 4, "A", "B", "C", "k")}), base);   // output shape
-  EXPECT_NE(key_of({named_matmul(8, 16, 4, "A", "B", "C", "k")}), base);   // transposed shapes
+  EXPECT_NE(key_of({named_matmul(16, 8, 8, "A", "B", "C", "k")}), base);  // reduce extent
+  EXPECT_NE(key_of({named_matmul(16, 4, 4, "A", "B", "C", "k")}), base);  // output shape
+  EXPECT_NE(key_of({named_matmul(8, 16, 4, "A", "B", "C", "k")}), base);  // transposed shapes
 
   Tensor x = test::input({8}, "x");
   auto scaled = [&](float factor) {
-    return key_of({compute({8}, [&](const std::vector<Var>& i) { return x(i[0]) * factor; }, "y")});
+    return key_of({compute(
+        {8}, [&](const std::vector<Var>& i) { return x(i[0]) * factor; }, "y")});
   };
   EXPECT_NE(scaled(2.0f), scaled(3.0f));
   EXPECT_EQ(scaled(2.0f), scaled(2.0f));
   // The same shape in another dtype.
   Tensor xi = placeholder({8}, DType::int32(), "x");
-  EXPECT_NE(key_of({compute({8}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y")}),
-            key_of({compute({8}, [&](const std::vector<Var>& i) { return cast(DType::float32(), xi(i[0])) + 1.0f; }, "y")}));
+  EXPECT_NE(
+      key_of({compute(
+          {8}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y")}),
+      key_of({compute(
+          {8}, [&](const std::vector<Var>& i) { return cast(DType::float32(), xi(i[0])) + 1.0f; },
+          "y")}));
   // Operand order and operator.
   auto unary = [&](Expr (*f)(Expr)) {
-    return key_of({compute({8}, [&](const std::vector<Var>& i) { return f(x(i[0])); }, "z")});
+    return key_of({compute(
+        {8}, [&](const std::vector<Var>& i) { return f(x(i[0])); }, "z")});
   };
   EXPECT_NE(unary([](Expr a) { return a - 1.0f; }), unary([](Expr a) { return 1.0f - a; }));
   EXPECT_NE(unary([](Expr a) { return a + 1.0f; }), unary([](Expr a) { return a * 1.0f; }));
@@ -119,8 +129,10 @@ TEST(CanonicalWorkloadKey, ShapesDtypesConstantsAndStructureChangeTheKey) {
             unary([](Expr a) { return call(Intrinsic::log, {a}); }));
   // A different input shape, even where the compute reads the same points.
   Tensor wide = test::input({16}, "x");
-  EXPECT_NE(key_of({compute({8}, [&](const std::vector<Var>& i) { return wide(i[0]) + 1.0f; }, "y")}),
-            key_of({compute({8}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y")}));
+  EXPECT_NE(key_of({compute(
+                {8}, [&](const std::vector<Var>& i) { return wide(i[0]) + 1.0f; }, "y")}),
+            key_of({compute(
+                {8}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y")}));
 }
 
 }  // namespace
