@@ -53,21 +53,19 @@ std::optional<TargetIdentity> identity_of(const std::string& text) {
   return id;
 }
 
-bool usable(const TuningRecord& r) { return r.valid() && !r.cut_short; }
-
-// Strictly better under the documented order: cost, then trial, then timestamp. Equal records keep
-// the earlier one, as the caller scans in order.
-bool better(const TuningRecord& a, const TuningRecord& b) {
-  if (a.cost() != b.cost()) return a.cost() < b.cost();
-  if (a.trial != b.trial) return a.trial < b.trial;
-  return a.timestamp < b.timestamp;
-}
-
 std::string count_of(size_t n, const char* noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
 }  // namespace
+
+bool replayable(const TuningRecord& r) { return r.valid() && !r.cut_short; }
+
+bool ranks_before(const TuningRecord& a, const TuningRecord& b) {
+  if (a.cost() != b.cost()) return a.cost() < b.cost();
+  if (a.trial != b.trial) return a.trial < b.trial;
+  return a.timestamp < b.timestamp;
+}
 
 bool target_compatible(const std::string& record_target, const Target& target) {
   std::optional<TargetIdentity> a = identity_of(record_target);
@@ -81,12 +79,12 @@ std::optional<TuningRecord> best_record(const std::vector<TuningRecord>& records
   const TuningRecord* best = nullptr;
   std::map<std::string, bool> compatible;  // per target text: one parse per distinct target
   for (const TuningRecord& r : records) {
-    if (r.workload_key != workload_key || r.num_threads != num_threads || !usable(r)) continue;
+    if (r.workload_key != workload_key || r.num_threads != num_threads || !replayable(r)) continue;
     auto it = compatible.find(r.target);
     if (it == compatible.end())
       it = compatible.emplace(r.target, target_compatible(r.target, target)).first;
     if (!it->second) continue;
-    if (!best || better(r, *best)) best = &r;
+    if (!best || ranks_before(r, *best)) best = &r;  // equal: the earlier stays
   }
   if (!best) return std::nullopt;
   return *best;

@@ -19,6 +19,14 @@ namespace tt {
 // is compatible with nothing.
 bool target_compatible(const std::string& record_target, const Target& target);
 
+// Whether a record may be replayed at all: it ran without error, its costs were measured, and it
+// was not cut short (a partial measurement, stopped once clearly slower than the best).
+bool replayable(const TuningRecord& record);
+
+// The order best_record ranks replayable records by: lower cost(), then lower trial, then earlier
+// timestamp. Strict: equal records rank neither before the other.
+bool ranks_before(const TuningRecord& a, const TuningRecord& b);
+
 // The record to replay for `workload_key` on `target` with kernels run on `num_threads` threads:
 // among the records of that workload, compatible target and thread count that are valid (no
 // error, costs measured) and were not cut short, the one of lowest cost(); ties go to the lowest

@@ -299,9 +299,11 @@ std::optional<std::string> TuningLog::get_meta(const std::string& key) const {
   return s.column_bytes(0);
 }
 
-void export_jsonl(const TuningLog& log, std::ostream& out, std::vector<std::string>* warnings) {
-  for (const TuningRecord& r : log.read_all(warnings)) out << to_json(r).dump() << '\n';
+int64_t export_jsonl(const TuningLog& log, std::ostream& out, std::vector<std::string>* warnings) {
+  std::vector<TuningRecord> records = log.read_all(warnings);
+  for (const TuningRecord& r : records) out << to_json(r).dump() << '\n';
   if (!out) user_error("writing the JSON Lines export of '{}' failed", log.path());
+  return int64_t(records.size());
 }
 
 int64_t import_jsonl(std::istream& in, const std::string& source_name, TuningLog& log,

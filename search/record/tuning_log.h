@@ -61,8 +61,9 @@ class TuningLog {
 };
 
 // Writes every record the log reads (read_all) as one compact JSON object per line, in insertion
-// order; rows that read_all would skip are left out and described in `warnings`.
-void export_jsonl(const TuningLog& log, std::ostream& out,
+// order; rows that read_all would skip are left out and described in `warnings`. Returns how many
+// records were written.
+int64_t export_jsonl(const TuningLog& log, std::ostream& out,
                   std::vector<std::string>* warnings = nullptr);
 
 // Imports every good line of JSON Lines text into `log` in one transaction (an interrupted import

@@ -10,5 +10,6 @@ namespace tt::cli {
 Subcommand add_models_command(CLI::App& parent);   // models_command.cpp
 Subcommand add_inspect_command(CLI::App& parent);  // inspect_command.cpp
 Subcommand add_run_command(CLI::App& parent);      // run_command.cpp
+Subcommand add_log_command(CLI::App& parent);      // log_command.cpp
 
 }  // namespace tt::cli

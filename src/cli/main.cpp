@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
         add_models_command(app),
         add_inspect_command(app),
         add_run_command(app),
+        add_log_command(app),
     };
     // Set after the subcommands exist, as they would inherit it: strays are kept only at the top,
     // so that an unknown command name is reported as one.
