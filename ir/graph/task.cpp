@@ -1,6 +1,6 @@
 // Task extraction: each fused group lowered to one tensor-expression subgraph under canonical
-// names, keyed by a stable hash of its printed form, and identical groups merged into one weighted
-// task.
+// names, keyed by a hash of its canonical workload text (ir/te/canonical.h, not the printer), and
+// identical groups merged into one weighted task.
 #include "ir/graph/task.h"
 
 #include <fmt/format.h>
@@ -8,21 +8,10 @@
 #include <map>
 
 #include "ir/error.h"
+#include "ir/te/canonical.h"
 #include "ir/te/flop_count.h"
 
 namespace tt::graph {
-
-namespace {
-
-// 64-bit FNV-1a: defined byte by byte, so a key is the same on every run, compiler and platform
-// (std::hash promises none of that), and keys in tuning logs stay valid.
-uint64_t fnv1a(const std::string& text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-}  // namespace
 
 Task lower_group(const Graph& graph, const FusedGroup& group) {
   Task task;
@@ -54,10 +43,9 @@ Task lower_group(const Graph& graph, const FusedGroup& group) {
   }
   Tensor output = value.at(group.output);
   task.outputs = {output};
-  // The printed TE already holds every shape and dtype; the input shapes are added so the key stays
-  // tied to the signature even if the printer one day leaves placeholder shapes out.
-  std::string text = to_string(task.outputs) + "inputs: " + shapes;
-  task.workload_key = fmt::format("{:016x}", fnv1a(text));
+  // The canonical text holds every placeholder's shape and dtype and the whole compute; an input
+  // the output never reads cannot change the kernel, so it is rightly not part of the key.
+  task.workload_key = canonical_workload_key(canonical_workload_text(task.outputs));
   task.description =
       fmt::format("{} {} <- {}", group.describe(graph), shape_to_string(output.shape()), shapes);
   task.flops = flop_count(task.outputs);

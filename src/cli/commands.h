@@ -13,5 +13,6 @@ Subcommand add_run_command(CLI::App& parent);      // run_command.cpp
 Subcommand add_tune_command(CLI::App& parent);     // tune_command.cpp
 Subcommand add_compare_command(CLI::App& parent);  // compare_command.cpp
 Subcommand add_measure_worker_command(CLI::App& parent);  // worker_command.cpp (hidden)
+Subcommand add_log_command(CLI::App& parent);      // log_command.cpp
 
 }  // namespace tt::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
         add_tune_command(app),
         add_compare_command(app),
         add_measure_worker_command(app),
+        add_log_command(app),
     };
     // Set after the subcommands exist, as they would inherit it: strays are kept only at the top,
     // so that an unknown command name is reported as one.

@@ -1,0 +1,29 @@
+// The canonical text of a tensor-expression graph, written only to key tuning records (a task's
+// workload key is a hash of it). It is independent of the IR printer, so readable output can change
+// freely, and names stages and variables by position, so renaming them does not change the key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/te/tensor.h"
+
+namespace tt {
+
+// Part of the text, so a new grammar version changes every key at once. Bump it whenever the text
+// of an existing workload would change: the keys of every tuning log written before then no longer
+// match (their records stop applying), which must be a deliberate decision.
+inline constexpr int kCanonicalWorkloadVersion = 1;
+
+// The text, one line per operation in producer-before-consumer order (the grammar is documented
+// in canonical.cpp). Two graphs get the same text exactly when they compute the same values from
+// inputs of the same shapes and dtypes in the same way, whatever their stages, axes and reduce axes
+// are called and whatever tags the operators carry.
+std::string canonical_workload_text(const std::vector<Tensor>& outputs);
+
+// 64-bit FNV-1a of `text` as 16 lowercase hex digits: defined byte by byte, so a key is the same on
+// every run, compiler and platform (std::hash promises none of that).
+std::string canonical_workload_key(const std::string& text);
+
+}  // namespace tt
