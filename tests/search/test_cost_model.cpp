@@ -1,4 +1,4 @@
-// The cost models on real measurements: ~50 schedules of a 128^3 matmul are compiled and timed in
+// The cost models on real measurements: ~100 schedules of a 128^3 matmul are compiled and timed in
 // process, the XGBoost model trains on three quarters and must rank the held-out quarter well
 // above chance; save/load and retraining reproduce predictions exactly; warm-up and random scores
 // are seeded.
@@ -45,10 +45,12 @@ std::vector<Step> random_matmul_schedule(Rng& rng, const std::vector<Tensor>& ou
   split("j", tj);
   split("rk", tk);
   auto name = [](const char* axis, int64_t factor, int part) {
-    return factor > 1 ? fmt::format("{}.{}", axis, part) : part == 0 ? std::string(axis) : std::string();
+    return factor > 1  ? fmt::format("{}.{}", axis, part)
+           : part == 0 ? std::string(axis)
+                       : std::string();
   };
-  std::string i0 = name("i", ti, 0), i1 = name("i", ti, 1), j0 = name("j", tj, 0), j1 = name("j", tj, 1),
-              k0 = name("rk", tk, 0), k1 = name("rk", tk, 1);
+  std::string i0 = name("i", ti, 0), i1 = name("i", ti, 1), j0 = name("j", tj, 0),
+              j1 = name("j", tj, 1), k0 = name("rk", tk, 0), k1 = name("rk", tk, 1);
   std::vector<std::vector<std::string>> orders{
       {i0, j0, k0, i1, k1, j1},  // tiled, unit-stride j innermost
       {i0, j0, i1, j1, k0, k1},  // reduction innermost: B walks columns
@@ -59,7 +61,8 @@ std::vector<Step> random_matmul_schedule(Rng& rng, const std::vector<Tensor>& ou
   for (const std::string& loop : pick(rng, orders))
     if (!loop.empty()) order.push_back(loop);
   steps.push_back(ReorderStep{"matmul", order});
-  if (order.back() == j1 && tj >= 4 && coin(rng)) steps.push_back(AnnotateStep{"matmul", j1, LoopAnnotation::Vectorize});
+  if (order.back() == j1 && tj >= 4 && coin(rng))
+    steps.push_back(AnnotateStep{"matmul", j1, LoopAnnotation::Vectorize});
   if (!i1.empty() && ti <= 8 && order.back() != i1 && coin(rng))
     steps.push_back(AnnotateStep{"matmul", i1, LoopAnnotation::Unroll});
   if (coin(rng)) steps.push_back(AnnotateStep{"matmul", order.front(), LoopAnnotation::Parallel});
@@ -81,19 +84,21 @@ struct MeasuredSchedules {
   std::vector<std::string> descriptions;
 };
 
-// Compiles and times each schedule once per test binary (a second or two): the naive and default
+// Compiles and times each schedule once per test binary (a few seconds): the naive and default
 // schedules plus random tilings, on one thread.
-const MeasuredSchedules& measured_matmul_schedules() {
-  static const MeasuredSchedules measured = [] {
-    constexpr int kRandomSchedules = 50;
-    std::vector<Tensor> outputs{ops::matmul(test::input({128, 128}, "A"), test::input({128, 128}, "B"))};
+MeasuredSchedules measure_matmul_schedules() {
+  {
+    constexpr int kRandomSchedules = 100;
+    std::vector<Tensor> outputs{
+        ops::matmul(test::input({128, 128}, "A"), test::input({128, 128}, "B"))};
     std::vector<Tensor> inputs = ScheduleState(outputs).inputs();
     KernelCompiler compiler;
     set_num_threads(1);
     HardwareParams hw = hardware_params(compiler.target(), 1);
     std::vector<std::vector<Step>> schedules{{}, default_schedule(outputs, hw)};
     Rng rng(20261201);
-    for (int s = 0; s < kRandomSchedules; ++s) schedules.push_back(random_matmul_schedule(rng, outputs));
+    for (int s = 0; s < kRandomSchedules; ++s)
+      schedules.push_back(random_matmul_schedule(rng, outputs));
 
     std::vector<NDArray> values = random_inputs(inputs, 7);
     NDArray result({128, 128}, DType::float32());
@@ -115,7 +120,11 @@ const MeasuredSchedules& measured_matmul_schedules() {
       out.descriptions.push_back(text);
     }
     return out;
-  }();
+  }
+}
+
+const MeasuredSchedules& measured_matmul_schedules() {
+  static const MeasuredSchedules measured = measure_matmul_schedules();
   return measured;
 }
 
@@ -138,8 +147,9 @@ TEST(CostModel, RanksHeldOutMeasuredSchedules) {
   // decides the order), and averaging the folds keeps one unlucky split from deciding the test.
   std::vector<size_t> by_speed(data.samples.size());
   std::iota(by_speed.begin(), by_speed.end(), size_t(0));
-  std::stable_sort(by_speed.begin(), by_speed.end(),
-                   [&](size_t a, size_t b) { return data.samples[a].throughput < data.samples[b].throughput; });
+  std::stable_sort(by_speed.begin(), by_speed.end(), [&](size_t a, size_t b) {
+    return data.samples[a].throughput < data.samples[b].throughput;
+  });
   std::printf("measured %zu schedules: %.0f to %.0f runs/s\n", by_speed.size(),
               data.samples[by_speed.front()].throughput, data.samples[by_speed.back()].throughput);
   double held_out_accuracy = 0, train_accuracy = 0, peak = 0;
@@ -156,16 +166,20 @@ TEST(CostModel, RanksHeldOutMeasuredSchedules) {
     for (const TrainingSample& s : train) train_measured.push_back(s.throughput);
     RankingQuality q = ranking_quality(model.predict(features_of(held_out)), measured, 3);
     RankingQuality t = ranking_quality(model.predict(features_of(train)), train_measured, 3);
-    std::printf("fold %d: held-out %d programs, pairwise accuracy %.3f, peak@3 %.3f; training %.3f; %d rounds\n",
-                fold, q.n, q.pairwise_accuracy, q.peak_at_k, t.pairwise_accuracy, model.boosted_rounds());
-    EXPECT_GT(q.pairwise_accuracy, 0.6) << "fold " << fold;
+    std::printf(
+        "fold %d: held-out %d programs, pairwise accuracy %.3f, peak@3 %.3f; training %.3f; %d "
+        "rounds\n",
+        fold, q.n, q.pairwise_accuracy, q.peak_at_k, t.pairwise_accuracy, model.boosted_rounds());
+    EXPECT_GT(q.pairwise_accuracy, 0.65) << "fold " << fold;
     held_out_accuracy += q.pairwise_accuracy / kFolds;
     train_accuracy += t.pairwise_accuracy / kFolds;
     peak += q.peak_at_k / kFolds;
   }
-  // Chance is 0.5; on this data the model reaches about 0.8 held out and 0.9 on its training set.
-  EXPECT_GT(held_out_accuracy, 0.7);
-  EXPECT_GT(train_accuracy, 0.8);
+  // Chance is 0.5; on this data the model reaches about 0.8 held out (folds 0.78-0.82) and 0.93 on
+  // its training set. Some pairs are within measurement noise of each other (a cluster of schedules
+  // with the reduction innermost all run at ~700/s), so no model reaches 1 here.
+  EXPECT_GT(held_out_accuracy, 0.72);
+  EXPECT_GT(train_accuracy, 0.85);
   EXPECT_GT(peak, 0.6);
 }
 
