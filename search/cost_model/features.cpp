@@ -13,6 +13,7 @@
 #include <cmath>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "ir/error.h"
 
@@ -59,7 +60,8 @@ enum Column : int {
   kInnermostExtent,
   kNumGuards,
   kNumStores,
-  kBufferBase,
+  kInnerLoopBase,  // kInnerLoopLevels x kInnerLoopColumns
+  kBufferBase = kInnerLoopBase + 2 * 4,
   kIntensityBase = kBufferBase + kMaxBuffersPerRow * kBufferFeatures,
   kAllocSize = kIntensityBase + kIntensityCurvePoints,
   kAllocProd,
@@ -72,6 +74,20 @@ enum Column : int {
 static_assert(kColumnEnd == kFeatureLength, "the column list and kFeatureLength disagree");
 
 constexpr int kNumOpKinds = kCastOp + 1;
+
+// The two innermost running loops of the dominant store, each: extent, and the share of the
+// accesses that stay in place (stride 0), move by one element (stride +-1) or jump. LLVM fully
+// unrolls a short innermost loop and vectorizes the one outside it when every access there is
+// contiguous or invariant, so both levels matter even for kernels the schedule did not vectorize.
+constexpr int kInnerLoopLevels = 2;
+enum InnerLoopColumn : int {
+  kInnerExtent,
+  kInnerInvariant,
+  kInnerUnit,
+  kInnerStrided,
+  kInnerLoopColumns
+};
+static_assert(kBufferBase == kInnerLoopBase + kInnerLoopLevels * kInnerLoopColumns);
 
 enum BufferColumn : int {
   kIsRead,
@@ -98,66 +114,35 @@ enum BufferColumn : int {
 static_assert(kBufferColumnEnd == kBufferFeatures,
               "the buffer column list and kBufferFeatures disagree");
 
-// Names of the columns before the buffer block, of one buffer's columns, and of those after.
-constexpr std::array<const char*, kBufferBase> kLeadingNames = {"float_mad",
-                                                                "float_addsub",
-                                                                "float_mul",
-                                                                "float_divmod",
-                                                                "float_cmp",
-                                                                "float_math",
-                                                                "int_addsub",
-                                                                "int_mul",
-                                                                "int_divmod",
-                                                                "int_cmp",
-                                                                "bool_op",
-                                                                "select_op",
-                                                                "cast_op",
-                                                                "float_scalar_instrs",
-                                                                "float_vector_instrs",
-                                                                "vec_lanes",
-                                                                "vec_lanes_over_native",
-                                                                "vec_store_share",
-                                                                "vec_loops",
-                                                                "vec_loop_prod",
-                                                                "unroll_loops",
-                                                                "unroll_prod",
-                                                                "unroll_copies",
-                                                                "par_loops",
-                                                                "par_prod",
-                                                                "par_innermost_extent",
-                                                                "par_pos_outermost",
-                                                                "par_pos_inner",
-                                                                "par_chunks_per_thread",
-                                                                "par_balance",
-                                                                "num_loops",
-                                                                "outer_prod",
-                                                                "innermost_extent",
-                                                                "num_guards",
-                                                                "num_stores"};
-constexpr std::array<const char*, kBufferFeatures> kBufferNames = {"is_read",
-                                                                   "is_write",
-                                                                   "is_read_write",
-                                                                   "bytes",
-                                                                   "unique_bytes",
-                                                                   "lines",
-                                                                   "unique_lines",
-                                                                   "reuse_loop",
-                                                                   "reuse_serial",
-                                                                   "reuse_none",
-                                                                   "reuse_dis_iter",
-                                                                   "reuse_dis_bytes",
-                                                                   "reuse_ct",
-                                                                   "bytes_d_reuse_ct",
-                                                                   "unique_bytes_d_reuse_ct",
-                                                                   "lines_d_reuse_ct",
-                                                                   "unique_lines_d_reuse_ct",
-                                                                   "stride",
-                                                                   "lanes"};
-constexpr std::array<const char*, 6> kTrailingNames = {"alloc_size",       "alloc_prod",
-                                                       "alloc_outer_prod", "alloc_inner_prod",
-                                                       "alloc_registers",  "arith_intensity"};
-static_assert(kIntensityBase + kIntensityCurvePoints + int(kTrailingNames.size()) ==
-              kFeatureLength);
+// Column names, space-separated: those before the buffer block, one buffer's, and those after.
+constexpr const char* kLeadingNames =
+    "float_mad float_addsub float_mul float_divmod float_cmp float_math int_addsub int_mul "
+    "int_divmod int_cmp bool_op select_op cast_op float_scalar_instrs float_vector_instrs "
+    "vec_lanes vec_lanes_over_native vec_store_share vec_loops vec_loop_prod unroll_loops "
+    "unroll_prod unroll_copies par_loops par_prod par_innermost_extent par_pos_outermost "
+    "par_pos_inner par_chunks_per_thread par_balance num_loops outer_prod innermost_extent "
+    "num_guards num_stores inner0_extent inner0_invariant_share inner0_unit_stride_share "
+    "inner0_strided_share inner1_extent inner1_invariant_share inner1_unit_stride_share "
+    "inner1_strided_share ";
+constexpr const char* kBufferNames =
+    "is_read is_write is_read_write bytes unique_bytes lines unique_lines reuse_loop "
+    "reuse_serial reuse_none reuse_dis_iter reuse_dis_bytes reuse_ct bytes_d_reuse_ct "
+    "unique_bytes_d_reuse_ct lines_d_reuse_ct unique_lines_d_reuse_ct stride lanes ";
+constexpr const char* kTrailingNames =
+    "alloc_size alloc_prod alloc_outer_prod alloc_inner_prod alloc_registers arith_intensity ";
+
+std::vector<std::string> split_names(const char* names) {
+  std::vector<std::string> out;
+  std::string current;
+  for (const char* c = names; *c; ++c) {
+    if (*c != ' ')
+      current += *c;
+    else if (!current.empty())
+      out.push_back(std::exchange(current, std::string()));
+  }
+  if (!current.empty()) out.push_back(current);
+  return out;
+}
 
 double log2p(double x) { return x < 0 ? -std::log2(1 - x) : std::log2(1 + x); }
 
@@ -718,6 +703,28 @@ void write_intensity_curve(RowBuilder& row, const StoreRecord& dominant,
   }
 }
 
+void write_inner_loops(RowBuilder& row, const StoreRecord& dominant,
+                       const std::vector<const StoreRecord*>& group) {
+  int level = 0;
+  for (int l = int(dominant.loops.size()) - 1; l >= 0 && level < kInnerLoopLevels; --l) {
+    if (dominant.loops[size_t(l)].extent <= 1) continue;
+    double invariant = 0, unit = 0, strided = 0;
+    for (const StoreRecord* s : group) {
+      for (const Access& a : s->accesses) {
+        int64_t step = a.step[size_t(l)];
+        (step == 0 ? invariant : std::abs(step) == 1 ? unit : strided) += 1;
+      }
+    }
+    double total = invariant + unit + strided;
+    int base = kInnerLoopBase + level * kInnerLoopColumns;
+    row.set(base + kInnerExtent, double(dominant.loops[size_t(l)].extent));
+    row.set(base + kInnerInvariant, total > 0 ? invariant / total : 0);
+    row.set(base + kInnerUnit, total > 0 ? unit / total : 0);
+    row.set(base + kInnerStrided, total > 0 ? strided / total : 0);
+    ++level;
+  }
+}
+
 std::vector<float> build_row(const BufferNode* buffer,
                              const std::vector<const StoreRecord*>& stores,
                              const FeatureWalker& walker, const HardwareParams& hw) {
@@ -816,6 +823,7 @@ std::vector<float> build_row(const BufferNode* buffer,
     if (s->innermost() == dominant->innermost() && s->loops.size() == dominant->loops.size())
       group.push_back(s);
   write_intensity_curve(row, *dominant, group);
+  write_inner_loops(row, *dominant, group);
 
   if (buffer->scope == BufferScope::Local) {
     auto it = walker.alloc_outer_prod.find(buffer);
@@ -837,12 +845,15 @@ std::vector<float> build_row(const BufferNode* buffer,
 
 const std::vector<std::string>& feature_names() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> n(kLeadingNames.begin(), kLeadingNames.end());
+    std::vector<std::string> n = split_names(kLeadingNames);
+    TT_ASSERT(int(n.size()) == kBufferBase, "{} names before the buffer block", n.size());
+    std::vector<std::string> per_buffer = split_names(kBufferNames);
+    TT_ASSERT(int(per_buffer.size()) == kBufferFeatures, "{} names per buffer", per_buffer.size());
     for (int b = 0; b < kMaxBuffersPerRow; ++b)
-      for (const char* name : kBufferNames) n.push_back(fmt::format("buf{}.{}", b, name));
+      for (const std::string& name : per_buffer) n.push_back(fmt::format("buf{}.{}", b, name));
     for (int j = 0; j < kIntensityCurvePoints; ++j)
       n.push_back(fmt::format("arith_intensity_curve_{}", j));
-    n.insert(n.end(), kTrailingNames.begin(), kTrailingNames.end());
+    for (const std::string& name : split_names(kTrailingNames)) n.push_back(name);
     TT_ASSERT(int(n.size()) == kFeatureLength, "{} feature names for {} columns", n.size(),
               kFeatureLength);
     return n;

@@ -20,15 +20,17 @@ namespace tt {
 //   [23, 30)   parallelism: parallel loops, extent product, innermost parallel extent, position
 //              one-hot, chunks per thread, load balance over hw.num_threads
 //   [30, 35)   loop nest: depth, extent product, innermost extent, enclosing guards, store count
-//   [35, 130)  5 accessed buffers x 19 (kBufferFeatures), the 5 with most cache lines
-//   [130, 140) arithmetic-intensity curve from the innermost loop outwards
-//   [140, 145) allocation of the written buffer (zero for kernel parameters)
-//   [145, 146) whole-row arithmetic intensity
+//   [35, 43)   the two innermost running loops: extent, share of invariant / unit-stride / other
+//              accesses (what decides whether LLVM vectorizes a loop the schedule left serial)
+//   [43, 138)  5 accessed buffers x 19 (kBufferFeatures), the 5 with most cache lines
+//   [138, 148) arithmetic-intensity curve from the innermost loop outwards
+//   [148, 153) allocation of the written buffer (zero for kernel parameters)
+//   [153, 154) whole-row arithmetic intensity
 inline constexpr int kMaxBuffersPerRow = 5;
 inline constexpr int kBufferFeatures = 19;
 inline constexpr int kIntensityCurvePoints = 10;
 inline constexpr int kFeatureLength =
-    35 + kMaxBuffersPerRow * kBufferFeatures + kIntensityCurvePoints + 5 + 1;
+    43 + kMaxBuffersPerRow * kBufferFeatures + kIntensityCurvePoints + 5 + 1;
 
 // One name per column, in row order; size kFeatureLength.
 const std::vector<std::string>& feature_names();
