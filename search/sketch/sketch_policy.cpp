@@ -11,12 +11,19 @@
 
 namespace tt {
 
-SketchPolicy::SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params,
-                           uint64_t seed)
-    : params_(params), annotator_(outputs, hw, params), sketches_(generate_sketches(outputs, hw)), rng_(seed) {
+namespace {
+
+const SketchParams& checked(const SketchParams& params) {
   if (params.population < 1) user_error("sketch search: population must be positive, got {}", params.population);
   if (params.num_iters < 0) user_error("sketch search: num_iters must not be negative, got {}", params.num_iters);
+  return params;
 }
+
+}  // namespace
+
+SketchPolicy::SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params,
+                           uint64_t seed)
+    : params_(checked(params)), annotator_(outputs, hw, params), sketches_(generate_sketches(outputs, hw)), rng_(seed) {}
 
 std::vector<SketchCandidate> SketchPolicy::sample_init_population(int count) {
   std::vector<SketchCandidate> out;
