@@ -1,0 +1,49 @@
+// Random annotation and replay of sketches: turns a sketch plus its decisions into a concrete
+// step list, drawing every decision still open (Ansor's init-population rules, TVM_FACTS.md §1.5):
+// tile sizes uniform over exact factorizations, the parallel loop fused from the outermost loops
+// until it has enough chunks, the innermost spatial loop vectorized, an auto-unroll depth, and a
+// compute location among the legal ones.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <tuple>
+#include <vector>
+
+#include "ir/schedule/hardware.h"
+#include "ir/te/tensor.h"
+#include "search/sketch/sketch.h"
+#include "search/sketch/sketch_params.h"
+
+namespace tt {
+
+class Annotator {
+ public:
+  Annotator(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params);
+
+  // The steps of `sketch` under `decisions`. Every open choice (-1 / empty) is drawn with `rng` and
+  // written back into `decisions`; with no rng an open choice is an internal error. Choices out
+  // of range after mutation or crossover are clamped (parallel depth) or taken modulo (compute
+  // location). Raises UserError if a step is invalid for the state (the candidate is unusable).
+  std::vector<Step> materialize(const Sketch& sketch, Decisions& decisions, std::mt19937_64* rng);
+
+  // A fresh random candidate of `sketch`: every choice drawn.
+  std::vector<Step> sample(const Sketch& sketch, Decisions* decisions, std::mt19937_64& rng);
+
+  // Every way to write `extent` as `parts` exact lengths (outermost first, product = extent) whose
+  // innermost is at most `max_innermost`, in lexicographic order (memoized).
+  const std::vector<std::vector<int64_t>>& factorizations(int64_t extent, int parts, int64_t max_innermost);
+
+  const SketchParams& params() const { return params_; }
+  const HardwareParams& hardware() const { return hw_; }
+  const std::vector<Tensor>& outputs() const { return outputs_; }
+
+ private:
+  std::vector<Tensor> outputs_;
+  HardwareParams hw_;
+  SketchParams params_;
+  std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>> factorization_cache_;
+};
+
+}  // namespace tt

@@ -1,0 +1,136 @@
+// Mutation and crossover of sketch candidates: each edits Decisions, then re-emits the steps.
+#include "search/sketch/evolution.h"
+
+#include <algorithm>
+
+#include "ir/error.h"
+
+namespace tt {
+
+namespace {
+
+int64_t uniform(std::mt19937_64& rng, int64_t n) { return std::uniform_int_distribution<int64_t>(0, n - 1)(rng); }
+
+std::optional<SketchCandidate> emit(Annotator& annotator, const std::vector<Sketch>& sketches, int sketch,
+                                    Decisions decisions, std::mt19937_64& rng) {
+  SketchCandidate c;
+  c.sketch = sketch;
+  try {
+    c.steps = annotator.materialize(sketches[sketch], decisions, &rng);
+  } catch (const UserError&) {
+    return std::nullopt;
+  }
+  c.decisions = std::move(decisions);
+  c.key = candidate_key(c.steps);
+  return c;
+}
+
+int64_t product(const std::vector<int64_t>& v) {
+  int64_t p = 1;
+  for (int64_t x : v) p *= x;
+  return p;
+}
+
+// Moves a random divisor (> 1) of one level's length to another level; false if the innermost
+// length would pass `max_innermost`.
+bool move_factor(std::vector<int64_t>& lengths, int64_t max_innermost, std::mt19937_64& rng) {
+  std::vector<int> sources;
+  for (size_t l = 0; l < lengths.size(); ++l)
+    if (lengths[l] > 1) sources.push_back(int(l));
+  if (sources.empty() || lengths.size() < 2) return false;
+  int src = sources[uniform(rng, int64_t(sources.size()))];
+  std::vector<int64_t> divisors;
+  for (int64_t d = 2; d <= lengths[src]; ++d)
+    if (lengths[src] % d == 0) divisors.push_back(d);
+  int64_t d = divisors[uniform(rng, int64_t(divisors.size()))];
+  int dst = int(uniform(rng, int64_t(lengths.size()) - 1));
+  if (dst >= src) ++dst;
+  lengths[src] /= d;
+  lengths[dst] *= d;
+  return lengths.back() <= max_innermost;
+}
+
+}  // namespace
+
+MutationKind draw_mutation_kind(const SketchParams& p, std::mt19937_64& rng) {
+  std::discrete_distribution<int> pick({p.mutate_tile_size_weight, p.mutate_auto_unroll_weight,
+                                        p.mutate_compute_location_weight, p.mutate_parallel_weight});
+  return MutationKind(pick(rng));
+}
+
+std::optional<SketchCandidate> sample_candidate(Annotator& annotator, const std::vector<Sketch>& sketches, int index,
+                                                std::mt19937_64& rng) {
+  return emit(annotator, sketches, index, Decisions{}, rng);
+}
+
+std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sketch>& sketches,
+                                      const SketchCandidate& parent, MutationKind kind, std::mt19937_64& rng) {
+  Decisions d = parent.decisions;
+  const Sketch& sketch = sketches[parent.sketch];
+  const SketchParams& p = annotator.params();
+  switch (kind) {
+    case MutationKind::TileSize: {
+      // Every split with something to move: (stage, tile index), tile index -1 = the rfactor split.
+      std::vector<std::pair<int, int>> splits;
+      for (size_t s = 0; s < d.stages.size(); ++s) {
+        for (size_t t = 0; t < d.stages[s].tiles.size(); ++t)
+          if (d.stages[s].tiles[t].size() > 1 && product(d.stages[s].tiles[t]) > 1)
+            splits.push_back({int(s), int(t)});
+        if (d.stages[s].rfactor_lengths.size() == 2 && product(d.stages[s].rfactor_lengths) > 1)
+          splits.push_back({int(s), -1});
+      }
+      if (splits.empty()) return std::nullopt;
+      auto [s, t] = splits[uniform(rng, int64_t(splits.size()))];
+      bool simple = sketch.stages[s].role == StageRole::Simple && t >= 0;
+      std::vector<int64_t>& lengths = t < 0 ? d.stages[s].rfactor_lengths : d.stages[s].tiles[t];
+      if (!move_factor(lengths, simple ? p.max_vectorize_size : p.max_innermost_split_factor, rng)) return std::nullopt;
+      break;
+    }
+    case MutationKind::AutoUnroll: {
+      std::vector<int> stages;
+      for (size_t s = 0; s < d.stages.size(); ++s)
+        if (d.stages[s].auto_unroll >= 0) stages.push_back(int(s));
+      if (stages.empty() || p.auto_unroll_candidates.size() < 2) return std::nullopt;
+      StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
+      int64_t value = sd.auto_unroll;
+      while (value == sd.auto_unroll)
+        value = p.auto_unroll_candidates[uniform(rng, int64_t(p.auto_unroll_candidates.size()))];
+      sd.auto_unroll = value;
+      break;
+    }
+    case MutationKind::ComputeLocation: {
+      std::vector<int> stages;
+      for (size_t s = 0; s < d.stages.size(); ++s)
+        if (sketch.stages[s].role == StageRole::Simple && d.stages[s].compute_location_count > 1) stages.push_back(int(s));
+      if (stages.empty()) return std::nullopt;
+      StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
+      const int64_t count = sd.compute_location_count, current = sd.compute_location % count;
+      int64_t next = uniform(rng, count - 1);
+      sd.compute_location = next >= current ? next + 1 : next;
+      break;
+    }
+    case MutationKind::Parallel: {
+      std::vector<int> stages;
+      for (size_t s = 0; s < d.stages.size(); ++s)
+        if (d.stages[s].parallel_candidates > 0) stages.push_back(int(s));
+      if (stages.empty()) return std::nullopt;
+      StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
+      const int current = std::clamp(sd.parallel_depth, 0, sd.parallel_candidates);
+      int next = int(uniform(rng, sd.parallel_candidates));  // among the other depths 0..candidates
+      sd.parallel_depth = next >= current ? next + 1 : next;
+      break;
+    }
+  }
+  return emit(annotator, sketches, parent.sketch, std::move(d), rng);
+}
+
+std::optional<SketchCandidate> crossover(Annotator& annotator, const std::vector<Sketch>& sketches,
+                                         const SketchCandidate& a, const SketchCandidate& b, std::mt19937_64& rng) {
+  if (a.sketch != b.sketch) return std::nullopt;
+  Decisions d = a.decisions;
+  for (size_t s = 0; s < d.stages.size() && s < b.decisions.stages.size(); ++s)
+    if (uniform(rng, 2) == 1) d.stages[s] = b.decisions.stages[s];
+  return emit(annotator, sketches, a.sketch, std::move(d), rng);
+}
+
+}  // namespace tt

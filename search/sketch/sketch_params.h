@@ -1,0 +1,52 @@
+// Every size, rate and count of the sketch search in one place, with Ansor's defaults where they
+// fit this machine (TVM_FACTS.md §1.7) and the reason where they differ.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace tt {
+
+struct SketchParams {
+  // Candidates per generation of the evolutionary search. Ansor uses 2048; MetaSchedule 512. Every
+  // candidate of every generation is emitted, lowered and featurized for the cost model, so on 2
+  // shared cores 2048 × 5 scoring passes costs more search time per measured batch than measuring
+  // it; 512 keeps the search a small share of each round and MetaSchedule found it enough.
+  int population = 512;
+  // Generations of mutation and crossover after the initial population (Ansor: 4; 3-4 gave the
+  // same end-to-end latency as 10 and searched faster).
+  int num_iters = 4;
+  // Each child is mutated with this probability (Ansor 0.85); of the others, `crossover_prob`
+  // are crossovers of two parents of the same sketch and the rest plain copies. Ansor has no
+  // crossover; a child that takes whole stages from either parent keeps both parents' good tiles.
+  double mutation_prob = 0.85;
+  double crossover_prob = 0.5;
+  // Relative weights of the mutation kinds (Ansor's CPU weights).
+  double mutate_tile_size_weight = 0.90;
+  double mutate_auto_unroll_weight = 0.04;
+  double mutate_compute_location_weight = 0.05;
+  double mutate_parallel_weight = 0.01;
+  // Share of each proposed batch drawn at random from the initial population (exploration).
+  double eps_greedy = 0.05;
+  // Share of the population seeded with the best measured candidates (Ansor 0.2).
+  double sample_init_use_measured_ratio = 0.2;
+  // Fewer valid random samples than this after `population` attempts: keep sampling, up to
+  // `sample_init_max_attempts` × population attempts in all.
+  int sample_init_min_population = 50;
+  int sample_init_max_attempts = 4;
+  // The innermost tile of every split stays at most this (Ansor 64).
+  int64_t max_innermost_split_factor = 64;
+  // Largest vector (elements) a loop is vectorized with: one AVX-512 register of float32, or two
+  // AVX2 registers (LLVM splits it), so one value works on every CPU here (Ansor 16).
+  int64_t max_vectorize_size = 16;
+  // auto_unroll_max_step values drawn for each reduction stage (Ansor's CPU set).
+  std::vector<int64_t> auto_unroll_candidates = {0, 16, 64, 512};
+  // The initial parallel loop fuses outer loops until it has this many iterations per thread
+  // (Ansor: 16 × cores) ...
+  int64_t parallel_chunks_per_thread = 16;
+  // ... but a stage with fewer output elements than this starts serial: on 2 cores a parallel
+  // launch costs more than small kernels gain (mutation can still parallelize it).
+  int64_t min_parallel_elements = 1 << 14;
+};
+
+}  // namespace tt

@@ -1,0 +1,127 @@
+// Every candidate the sketch search can produce must lower, compile and compute the reference:
+// random annotations of every sketch of each operator family, and their mutations and crossovers,
+// are built and checked against the TE interpreter. Also pins the tile-size factorizations.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <set>
+
+#include "codegen/runtime.h"
+#include "ir/error.h"
+#include "search/measure/build.h"
+#include "search/sketch/sketch_policy.h"
+#include "tests/ir/sketch_workloads.h"
+
+namespace tt {
+namespace {
+
+HardwareParams host_hardware(int threads) {
+  HardwareParams hw;
+  hw.num_threads = threads;
+  return hw;
+}
+
+struct Family {
+  const char* name;
+  std::vector<Tensor> outputs;
+};
+
+std::vector<Family> families() {
+  return {
+      {"matmul", test::matmul_graph(16, 24, 12)},
+      {"matmul_rfactor", test::matmul_graph(1, 4, 96)},
+      {"dense", test::dense_graph(2, 20, 32)},
+      {"conv_bias_relu", test::conv_bias_relu_graph(3, 8, 6)},
+      {"depthwise", test::depthwise_graph(4, 6)},
+      {"max_pool", test::max_pool_graph(3, 7)},
+      {"softmax", test::softmax_graph(3, 20)},
+      {"elementwise", test::elementwise_graph()},
+  };
+}
+
+std::string describe(const Candidate& steps) {
+  std::string text;
+  for (const Step& s : steps) text.append("  ").append(to_string(s)).append("\n");
+  return text;
+}
+
+// Builds and runs one candidate; fails the test with its steps if it is wrong or cannot build.
+void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps, KernelCompiler& compiler,
+                     std::vector<NDArray>& values, const std::vector<NDArray>& expected) {
+  SCOPED_TRACE("steps:\n" + describe(steps));
+  std::optional<BuiltKernel> built;
+  try {
+    built.emplace(build_kernel(outputs, steps, compiler, "sketch"));
+  } catch (const UserError& e) {
+    ADD_FAILURE() << "candidate does not build: " << e.what();
+    return;
+  }
+  std::vector<NDArray> actual = run_kernel(built->kernel, values, outputs);
+  CompareResult r = compare_outputs(actual, expected);
+  EXPECT_TRUE(r.ok) << r.describe();
+}
+
+TEST(SketchAnnotation, FactorizationsAreExactAndCapped) {
+  Annotator an({}, HardwareParams{}, SketchParams{});
+  EXPECT_EQ(an.factorizations(12, 2, 64),
+            (std::vector<std::vector<int64_t>>{{1, 12}, {2, 6}, {3, 4}, {4, 3}, {6, 2}, {12, 1}}));
+  EXPECT_EQ(an.factorizations(12, 2, 4), (std::vector<std::vector<int64_t>>{{3, 4}, {4, 3}, {6, 2}, {12, 1}}));
+  // Ordered factorizations of 2^8 into 4 parts: C(8 + 3, 3).
+  EXPECT_EQ(an.factorizations(256, 4, 256).size(), 165u);
+  for (const auto& f : an.factorizations(96, 4, 8)) {
+    EXPECT_EQ(f[0] * f[1] * f[2] * f[3], 96);
+    EXPECT_LE(f[3], 8);
+  }
+  EXPECT_EQ(an.factorizations(7, 3, 64).size(), 3u);  // 7 goes to one of the three levels
+}
+
+TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
+  constexpr int kSamplesPerFamily = 30;
+  constexpr int kChildrenPerFamily = 16;
+  KernelCompiler compiler;
+  int checked = 0;
+  for (const Family& f : families()) {
+    SCOPED_TRACE(f.name);
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      SketchParams params;
+      SketchPolicy policy(f.outputs, host_hardware(threads), params, 7 + threads);
+      ScheduleState initial(f.outputs);
+      std::vector<Tensor> inputs = initial.inputs();
+      std::vector<NDArray> values = random_inputs(inputs, 11);
+      std::vector<NDArray> expected = reference_outputs(f.outputs, inputs, values);
+      std::vector<SketchCandidate> samples = policy.sample_init_population(kSamplesPerFamily / 2);
+      ASSERT_FALSE(samples.empty());
+      // Every sketch is represented among the samples of a small family.
+      std::set<int> sketches_seen;
+      for (const SketchCandidate& c : samples) {
+        sketches_seen.insert(c.sketch);
+        check_candidate(f.outputs, c.steps, compiler, values, expected);
+        ++checked;
+      }
+      if (policy.sketches().size() <= 3) {
+        EXPECT_EQ(sketches_seen.size(), policy.sketches().size());
+      }
+      std::mt19937_64 rng(threads);
+      int children = 0;
+      for (int attempt = 0; attempt < 20 * kChildrenPerFamily && children < kChildrenPerFamily / 2; ++attempt) {
+        const SketchCandidate& a = samples[rng() % samples.size()];
+        const SketchCandidate& b = samples[rng() % samples.size()];
+        std::optional<SketchCandidate> child =
+            attempt % 3 == 2 ? policy.crossover(a, b) : policy.mutate(a, MutationKind(attempt % 4));
+        if (!child) continue;
+        check_candidate(f.outputs, child->steps, compiler, values, expected);
+        ++children;
+        ++checked;
+      }
+      if (std::string(f.name) != "elementwise") {
+        EXPECT_GT(children, 0);
+      }
+    }
+  }
+  set_num_threads(1);
+  std::printf("sketch candidates checked: %d\n", checked);
+}
+
+}  // namespace
+}  // namespace tt
