@@ -17,6 +17,8 @@
 #include "codegen/target.h"
 #include "ir/schedule/hardware.h"
 #include "ir/te/tensor.h"
+#include "search/cost_model/cost_model.h"
+#include "search/cost_model/features.h"
 #include "search/cost_model/ranking.h"
 #include "search/measure/measurer.h"
 #include "search/record/tuning_log.h"

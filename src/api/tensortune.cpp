@@ -148,8 +148,7 @@ CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& o
   eo.target = options.target;
   tt::set_num_threads(options.threads);
   if (!options.log.empty()) {
-    if (!std::filesystem::exists(options.log)) tt::user_error("tuning log '{}' does not exist", options.log);
-    tt::TuningLog log = tt::TuningLog::open(options.log);
+    tt::TuningLog log = tt::TuningLog::open(options.log, tt::LogOpenMode::MustExist);
     std::vector<tt::ScheduleChoice> choices =
         tt::choose_schedules(m.tasks, log.read_all(), target_of(options.target), tt::num_threads());
     for (size_t i = 0; i < choices.size(); ++i) {

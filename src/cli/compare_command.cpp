@@ -50,8 +50,7 @@ std::vector<HistoryTask> tasks_of(const CompareOptions& o, const TuningLog& log)
 }
 
 int run_compare(const CompareOptions& o) {
-  if (!std::filesystem::exists(o.log)) user_error("tuning log '{}' does not exist", o.log);
-  TuningLog log = TuningLog::open(o.log);
+  TuningLog log = TuningLog::open(o.log, LogOpenMode::MustExist);
   std::vector<HistoryTask> tasks = tasks_of(o, log);
   std::vector<std::string> warnings;
   std::vector<TuningRecord> records = log.read_all(&warnings);

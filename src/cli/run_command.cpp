@@ -77,9 +77,8 @@ int run_model(const RunModelOptions& o) {
   nlohmann::json schedules = nlohmann::json::array();
   int tuned_tasks = 0;
   if (!o.log.empty()) {
-    if (!std::filesystem::exists(o.log)) user_error("tuning log '{}' does not exist", o.log);
     set_num_threads(o.threads);
-    TuningLog log = TuningLog::open(o.log);
+    TuningLog log = TuningLog::open(o.log, LogOpenMode::MustExist);
     std::vector<std::string> warnings;
     std::vector<TuningRecord> records = log.read_all(&warnings);
     for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);

@@ -1,6 +1,5 @@
 // Replay: choosing each task's schedule from a tuning log — the fastest valid record measured on a
-// compatible CPU with the same thread count (or, failing that, any thread count), else the default
-// schedule with the reason none applied. No search; the same log always gives the same choice.
+// compatible CPU with the same thread count, else the default schedule with the reason none applied. No search; the same log always gives the same choice.
 #pragma once
 
 #include <string>

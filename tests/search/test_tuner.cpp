@@ -40,6 +40,7 @@ TuneOptions options(uint64_t seed) {
   o.seed = seed;
   o.measure.min_repeat_ms = 5;
   o.measure.repeat = 2;
+  o.measure.worker_binary = TT_BINARY;  // this test binary is not a worker
   o.sketch.population = 64;  // small: the test checks determinism, not search quality
   return o;
 }
