@@ -30,8 +30,10 @@ int64_t vector_width(int64_t extent, int native) {
 }
 
 // The lanes for a vector axis whose tail lowering can partition: native vectors once the axis is
-// that wide (a tail, if any, becomes one shorter vector: 35 = 4 x 8 + 3 beats 5 odd 7-lane
-// vectors, which LLVM splits into several loads and stores each), else one vector of the axis.
+// that wide (a tail, if any, becomes one shorter vector: 35 = 4 x 8 + 3, four one-instruction
+// vectors and a short one, where LLVM would split each of 5 odd 7-lane vectors into several loads
+// and stores), else one vector of the whole axis. The dot-product schedule still takes divisors:
+// its tail is a select inside the rfactor stage, which partitioning does not remove.
 int64_t partitioned_vector_width(int64_t extent, int native) {
   return extent >= native ? native : vector_width(extent, native);
 }

@@ -7,13 +7,12 @@
 
 #include <regex>
 
-#include "tests/ir/te_test_util.h"
-
 #include "codegen/llvm_codegen.h"
 #include "codegen/target.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/te/ops.h"
 #include "search/measure/build.h"
+#include "tests/ir/te_test_util.h"
 
 namespace tt {
 namespace {
@@ -29,7 +28,8 @@ const std::vector<int64_t> kOddExtents = {7, 17, 35, 71, 147};
 
 // Builds `steps` (the default schedule when empty and `use_default`), runs the kernel against the
 // reference interpreter and returns the lowered loop IR.
-std::string check(const std::vector<Tensor>& outputs, std::vector<Step> steps, bool use_default, int threads = 2) {
+std::string check(const std::vector<Tensor>& outputs, std::vector<Step> steps, bool use_default,
+                  int threads = 2) {
   if (use_default) steps = default_schedule(outputs, hardware_params(compiler().target(), threads));
   BuiltKernel built = build_kernel(outputs, steps, compiler(), "kernel");
   std::string text = to_string(built.func);
@@ -46,7 +46,8 @@ std::string check(const std::vector<Tensor>& outputs, std::vector<Step> steps, b
 std::vector<int64_t> store_lanes(const std::string& text) {
   std::vector<int64_t> lanes;
   std::regex store(R"(\[ramp\([^\n]*, (\d+)\)\] = )");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), store); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), store);
+       it != std::sregex_iterator(); ++it)
     lanes.push_back(std::stoll((*it)[1]));
   return lanes;
 }
@@ -57,8 +58,9 @@ bool has_lanes(const std::vector<int64_t>& lanes, int64_t n) {
 
 TEST(VectorTails, SplitTailBecomesOneShorterVector) {
   for (int64_t e : kOddExtents) {
-    std::string text = check({ops::relu(input({3, e}, "X"), "Y")},
-                             {SplitStep{"Y", "j", {8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}}, false);
+    std::string text = check(
+        {ops::relu(input({3, e}, "X"), "Y")},
+        {SplitStep{"Y", "j", {8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}}, false);
     std::vector<int64_t> lanes = store_lanes(text);
     if (e > 8) {
       EXPECT_TRUE(has_lanes(lanes, 8)) << "no full vectors for extent " << e << "\n" << text;
@@ -66,7 +68,8 @@ TEST(VectorTails, SplitTailBecomesOneShorterVector) {
     if (e % 8 > 1) {
       EXPECT_TRUE(has_lanes(lanes, e % 8)) << "no tail vector for extent " << e << "\n" << text;
     }
-    EXPECT_EQ(text.find("if ("), std::string::npos) << "a guard is left for extent " << e << "\n" << text;
+    EXPECT_EQ(text.find("if ("), std::string::npos) << "a guard is left for extent " << e << "\n"
+                                                    << text;
   }
 }
 
@@ -74,8 +77,8 @@ TEST(VectorTails, WideVectorizedLoopsAreStripMined) {
   // 71 and 147 are wider than the widest vector lowering emits; they become 16-lane vectors and a
   // shorter one instead of a scalar loop.
   for (int64_t e : {71, 147}) {
-    std::string text = check({ops::relu(input({2, e}, "X"), "Y")}, {AnnotateStep{"Y", "j", LoopAnnotation::Vectorize}},
-                             false);
+    std::string text = check({ops::relu(input({2, e}, "X"), "Y")},
+                             {AnnotateStep{"Y", "j", LoopAnnotation::Vectorize}}, false);
     std::vector<int64_t> lanes = store_lanes(text);
     EXPECT_TRUE(has_lanes(lanes, 16)) << text;
     EXPECT_TRUE(has_lanes(lanes, e % 16)) << text;
@@ -85,10 +88,11 @@ TEST(VectorTails, WideVectorizedLoopsAreStripMined) {
 TEST(VectorTails, TailOfAnUnrolledVectorBlock) {
   // Two vectors per block, unrolled, over 17: the last block holds one lane, so its second vector
   // disappears and its first keeps one lane.
-  std::string text = check({ops::relu(input({4, 17}, "X"), "Y")},
-                           {SplitStep{"Y", "j", {2, 8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Unroll},
-                            AnnotateStep{"Y", "j.2", LoopAnnotation::Vectorize}},
-                           false);
+  std::string text =
+      check({ops::relu(input({4, 17}, "X"), "Y")},
+            {SplitStep{"Y", "j", {2, 8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Unroll},
+             AnnotateStep{"Y", "j.2", LoopAnnotation::Vectorize}},
+            false);
   EXPECT_EQ(store_lanes(text), (std::vector<int64_t>{8, 8})) << text;
   EXPECT_EQ(text.find("if ("), std::string::npos) << text;
 }
@@ -96,7 +100,8 @@ TEST(VectorTails, TailOfAnUnrolledVectorBlock) {
 TEST(VectorTails, DefaultElementwiseSchedulesKeepTheirVectors) {
   int native = hardware_params(compiler().target(), 1).vector_lanes;
   for (int64_t e : kOddExtents) {
-    std::string text = check({ops::sigmoid(ops::add(input({2, 3, e}, "X"), input({1, 3, 1}, "B")))}, {}, true);
+    std::string text =
+        check({ops::sigmoid(ops::add(input({2, 3, e}, "X"), input({1, 3, 1}, "B")))}, {}, true);
     std::vector<int64_t> lanes = store_lanes(text);
     EXPECT_FALSE(lanes.empty()) << "scalar code for extent " << e << "\n" << text;
     if (e >= native) {
@@ -118,7 +123,8 @@ TEST(VectorTails, DefaultConv2dOnOddMaps) {
     // Fewer channels on the large maps keep the reference interpreter quick.
     int64_t c = e <= 35 ? 8 : 2, k = e <= 35 ? 16 : 4;
     Tensor x = input({1, c, e, e}, "X"), w = input({k, c, 3, 3}, "W"), b = input({k}, "b");
-    std::string text = check({ops::relu(ops::bias_add(ops::conv2d(x, w, same_padding()), b, 1))}, {}, true);
+    std::string text =
+        check({ops::relu(ops::bias_add(ops::conv2d(x, w, same_padding()), b, 1))}, {}, true);
     std::vector<int64_t> lanes = store_lanes(text);
     if (e >= native) {
       EXPECT_TRUE(has_lanes(lanes, native)) << "no native vectors on a " << e << " map\n" << text;
