@@ -73,6 +73,28 @@ TEST(VectorTails, SplitTailBecomesOneShorterVector) {
   }
 }
 
+TEST(VectorTails, TheTailLoopNeedNotBeTheVectorsParent) {
+  // j.0 is outside i: partitioning j.0 splits the whole i loop into a main and a tail nest.
+  std::string text = check({ops::relu(input({5, 20}, "X"), "Y")},
+                           {SplitStep{"Y", "j", {8}}, ReorderStep{"Y", {"j.0", "i", "j.1"}},
+                            AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}},
+                           false);
+  EXPECT_EQ(store_lanes(text), (std::vector<int64_t>{8, 4})) << text;
+  EXPECT_EQ(text.find("if ("), std::string::npos) << text;
+}
+
+TEST(VectorTails, GuardsPartitioningCannotRemoveStayCorrect) {
+  // Fused into i, j.0 is a division of the fused loop: the guard stays and the loop stays scalar,
+  // but the kernel still computes the reference.
+  check({ops::relu(input({5, 20}, "X"), "Y")},
+        {SplitStep{"Y", "j", {8}}, FuseStep{"Y", {"i", "j.0"}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}},
+        false);
+  // A split of a split: the tail of the inner split sits inside the outer one's iterations.
+  check({ops::relu(input({3, 45}, "X"), "Y")},
+        {SplitStep{"Y", "j", {16}}, SplitStep{"Y", "j.1", {6}}, AnnotateStep{"Y", "j.1.1", LoopAnnotation::Vectorize}},
+        false);
+}
+
 TEST(VectorTails, WideVectorizedLoopsAreStripMined) {
   // 71 and 147 are wider than the widest vector lowering emits; they become 16-lane vectors and a
   // shorter one instead of a scalar loop.
