@@ -155,8 +155,10 @@ class VectorTailPartitioner : public StmtMutator {
     if (finder.first_partial && *finder.first_partial < end) {
       int64_t m = *finder.first_partial;
       bool peel = end - m <= kMaxPeeledIterations;
-      // With nothing to peel and no main range, splitting would only rebuild the same loop.
-      if (m > lo || peel) {
+      // With nothing to peel and no main range, splitting would only rebuild the same loop; and
+      // a parallel loop with no main range would lose its parallelism to the peeled copies.
+      bool parallel_lost = n->for_kind == ForKind::Parallel && m == lo;
+      if ((m > lo || peel) && !parallel_lost) {
         std::vector<Stmt> pieces;
         if (m > lo)
           pieces.push_back(ForNode::make(n->var, n->min, Expr(m - lo), n->for_kind, n->body));
