@@ -40,22 +40,6 @@ int64_t partitioned_vector_width(int64_t extent, int native) {
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Whether `body` reads a tensor inside a select (a padding stage's guarded read). Lowering cannot
-// vectorize such a read across a lane-varying condition, so a split for vectors would only cut the
-// loop that LLVM's own vectorizer handles well into pieces it handles worse (a padded 147x147 map
-// copied 8x slower that way).
-bool has_guarded_read(const Expr& body) {
-  struct Finder : ExprVisitor {
-    bool found = false;
-    void visit_Select(const SelectNode* n) override {
-      found |= !tensor_reads(n->true_value).empty() || !tensor_reads(n->false_value).empty();
-      ExprVisitor::visit_Select(n);
-    }
-  } finder;
-  finder.visit(body);
-  return finder.found;
-}
-
 // The largest divisor of `extent` that is at most `limit`.
 int64_t largest_divisor(int64_t extent, int64_t limit) {
   for (int64_t d = std::min(extent, limit); d > 1; --d)
@@ -242,8 +226,7 @@ class Scheduler {
     std::vector<std::string> outer;
     for (int a = 0; a + 1 < n; ++a) outer.push_back(st.iters[a].name);
     const std::string last = st.iters[n - 1].name;
-    int64_t lanes = has_guarded_read(op.body) ? vector_width(op.shape[n - 1], hw_.vector_lanes)
-                                              : partitioned_vector_width(op.shape[n - 1], hw_.vector_lanes);
+    int64_t lanes = partitioned_vector_width(op.shape[n - 1], hw_.vector_lanes);
     if (lanes > 1) {
       apply(SplitStep{name, last, {lanes}});
       // A guarded tail is partitioned along last.0, which therefore stays a loop of its own (not

@@ -170,6 +170,23 @@ TEST(VectorTails, DefaultPoolingOnOddMaps) {
   }
 }
 
+TEST(VectorTails, PaddingReadsBecomeMaskedVectorLoads) {
+  // The lanes over the border must not load: they are a masked load's excluded lanes.
+  for (int64_t e : kOddExtents) {
+    std::string text = check({ops::pad(input({1, 3, e, e}, "X"), {0, 0, 1, 1}, {0, 0, 1, 1}, 0.0f, "P")}, {}, true);
+    EXPECT_NE(text.find("] = select("), std::string::npos) << text;
+    EXPECT_FALSE(store_lanes(text).empty()) << "scalar padding on a " << e << " map\n" << text;
+  }
+  // In the assembly, a row's condition is known only at run time: a masked load (never one that
+  // may read X[-1] on the first row), checked for AVX2 on any host.
+  Target avx2 = Target::parse("llvm -mcpu=znver3");
+  std::vector<Tensor> outputs = {ops::pad(input({1, 2, 5, 19}, "X"), {0, 0, 1, 1}, {0, 0, 1, 1}, 0.0f, "P")};
+  ScheduleState state(outputs);
+  state.apply(default_schedule(outputs, hardware_params(avx2, 1)));
+  std::string assembly = emit_assembly(lower(state, "pad"), avx2);
+  EXPECT_NE(assembly.find("vmaskmovps"), std::string::npos) << assembly;
+}
+
 bool has_fma_on(const std::string& assembly, const std::string& reg) {
   return std::regex_search(assembly, std::regex("vfmadd[0-9]+ps[^\n]*%" + reg + "[0-9]+"));
 }
