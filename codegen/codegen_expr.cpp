@@ -299,6 +299,17 @@ llvm::Value* CodeGenLLVM::emit_Select(const SelectNode* op) {
       (contains_load(op->true_value) || contains_load(op->false_value))) {
     return emit_branching_select(op);
   }
+  // A vector select of a load (padding read across a lane-varying bound, which the vectorizer
+  // only allows when the load is the whole branch): a masked load, so excluded lanes touch no
+  // memory; the other branch fills them.
+  if (op->cond.type().is_vector()) {
+    const auto* true_load = op->true_value.as<LoadNode>();
+    const auto* false_load = op->false_value.as<LoadNode>();
+    if (true_load && true_load->index.type().is_vector() && !contains_load(op->false_value))
+      return emit_masked_load(true_load, emit(op->cond), emit(op->false_value));
+    if (false_load && false_load->index.type().is_vector() && !contains_load(op->true_value))
+      return emit_masked_load(false_load, builder_.CreateNot(emit(op->cond)), emit(op->true_value));
+  }
   llvm::Value* cond = emit(op->cond);
   llvm::Value* true_value = emit(op->true_value);
   llvm::Value* false_value = emit(op->false_value);
@@ -533,6 +544,20 @@ llvm::Value* CodeGenLLVM::emit_Load(const LoadNode* op) {
   }
   llvm::Value* addresses = builder_.CreateInBoundsGEP(element, base, to_int64(emit(op->index)));
   return builder_.CreateMaskedGather(type, addresses, llvm::Align(buffer->dtype.bytes()));
+}
+
+llvm::Value* CodeGenLLVM::emit_masked_load(const LoadNode* op, llvm::Value* mask, llvm::Value* passthru) {
+  const BufferNode* buffer = op->buffer.get();
+  llvm::Value* base = buffer_pointer(buffer);
+  llvm::Type* element = storage_type(buffer);
+  auto* type = llvm::cast<llvm::FixedVectorType>(llvm_type(op->type));
+  const llvm::Align align(buffer->dtype.bytes());
+  if (auto strided = constant_stride_index(op->index); strided && strided->stride == 1) {
+    llvm::Value* address = builder_.CreateInBoundsGEP(element, base, to_int64(emit(strided->base)));
+    return builder_.CreateMaskedLoad(type, address, align, mask, passthru);
+  }
+  llvm::Value* addresses = builder_.CreateGEP(element, base, to_int64(emit(op->index)));
+  return builder_.CreateMaskedGather(type, addresses, align, mask, passthru);
 }
 
 llvm::Value* CodeGenLLVM::emit_TensorRead(const TensorReadNode* op) {

@@ -66,6 +66,8 @@ class CodeGenLLVM {
   llvm::Value* emit_floor_div(const BinaryNode* op, llvm::Value* a, llvm::Value* b);
   llvm::Value* emit_floor_mod(const BinaryNode* op, llvm::Value* a, llvm::Value* b);
   llvm::Value* emit_branching_select(const SelectNode* op);
+  // A vector load of the lanes `mask` selects; the others are taken from `passthru`.
+  llvm::Value* emit_masked_load(const LoadNode* op, llvm::Value* mask, llvm::Value* passthru);
   llvm::Value* emit_libm_call(const char* float_name, const char* double_name, llvm::Value* x);
   llvm::Value* emit_shuffled_load(const BufferNode* buffer, const Expr& first, int64_t stride,
                                   int lanes);

@@ -35,11 +35,11 @@ class InlineReads : public ExprMutator {
     if (it == inlined.end()) return e;
     const auto* read = e.as<TensorReadNode>();
     VarMap map;
-    for (size_t d = 0; d < it->second.first.size(); ++d) map[it->second.first[d].var.get()] = read->indices[d];
+    for (size_t d = 0; d < it->second.first.size(); ++d)
+      map[it->second.first[d].var.get()] = read->indices[d];
     return substitute(it->second.second, map);
   }
 };
-
 
 // Symbolic [lo, hi] of an index expression when the variables in `varying` sweep their ranges and
 // every other variable is held fixed. Returns false when the expression defeats the analysis.
@@ -96,14 +96,16 @@ bool symbolic_bounds(const Expr& e, const VarRanges& varying, Expr* lo, Expr* hi
     case ExprKind::Div: {
       auto* n = e.as<DivNode>();
       int64_t c;
-      if (!is_const_int(n->b, &c) || c <= 0 || !symbolic_bounds(n->a, varying, &alo, &ahi)) return false;
+      if (!is_const_int(n->b, &c) || c <= 0 || !symbolic_bounds(n->a, varying, &alo, &ahi))
+        return false;
       *lo = alo / Expr(c), *hi = ahi / Expr(c);
       return true;
     }
     case ExprKind::Mod: {
       auto* n = e.as<ModNode>();
       int64_t c;
-      if (!is_const_int(n->b, &c) || c <= 0 || !symbolic_bounds(n->a, varying, &alo, &ahi)) return false;
+      if (!is_const_int(n->b, &c) || c <= 0 || !symbolic_bounds(n->a, varying, &alo, &ahi))
+        return false;
       if (structural_equal(simplify(alo), simplify(ahi))) {
         *lo = *hi = e;
         return true;
@@ -122,23 +124,27 @@ bool symbolic_bounds(const Expr& e, const VarRanges& varying, Expr* lo, Expr* hi
     }
     case ExprKind::Select: {
       auto* n = e.as<SelectNode>();
-      if (!symbolic_bounds(n->true_value, varying, &alo, &ahi) || !symbolic_bounds(n->false_value, varying, &blo, &bhi))
+      if (!symbolic_bounds(n->true_value, varying, &alo, &ahi) ||
+          !symbolic_bounds(n->false_value, varying, &blo, &bhi))
         return false;
       *lo = min(alo, blo), *hi = max(ahi, bhi);
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
 // Expresses every iter of a stage through its leaf variables, replaying the relations backwards.
-std::vector<Expr> iter_values(const Stage& st, const std::vector<int64_t>& ext, const std::vector<Var>& leaf_vars) {
+std::vector<Expr> iter_values(const Stage& st, const std::vector<int64_t>& ext,
+                              const std::vector<Var>& leaf_vars) {
   std::vector<Expr> value(st.iters.size());
   for (size_t p = 0; p < st.leaves.size(); ++p) value[st.leaves[p]] = leaf_vars[p];
   for (auto rel = st.relations.rbegin(); rel != st.relations.rend(); ++rel) {
     if (const auto* split = std::get_if<SplitRelation>(&*rel)) {
       Expr v = value[split->children[0]];
-      for (size_t c = 1; c < split->children.size(); ++c) v = v * Expr(ext[split->children[c]]) + value[split->children[c]];
+      for (size_t c = 1; c < split->children.size(); ++c)
+        v = v * Expr(ext[split->children[c]]) + value[split->children[c]];
       value[split->parent] = v;
     } else {
       const auto& fuse = std::get<FuseRelation>(*rel);
@@ -156,8 +162,9 @@ std::vector<Expr> iter_values(const Stage& st, const std::vector<int64_t>& ext, 
 // The region of `producer` that one iteration of `target`'s loop at `position` reads. The
 // producer's consumer is `target` itself or a stage computed (transitively) inside it; the loops of
 // every stage on that chain sweep their ranges, as do the target's loops inside `position`.
-void infer_region(const LoopBounds& ctx, const StageLoops& consumer, const StageLoops& target, int position,
-                  const OperationNode* producer, std::vector<Expr>* region_min, std::vector<int64_t>* region_extent) {
+void infer_region(const LoopBounds& ctx, const StageLoops& consumer, const StageLoops& target,
+                  int position, const OperationNode* producer, std::vector<Expr>* region_min,
+                  std::vector<int64_t>* region_extent) {
   VarRanges varying;
   for (size_t p = position + 1; p < target.leaf_vars.size(); ++p)
     varying[target.leaf_vars[p].get()] = ctx.ranges.at(target.leaf_vars[p].get());
@@ -165,8 +172,10 @@ void infer_region(const LoopBounds& ctx, const StageLoops& consumer, const Stage
     for (const Var& v : s->leaf_vars) varying[v.get()] = ctx.ranges.at(v.get());
     // Later steps (compute_root, compute_inline) can undo the chain a compute_at relied on.
     if (s->stage->attach != AttachKind::At)
-      user_error("cannot lower: '{}' is computed at '{}', but its consumer '{}' is no longer computed inside '{}'",
-                 producer->name, target.stage->name(), consumer.stage->name(), target.stage->name());
+      user_error(
+          "cannot lower: '{}' is computed at '{}', but its consumer '{}' is no longer computed "
+          "inside '{}'",
+          producer->name, target.stage->name(), consumer.stage->name(), target.stage->name());
     s = &ctx.loops.at(s->stage->attach_stage);
   }
   std::vector<std::vector<Expr>> reads;
@@ -181,7 +190,8 @@ void infer_region(const LoopBounds& ctx, const StageLoops& consumer, const Stage
     bool ok = !reads.empty();
     for (const auto& idx : reads) {
       Expr l, h;
-      if (!ok || !symbolic_bounds(simplify(substitute(idx[d], to_leaves), ctx.ranges), varying, &l, &h)) {
+      if (!ok ||
+          !symbolic_bounds(simplify(substitute(idx[d], to_leaves), ctx.ranges), varying, &l, &h)) {
         ok = false;
         break;
       }
@@ -209,11 +219,14 @@ void bind_stage_loops(LoopBounds& ctx, const Stage& st, StageLoops& sl) {
   if (st.attach == AttachKind::At) {
     StageLoops& target = ctx.loops.at(st.attach_stage);
     sl.attach_position = target.stage->find_leaf(st.attach_loop);
-    TT_ASSERT(sl.attach_position >= 0, "attach loop {} of {} vanished", st.attach_loop, st.attach_stage);
+    TT_ASSERT(sl.attach_position >= 0, "attach loop {} of {} vanished", st.attach_loop,
+              st.attach_stage);
     std::vector<std::string> users = ctx.state->effective_consumers(st.name());
     if (users.size() != 1)
-      user_error("cannot lower: '{}' is computed at '{}' but has {} consumers", st.name(), st.attach_stage, users.size());
-    infer_region(ctx, ctx.loops.at(users[0]), target, sl.attach_position, &op, &sl.region_min, &sl.region_extent);
+      user_error("cannot lower: '{}' is computed at '{}' but has {} consumers", st.name(),
+                 st.attach_stage, users.size());
+    infer_region(ctx, ctx.loops.at(users[0]), target, sl.attach_position, &op, &sl.region_min,
+                 &sl.region_extent);
   } else {
     sl.region_min.assign(ndim, Expr(0));
     sl.region_extent = op.shape;
@@ -225,7 +238,8 @@ void bind_stage_loops(LoopBounds& ctx, const Stage& st, StageLoops& sl) {
     Var v(st.iters[leaf].name);
     sl.leaf_vars.push_back(v);
     ctx.ranges[v.get()] = IntInterval{0, sl.extents[leaf] - 1};
-    if (st.iters[leaf].auto_unroll_max_step) ctx.auto_unroll[v.get()] = st.iters[leaf].auto_unroll_max_step;
+    if (st.iters[leaf].auto_unroll_max_step)
+      ctx.auto_unroll[v.get()] = st.iters[leaf].auto_unroll_max_step;
   }
   std::vector<Expr> values = iter_values(st, sl.extents, sl.leaf_vars);
   // A split whose parts cover more than its parent (non-divisible, or nparts over a short loop)
@@ -240,7 +254,8 @@ void bind_stage_loops(LoopBounds& ctx, const Stage& st, StageLoops& sl) {
     if (const auto* split = std::get_if<SplitRelation>(&rel)) {
       int64_t covered = 1;
       for (int c : split->children) covered *= sl.extents[c];
-      if (covered > sl.extents[split->parent]) add_predicate(values[split->parent] < Expr(sl.extents[split->parent]));
+      if (covered > sl.extents[split->parent])
+        add_predicate(values[split->parent] < Expr(sl.extents[split->parent]));
     }
   }
   for (int r = 0; r < st.num_roots; ++r) {
@@ -251,7 +266,8 @@ void bind_stage_loops(LoopBounds& ctx, const Stage& st, StageLoops& sl) {
     // that overhangs its edge) are skipped; the simplifier drops the guards it can prove.
     int64_t root_extent = roots[r];
     int64_t full = r < int(ndim) ? op.shape[r] : root_extent;
-    for (Expr cond : {offset < Expr(root_extent), value < Expr(full), value >= Expr(0)}) add_predicate(cond);
+    for (Expr cond : {offset < Expr(root_extent), value < Expr(full), value >= Expr(0)})
+      add_predicate(cond);
   }
   DType dtype = op.dtype;
   BufferScope scope = st.is_output ? BufferScope::Param : BufferScope::Local;
@@ -268,8 +284,10 @@ LoopBounds bind_loops(const ScheduleState& state) {
   std::map<std::string, Expr> bodies;
   for (const Stage& st : state.stages()) {
     Expr body = inliner.mutate(st.op->body);
-    if (st.attach == AttachKind::Inline) inliner.inlined[st.op.get()] = {st.op->axes, body};
-    else bodies[st.name()] = body;
+    if (st.attach == AttachKind::Inline)
+      inliner.inlined[st.op.get()] = {st.op->axes, body};
+    else
+      bodies[st.name()] = body;
     bounds.stage_of_op[st.op.get()] = st.name();
   }
   // Consumers first: a stage's region depends on its consumer's loops.

@@ -34,15 +34,15 @@ std::vector<StageBounds> infer_bounds(const ScheduleState& state);
 // A (not inlined) stage's loops with their variables, extents and domain guards.
 struct StageLoops {
   const Stage* stage = nullptr;
-  Expr body;                       // effective body (a Reduce for reductions)
-  std::vector<Expr> region_min;    // per output dimension
+  Expr body;                     // effective body (a Reduce for reductions)
+  std::vector<Expr> region_min;  // per output dimension
   std::vector<int64_t> region_extent;
-  std::vector<int64_t> extents;    // per iter
-  std::vector<Var> leaf_vars;      // per leaf position
-  std::vector<Expr> root_values;   // per root iter: its index in leaf variables (offset included)
-  std::vector<Expr> predicates;    // conditions for an iteration to be inside the stage's domain
+  std::vector<int64_t> extents;   // per iter
+  std::vector<Var> leaf_vars;     // per leaf position
+  std::vector<Expr> root_values;  // per root iter: its index in leaf variables (offset included)
+  std::vector<Expr> predicates;   // conditions for an iteration to be inside the stage's domain
   Buffer buffer;
-  int attach_position = -1;        // in the target's leaves
+  int attach_position = -1;  // in the target's leaves
 };
 
 // Every stage's loops, and what building their nests needs.

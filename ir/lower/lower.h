@@ -1,6 +1,7 @@
 // Lowering: a schedule state to a loop-IR function. The pipeline (lower.cpp) reads top to bottom:
-// inline stages, infer the bounds of each stage's loops, build the loop nests, then simplify,
-// unroll and vectorize. Each pass's output can be printed (LowerOptions::after_pass).
+// inline stages, infer the bounds of each stage's loops (bound_inference.h), build the loop nests,
+// then simplify, auto-unroll, partition vector tails, vectorize and unroll. Each pass's output can
+// be printed (LowerOptions::after_pass).
 #pragma once
 
 #include <functional>

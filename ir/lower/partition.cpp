@@ -1,6 +1,6 @@
-// Loop partitioning for vector tails. A vectorized loop whose lanes run past a tensor's edge carries
-// a lane-varying guard (`if (j.0*8 + j.1 < 17)`), and a guard that varies by lane forces the loop
-// back to scalar code. This pass removes those guards before vectorization:
+// Loop partitioning for vector tails. A vectorized loop whose lanes run past a tensor's edge
+// carries a lane-varying guard (`if (j.0*8 + j.1 < 17)`), and a guard that varies by lane forces
+// the loop back to scalar code. This pass removes those guards before vectorization:
 //   - an enclosing loop the guard depends on is split into a main range, where every lane of every
 //     vector is in bounds (the simplifier then drops the guard), and a tail; tail iterations are
 //     peeled into copies with the loop variable constant (up to kMaxPeeledIterations);
@@ -53,8 +53,10 @@ bool affine_coefficient(const Expr& e, const VarNode* var, int64_t* coefficient)
     return true;
   }
   if (const auto* n = e.as<MulNode>()) {
-    if (is_const_int(n->a, &c) && affine_coefficient(n->b, var, &b)) return *coefficient = c * b, true;
-    if (is_const_int(n->b, &c) && affine_coefficient(n->a, var, &a)) return *coefficient = c * a, true;
+    if (is_const_int(n->a, &c) && affine_coefficient(n->b, var, &b))
+      return *coefficient = c * b, true;
+    if (is_const_int(n->b, &c) && affine_coefficient(n->a, var, &a))
+      return *coefficient = c * a, true;
     return false;
   }
   return false;
@@ -141,7 +143,8 @@ class VectorTailPartitioner : public StmtMutator {
  public:
   Stmt mutate_For(const ForNode* n, const Stmt& self) override {
     int64_t lo, ext;
-    if (!is_const_int(n->min, &lo) || !is_const_int(n->extent, &ext)) return StmtMutator::mutate_For(n, self);
+    if (!is_const_int(n->min, &lo) || !is_const_int(n->extent, &ext))
+      return StmtMutator::mutate_For(n, self);
     if (n->for_kind == ForKind::Vectorized) {
       if (ext > kMaxVectorLanes) return mutate_stmt(strip_mine(n, lo, ext));
       return shorten(n, self, lo, ext, mutate_stmt(n->body));
@@ -152,12 +155,16 @@ class VectorTailPartitioner : public StmtMutator {
     if (finder.first_partial && *finder.first_partial < end) {
       int64_t m = *finder.first_partial;
       bool peel = end - m <= kMaxPeeledIterations;
-      // With nothing to peel and no main range, splitting would only rebuild the same loop.
-      if (m > lo || peel) {
+      // With nothing to peel and no main range, splitting would only rebuild the same loop; and
+      // a parallel loop with no main range would lose its parallelism to the peeled copies.
+      bool parallel_lost = n->for_kind == ForKind::Parallel && m == lo;
+      if ((m > lo || peel) && !parallel_lost) {
         std::vector<Stmt> pieces;
-        if (m > lo) pieces.push_back(ForNode::make(n->var, n->min, Expr(m - lo), n->for_kind, n->body));
+        if (m > lo)
+          pieces.push_back(ForNode::make(n->var, n->min, Expr(m - lo), n->for_kind, n->body));
         if (peel) {
-          for (int64_t t = m; t < end; ++t) pieces.push_back(substitute(n->body, VarMap{{n->var.get(), Expr(t)}}));
+          for (int64_t t = m; t < end; ++t)
+            pieces.push_back(substitute(n->body, VarMap{{n->var.get(), Expr(t)}}));
         } else {
           pieces.push_back(ForNode::make(n->var, Expr(m), Expr(end - m), n->for_kind, n->body));
         }
@@ -174,7 +181,8 @@ class VectorTailPartitioner : public StmtMutator {
     }
     Stmt body = mutate_stmt(n->body);
     if (!body.defined()) return Stmt();
-    return body.same_as(n->body) ? self : ForNode::make(n->var, n->min, n->extent, n->for_kind, body);
+    return body.same_as(n->body) ? self
+                                 : ForNode::make(n->var, n->min, n->extent, n->for_kind, body);
   }
 
   Stmt mutate_IfThenElse(const IfThenElseNode* n, const Stmt& self) override {
@@ -216,12 +224,15 @@ class VectorTailPartitioner : public StmtMutator {
     Var outer(n->var.name() + ".strip"), inner(n->var.name());
     int64_t full = ext / kStripLanes, rest = ext % kStripLanes;
     std::vector<Stmt> pieces;
-    Stmt body = substitute(n->body, VarMap{{n->var.get(), Expr(lo) + outer * Expr(kStripLanes) + inner}});
-    pieces.push_back(ForNode::make(outer, Expr(0), Expr(full), ForKind::Serial,
-                                   ForNode::make(inner, Expr(0), Expr(kStripLanes), ForKind::Vectorized, body)));
+    Stmt body =
+        substitute(n->body, VarMap{{n->var.get(), Expr(lo) + outer * Expr(kStripLanes) + inner}});
+    pieces.push_back(
+        ForNode::make(outer, Expr(0), Expr(full), ForKind::Serial,
+                      ForNode::make(inner, Expr(0), Expr(kStripLanes), ForKind::Vectorized, body)));
     if (rest > 0) {
       Var tail(n->var.name());
-      Stmt tail_body = substitute(n->body, VarMap{{n->var.get(), Expr(lo + full * kStripLanes) + tail}});
+      Stmt tail_body =
+          substitute(n->body, VarMap{{n->var.get(), Expr(lo + full * kStripLanes) + tail}});
       pieces.push_back(ForNode::make(tail, Expr(0), Expr(rest), ForKind::Vectorized, tail_body));
     }
     return BlockNode::make(pieces);
@@ -253,13 +264,17 @@ class VectorTailPartitioner : public StmtMutator {
           continue;
         }
         // b*v + r < 0: v <= floor((-r - 1) / b) for b > 0, v >= floor(r / -b) + 1 for b < 0.
-        if (b > 0) end = std::min(end, floor_div(-r - 1, b) + 1);
-        else begin = std::max(begin, floor_div(r, -b) + 1);
+        if (b > 0)
+          end = std::min(end, floor_div(-r - 1, b) + 1);
+        else
+          begin = std::max(begin, floor_div(r, -b) + 1);
       }
       body = guard->then_case;
       changed = true;
     }
-    if (!changed) return body.same_as(n->body) ? self : ForNode::make(n->var, n->min, n->extent, n->for_kind, body);
+    if (!changed)
+      return body.same_as(n->body) ? self
+                                   : ForNode::make(n->var, n->min, n->extent, n->for_kind, body);
     if (end <= begin) return Stmt();
     if (!inside.empty()) body = IfThenElseNode::make(conjunction(inside), body);
     Stmt loop = ForNode::make(n->var, Expr(begin), Expr(end - begin), ForKind::Vectorized, body);

@@ -32,9 +32,11 @@ Stmt apply_auto_unroll(const Stmt& s, const std::unordered_map<const VarNode*, i
 // Replaces each Unrolled loop by copies of its body, one per iteration.
 Stmt unroll_loops(const Stmt& s);
 
-// Turns each Vectorized loop into vector statements (Ramp indices, vector loads and stores); a loop
-// whose body cannot be vectorized safely (inner loops, guards that vary by lane, reductions into
-// one element) stays a serial loop.
+// Turns each Vectorized loop into vector statements (Ramp indices, vector loads and stores); a
+// select of a load under a lane-varying condition (a padding read) stays a vector select, which
+// codegen emits as a masked load. A loop whose body cannot be vectorized safely (inner loops,
+// guards that vary by lane, other loads under lane-varying selects, reductions into one element)
+// stays a serial loop.
 Stmt vectorize_loops(const Stmt& s);
 
 }  // namespace tt

@@ -85,8 +85,17 @@ class Widener : public StmtMutator {
   Expr mutate_Select(const SelectNode* n, const Expr& self) override {
     Expr c = mutate(n->cond), t = mutate(n->true_value), f = mutate(n->false_value);
     if (c.same_as(n->cond) && t.same_as(n->true_value) && f.same_as(n->false_value)) return self;
-    // A lane-varying condition guarding a load could read out of bounds in the lanes it excludes.
-    if (c.type().lanes > 1 && (contains_load(t) || contains_load(f))) throw CannotVectorize{};
+    // A lane-varying condition guarding a load could read out of bounds in the lanes it excludes;
+    // when the load is the whole branch (a padding read), codegen makes it a masked load, which
+    // touches only the selected lanes.
+    if (c.type().lanes > 1) {
+      bool masked_true = t.as<LoadNode>() && !contains_load(f);
+      bool masked_false = f.as<LoadNode>() && !contains_load(t);
+      if ((contains_load(t) || contains_load(f)) && !masked_true && !masked_false) throw CannotVectorize{};
+      // A scalar load in a branch must become a vector load (a broadcast index) to be masked.
+      if (masked_true && t.type().lanes == 1) t = LoadNode::make(t.as<LoadNode>()->buffer, BroadcastNode::make(t.as<LoadNode>()->index, lanes_));
+      if (masked_false && f.type().lanes == 1) f = LoadNode::make(f.as<LoadNode>()->buffer, BroadcastNode::make(f.as<LoadNode>()->index, lanes_));
+    }
     if (c.type().lanes == 1 && t.type().lanes == 1 && f.type().lanes == 1) return SelectNode::make(c, t, f);
     return SelectNode::make(c, widen(t), widen(f));
   }

@@ -30,8 +30,10 @@ int64_t vector_width(int64_t extent, int native) {
 }
 
 // The lanes for a vector axis whose tail lowering can partition: native vectors once the axis is
-// that wide (a tail, if any, becomes one shorter vector: 35 = 4 x 8 + 3 beats 5 odd 7-lane
-// vectors, which LLVM splits into several loads and stores each), else one vector of the axis.
+// that wide (a tail, if any, becomes one shorter vector: 35 = 4 x 8 + 3, four one-instruction
+// vectors and a short one, where LLVM would split each of 5 odd 7-lane vectors into several loads
+// and stores), else one vector of the whole axis. The dot-product schedule still takes divisors:
+// its tail is a select inside the rfactor stage, which partitioning does not remove.
 int64_t partitioned_vector_width(int64_t extent, int native) {
   return extent >= native ? native : vector_width(extent, native);
 }
@@ -50,6 +52,9 @@ struct ReductionShape {
   int vector_axis = -1;  // data-parallel axis read with unit stride (innermost), or -1
   int row_axis = -1;     // data-parallel axis the vector operand does not depend on, or -1
   bool dot_product = false;  // the innermost reduce axis is read with unit stride instead
+  // Every read along the vector axis steps one element per lane (a stride-2 pooling window does
+  // not); only then do native vectors with a partitioned tail pay off (see choose_register_tile).
+  bool unit_stride_vectors = true;
   const TensorReadNode* packable = nullptr;  // an input read as [.., reduce.., vector axis]
 };
 
@@ -73,6 +78,12 @@ ReductionShape analyze(const OperationNode& op) {
   }
   if (shape.vector_axis >= 0) {
     const VarNode* v = op.axes[shape.vector_axis].var.get();
+    for (const auto* r : reads) {
+      if (r->indices.empty() || !uses_var(r->indices.back(), v)) continue;
+      const Expr& index = r->indices.back();
+      Expr step = simplify(substitute(index, VarMap{{v, Expr(op.axes[shape.vector_axis].var) + 1}}) - index);
+      shape.unit_stride_vectors &= is_const_int(step, 1);
+    }
     for (int a = n - 2; a >= 0 && shape.row_axis < 0; --a) {
       if (op.axes[a].extent() <= 1) continue;
       bool reused = true;  // every vector operand is independent of this axis
@@ -152,14 +163,24 @@ class Scheduler {
   // the operand and one broadcast must fit the registers.
   // A vector block that does not divide the axis leaves a tail; each vector counts by the share of
   // its lanes the axis fills, over all its vectors (17 in vectors of 8: 17/24).
-  RegisterTile choose_register_tile(int64_t v_extent, int64_t r_extent) const {
+  // With `allow_tail` false (strided vector reads: each vector costs several loads and shuffles, so
+  // a mostly empty tail vector costs about as much as a full one and measured slower than scalar
+  // code on a 147-wide stride-2 pooling), only lane counts and blocks dividing the axis are tried.
+  RegisterTile choose_register_tile(int64_t v_extent, int64_t r_extent, bool allow_tail) const {
     RegisterTile best;
     double best_score = 0;
-    int64_t lanes = partitioned_vector_width(v_extent, hw_.vector_lanes);
-    if (lanes > 1) {
+    std::vector<int64_t> lane_choices;
+    if (allow_tail) {
+      lane_choices.push_back(partitioned_vector_width(v_extent, hw_.vector_lanes));
+    } else {
+      for (int64_t lanes = hw_.vector_lanes; lanes >= 4; --lanes)
+        if (v_extent % lanes == 0) lane_choices.push_back(lanes);
+    }
+    for (int64_t lanes : lane_choices) {
+      if (lanes <= 1) continue;
       double fill = double(v_extent) / double(ceil_div(v_extent, lanes) * lanes);
       for (int64_t nv : {1, 2, 3}) {
-        if (nv * lanes > v_extent) continue;
+        if (nv * lanes > v_extent || (!allow_tail && v_extent % (nv * lanes) != 0)) continue;
         int64_t max_rows = std::min<int64_t>(kMaxTileRows, (hw_.vector_registers - nv - 1) / nv);
         if (max_rows < 1) continue;
         int64_t rows = r_extent > 1 ? largest_divisor(r_extent, max_rows) : 1;
@@ -301,7 +322,7 @@ class Scheduler {
     int n = int(op.axes.size());
     int64_t v_extent = op.shape[shape.vector_axis];
     int64_t r_extent = shape.row_axis >= 0 ? op.shape[shape.row_axis] : 1;
-    RegisterTile t = choose_register_tile(v_extent, r_extent);
+    RegisterTile t = choose_register_tile(v_extent, r_extent, shape.unit_stride_vectors);
     int64_t lanes = t.lanes, vectors = t.vectors, rows = t.rows;
     int64_t block = lanes * vectors;
 

@@ -73,6 +73,8 @@ class ScheduleState {
     for (const Step& s : steps) apply(s);
   }
 
+  // References into the stages are valid until the next cache_write, cache_read or rfactor step
+  // (they insert stages); hold stage and loop names across steps instead.
   const std::vector<Stage>& stages() const { return stages_; }
   const Stage& stage(const std::string& name) const;
   const std::vector<Tensor>& outputs() const { return outputs_; }

@@ -80,18 +80,20 @@ TEST(BoundInference, AgreesWithLowering) {
       for (size_t p = 0; p < st.leaves.size(); ++p) {
         const std::string& loop = st.iters[st.leaves[p]].name;
         ASSERT_TRUE(lowered.count(loop)) << loop << " not in the lowered kernel";
-        EXPECT_EQ(b.leaf_extents[p], lowered.at(loop)) << b.stage << "." << loop << " with cols " << cols;
+        EXPECT_EQ(b.leaf_extents[p], lowered.at(loop))
+            << b.stage << "." << loop << " with cols " << cols;
       }
     }
-    EXPECT_EQ(find(infer_bounds(s), "C.local").leaf_extents,
-              (std::vector<int64_t>{4, cols, 8, 4}));
+    EXPECT_EQ(find(infer_bounds(s), "C.local").leaf_extents, (std::vector<int64_t>{4, cols, 8, 4}));
   }
 }
 
 TEST(BoundInference, InlinedStagesHaveNoLoops) {
   Tensor a = input({8, 8}, "A");
-  Tensor b = compute(a.shape(), [&](const std::vector<Var>& i) { return a(i[0], i[1]) + 1.0f; }, "B");
-  Tensor c = compute(a.shape(), [&](const std::vector<Var>& i) { return b(i[0], i[1]) * 2.0f; }, "C");
+  Tensor b = compute(
+      a.shape(), [&](const std::vector<Var>& i) { return a(i[0], i[1]) + 1.0f; }, "B");
+  Tensor c = compute(
+      a.shape(), [&](const std::vector<Var>& i) { return b(i[0], i[1]) * 2.0f; }, "C");
   ScheduleState s({c});
   s.apply(ComputeInlineStep{"B"});
   std::vector<StageBounds> bounds = infer_bounds(s);

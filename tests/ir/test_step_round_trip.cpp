@@ -19,7 +19,8 @@ using test::input;
 // to inline and root, a reduction to cache and one to rfactor.
 std::vector<Tensor> graph() {
   Tensor a = input({16, 32}, "A");
-  Tensor x = compute(a.shape(), [&](const std::vector<Var>& i) { return a(i[0], i[1]) * 2.0f; }, "X");
+  Tensor x = compute(
+      a.shape(), [&](const std::vector<Var>& i) { return a(i[0], i[1]) * 2.0f; }, "X");
   Tensor r = ops::relu(ops::matmul(x, input({32, 24}, "B"), "C"), "R");
   Tensor d = ops::matmul(input({16, 40}, "E"), input({40, 24}, "F"), "D");
   return {r, d};
@@ -29,21 +30,21 @@ std::vector<Tensor> graph() {
 // by their index in this list.
 std::vector<Step> every_kind_schedule() {
   return {
-      SplitStep{"R", "i", {4}},                                  // 0
-      SplitStep{"R", "j", {8}},                                  // 1
-      ReorderStep{"R", {"i.0", "j.0", "i.1", "j.1"}},            // 2
-      FuseStep{"R", {"i.0", "j.0"}},                             // 3
+      SplitStep{"R", "i", {4}},                        // 0
+      SplitStep{"R", "j", {8}},                        // 1
+      ReorderStep{"R", {"i.0", "j.0", "i.1", "j.1"}},  // 2
+      FuseStep{"R", {"i.0", "j.0"}},                   // 3
       AnnotateStep{"R", "i.0.j.0.fused", LoopAnnotation::Parallel},
       AnnotateStep{"R", "j.1", LoopAnnotation::Vectorize},
       AnnotateStep{"R", "i.1", LoopAnnotation::Unroll},
-      AnnotateStep{"R", "i.1", LoopAnnotation::None},            // undoes the unroll
-      CacheWriteStep{"C"},                                       // 8
+      AnnotateStep{"R", "i.1", LoopAnnotation::None},  // undoes the unroll
+      CacheWriteStep{"C"},                             // 8
       ComputeInlineStep{"C"},
       ComputeAtStep{"C.local", "R", "i.0.j.0.fused"},
       FollowSplitStep{"C.local", "i", 0, 1},
       FollowSplitStep{"C.local", "j", 1, 2},
-      SplitStep{"D", "i", {4}},                                  // 13
-      SplitStep{"D", "j", {6}},                                  // 14
+      SplitStep{"D", "i", {4}},  // 13
+      SplitStep{"D", "j", {6}},  // 14
       CacheReadStep{"B", "C.local"},
       ComputeInlineStep{"X"},
       ComputeRootStep{"X"},
@@ -82,7 +83,6 @@ TEST(StepRoundTrip, EveryKindAndAnnotationReplaysToTheSameLoopIR) {
   // The schedule did what it says (not a trivially equal pair of empty nests).
   EXPECT_NE(before.find("parallel"), std::string::npos) << before;
   EXPECT_NE(before.find("ramp"), std::string::npos) << before;
-
 }
 
 }  // namespace

@@ -7,13 +7,12 @@
 
 #include <regex>
 
-#include "tests/ir/te_test_util.h"
-
 #include "codegen/llvm_codegen.h"
 #include "codegen/target.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/te/ops.h"
 #include "search/measure/build.h"
+#include "tests/ir/te_test_util.h"
 
 namespace tt {
 namespace {
@@ -29,7 +28,8 @@ const std::vector<int64_t> kOddExtents = {7, 17, 35, 71, 147};
 
 // Builds `steps` (the default schedule when empty and `use_default`), runs the kernel against the
 // reference interpreter and returns the lowered loop IR.
-std::string check(const std::vector<Tensor>& outputs, std::vector<Step> steps, bool use_default, int threads = 2) {
+std::string check(const std::vector<Tensor>& outputs, std::vector<Step> steps, bool use_default,
+                  int threads = 2) {
   if (use_default) steps = default_schedule(outputs, hardware_params(compiler().target(), threads));
   BuiltKernel built = build_kernel(outputs, steps, compiler(), "kernel");
   std::string text = to_string(built.func);
@@ -46,7 +46,8 @@ std::string check(const std::vector<Tensor>& outputs, std::vector<Step> steps, b
 std::vector<int64_t> store_lanes(const std::string& text) {
   std::vector<int64_t> lanes;
   std::regex store(R"(\[ramp\([^\n]*, (\d+)\)\] = )");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), store); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), store);
+       it != std::sregex_iterator(); ++it)
     lanes.push_back(std::stoll((*it)[1]));
   return lanes;
 }
@@ -57,8 +58,9 @@ bool has_lanes(const std::vector<int64_t>& lanes, int64_t n) {
 
 TEST(VectorTails, SplitTailBecomesOneShorterVector) {
   for (int64_t e : kOddExtents) {
-    std::string text = check({ops::relu(input({3, e}, "X"), "Y")},
-                             {SplitStep{"Y", "j", {8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}}, false);
+    std::string text = check(
+        {ops::relu(input({3, e}, "X"), "Y")},
+        {SplitStep{"Y", "j", {8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}}, false);
     std::vector<int64_t> lanes = store_lanes(text);
     if (e > 8) {
       EXPECT_TRUE(has_lanes(lanes, 8)) << "no full vectors for extent " << e << "\n" << text;
@@ -66,16 +68,39 @@ TEST(VectorTails, SplitTailBecomesOneShorterVector) {
     if (e % 8 > 1) {
       EXPECT_TRUE(has_lanes(lanes, e % 8)) << "no tail vector for extent " << e << "\n" << text;
     }
-    EXPECT_EQ(text.find("if ("), std::string::npos) << "a guard is left for extent " << e << "\n" << text;
+    EXPECT_EQ(text.find("if ("), std::string::npos) << "a guard is left for extent " << e << "\n"
+                                                    << text;
   }
+}
+
+TEST(VectorTails, TheTailLoopNeedNotBeTheVectorsParent) {
+  // j.0 is outside i: partitioning j.0 splits the whole i loop into a main and a tail nest.
+  std::string text = check({ops::relu(input({5, 20}, "X"), "Y")},
+                           {SplitStep{"Y", "j", {8}}, ReorderStep{"Y", {"j.0", "i", "j.1"}},
+                            AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}},
+                           false);
+  EXPECT_EQ(store_lanes(text), (std::vector<int64_t>{8, 4})) << text;
+  EXPECT_EQ(text.find("if ("), std::string::npos) << text;
+}
+
+TEST(VectorTails, GuardsPartitioningCannotRemoveStayCorrect) {
+  // Fused into i, j.0 is a division of the fused loop: the guard stays and the loop stays scalar,
+  // but the kernel still computes the reference.
+  check({ops::relu(input({5, 20}, "X"), "Y")},
+        {SplitStep{"Y", "j", {8}}, FuseStep{"Y", {"i", "j.0"}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Vectorize}},
+        false);
+  // A split of a split: the tail of the inner split sits inside the outer one's iterations.
+  check({ops::relu(input({3, 45}, "X"), "Y")},
+        {SplitStep{"Y", "j", {16}}, SplitStep{"Y", "j.1", {6}}, AnnotateStep{"Y", "j.1.1", LoopAnnotation::Vectorize}},
+        false);
 }
 
 TEST(VectorTails, WideVectorizedLoopsAreStripMined) {
   // 71 and 147 are wider than the widest vector lowering emits; they become 16-lane vectors and a
   // shorter one instead of a scalar loop.
   for (int64_t e : {71, 147}) {
-    std::string text = check({ops::relu(input({2, e}, "X"), "Y")}, {AnnotateStep{"Y", "j", LoopAnnotation::Vectorize}},
-                             false);
+    std::string text = check({ops::relu(input({2, e}, "X"), "Y")},
+                             {AnnotateStep{"Y", "j", LoopAnnotation::Vectorize}}, false);
     std::vector<int64_t> lanes = store_lanes(text);
     EXPECT_TRUE(has_lanes(lanes, 16)) << text;
     EXPECT_TRUE(has_lanes(lanes, e % 16)) << text;
@@ -85,10 +110,11 @@ TEST(VectorTails, WideVectorizedLoopsAreStripMined) {
 TEST(VectorTails, TailOfAnUnrolledVectorBlock) {
   // Two vectors per block, unrolled, over 17: the last block holds one lane, so its second vector
   // disappears and its first keeps one lane.
-  std::string text = check({ops::relu(input({4, 17}, "X"), "Y")},
-                           {SplitStep{"Y", "j", {2, 8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Unroll},
-                            AnnotateStep{"Y", "j.2", LoopAnnotation::Vectorize}},
-                           false);
+  std::string text =
+      check({ops::relu(input({4, 17}, "X"), "Y")},
+            {SplitStep{"Y", "j", {2, 8}}, AnnotateStep{"Y", "j.1", LoopAnnotation::Unroll},
+             AnnotateStep{"Y", "j.2", LoopAnnotation::Vectorize}},
+            false);
   EXPECT_EQ(store_lanes(text), (std::vector<int64_t>{8, 8})) << text;
   EXPECT_EQ(text.find("if ("), std::string::npos) << text;
 }
@@ -96,7 +122,8 @@ TEST(VectorTails, TailOfAnUnrolledVectorBlock) {
 TEST(VectorTails, DefaultElementwiseSchedulesKeepTheirVectors) {
   int native = hardware_params(compiler().target(), 1).vector_lanes;
   for (int64_t e : kOddExtents) {
-    std::string text = check({ops::sigmoid(ops::add(input({2, 3, e}, "X"), input({1, 3, 1}, "B")))}, {}, true);
+    std::string text =
+        check({ops::sigmoid(ops::add(input({2, 3, e}, "X"), input({1, 3, 1}, "B")))}, {}, true);
     std::vector<int64_t> lanes = store_lanes(text);
     EXPECT_FALSE(lanes.empty()) << "scalar code for extent " << e << "\n" << text;
     if (e >= native) {
@@ -118,7 +145,8 @@ TEST(VectorTails, DefaultConv2dOnOddMaps) {
     // Fewer channels on the large maps keep the reference interpreter quick.
     int64_t c = e <= 35 ? 8 : 2, k = e <= 35 ? 16 : 4;
     Tensor x = input({1, c, e, e}, "X"), w = input({k, c, 3, 3}, "W"), b = input({k}, "b");
-    std::string text = check({ops::relu(ops::bias_add(ops::conv2d(x, w, same_padding()), b, 1))}, {}, true);
+    std::string text =
+        check({ops::relu(ops::bias_add(ops::conv2d(x, w, same_padding()), b, 1))}, {}, true);
     std::vector<int64_t> lanes = store_lanes(text);
     if (e >= native) {
       EXPECT_TRUE(has_lanes(lanes, native)) << "no native vectors on a " << e << " map\n" << text;
@@ -140,6 +168,23 @@ TEST(VectorTails, DefaultPoolingOnOddMaps) {
     p.count_include_pad = false;
     check({ops::avg_pool2d(input({1, 4, e, e}, "X"), p)}, {}, true);
   }
+}
+
+TEST(VectorTails, PaddingReadsBecomeMaskedVectorLoads) {
+  // The lanes over the border must not load: they are a masked load's excluded lanes.
+  for (int64_t e : kOddExtents) {
+    std::string text = check({ops::pad(input({1, 3, e, e}, "X"), {0, 0, 1, 1}, {0, 0, 1, 1}, 0.0f, "P")}, {}, true);
+    EXPECT_NE(text.find("] = select("), std::string::npos) << text;
+    EXPECT_FALSE(store_lanes(text).empty()) << "scalar padding on a " << e << " map\n" << text;
+  }
+  // In the assembly, a row's condition is known only at run time: a masked load (never one that
+  // may read X[-1] on the first row), checked for AVX2 on any host.
+  Target avx2 = Target::parse("llvm -mcpu=znver3");
+  std::vector<Tensor> outputs = {ops::pad(input({1, 2, 5, 19}, "X"), {0, 0, 1, 1}, {0, 0, 1, 1}, 0.0f, "P")};
+  ScheduleState state(outputs);
+  state.apply(default_schedule(outputs, hardware_params(avx2, 1)));
+  std::string assembly = emit_assembly(lower(state, "pad"), avx2);
+  EXPECT_NE(assembly.find("vmaskmovps"), std::string::npos) << assembly;
 }
 
 bool has_fma_on(const std::string& assembly, const std::string& reg) {
