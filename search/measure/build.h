@@ -24,8 +24,9 @@ struct BuiltKernel {
 };
 
 // Applies `steps` to the graph of `outputs`, lowers and compiles. UserError for an invalid step.
-BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<Step>& steps, KernelCompiler& compiler,
-                         const std::string& name, const LowerOptions& options = {});
+BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<Step>& steps,
+                         KernelCompiler& compiler, const std::string& name,
+                         const LowerOptions& options = {});
 
 // Seeded random values for each input, uniform in [-1, 1).
 std::vector<NDArray> random_inputs(const std::vector<Tensor>& inputs, uint64_t seed);
@@ -35,11 +36,13 @@ std::vector<NDArray> run_kernel(const CompiledKernel& kernel, std::vector<NDArra
                                 const std::vector<Tensor>& outputs);
 
 // The reference outputs of a graph: the TE interpreter on the same inputs.
-std::vector<NDArray> reference_outputs(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+std::vector<NDArray> reference_outputs(const std::vector<Tensor>& outputs,
+                                       const std::vector<Tensor>& inputs,
                                        const std::vector<NDArray>& values);
 
 // Compares each output with its reference; the first failing comparison, or the worst errors.
-CompareResult compare_outputs(const std::vector<NDArray>& actual, const std::vector<NDArray>& expected,
-                              double rtol = 1e-3, double atol = 1e-5);
+CompareResult compare_outputs(const std::vector<NDArray>& actual,
+                              const std::vector<NDArray>& expected, double rtol = 1e-3,
+                              double atol = 1e-5);
 
 }  // namespace tt
