@@ -1,6 +1,7 @@
-// Building and checking one candidate: apply a schedule's steps to a TE graph, lower, compile,
-// run on seeded random inputs, and compare with the reference. The CLI's `op` command, the
-// measurement of search candidates and the tests all go through these functions.
+// Building and checking one kernel in this process: apply a schedule's steps to a TE graph, lower,
+// compile, run, and compare with the reference. The executor, the schedule tests and the benchmarks
+// use these directly; measuring candidates goes through the Measurer (measurer.h), which shares
+// the reference and the comparison.
 #pragma once
 
 #include <cstdint>

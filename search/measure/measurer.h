@@ -107,6 +107,8 @@ struct MeasureResult {
   double mean_cost_s() const;
 };
 
+// One task at a time, one worker process; not for use from several threads at once (a tuner that
+// measures tasks side by side gives each its own Measurer).
 class Measurer {
  public:
   // UserError naming the field for an option out of its range.

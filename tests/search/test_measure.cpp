@@ -146,6 +146,19 @@ TEST(Measurer, InvalidStepIsInstantiation) {
   EXPECT_TRUE(results[1].costs_s.empty());
 }
 
+TEST(Measurer, BuildPastItsTimeoutIsCompileTimeout) {
+  Matmul mm;
+  MeasureOptions o = test_options();
+  o.build_timeout_s = 1e-9;
+  Measurer measurer(o, Target::host());
+  measurer.set_task(mm.task());
+  std::vector<MeasureResult> results = measurer.measure({default_steps(mm.c)});
+  EXPECT_EQ(results[0].error, MeasureError::CompileTimeout) << results[0].message;
+  EXPECT_NE(results[0].message.find("build timeout"), std::string::npos) << results[0].message;
+  EXPECT_GT(results[0].build_s, 1e-9);
+  EXPECT_TRUE(results[0].costs_s.empty());
+}
+
 TEST(Measurer, SlowerThanTheBestIsCutShortAfterOneSample) {
   Matmul mm;
   Measurer measurer(test_options(), Target::host());
