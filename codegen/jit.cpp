@@ -193,7 +193,9 @@ ObjectCode KernelCompiler::compile_object(const LoweredFunc& func) const {
   return object;
 }
 
-CompiledKernel KernelCompiler::compile(const LoweredFunc& func) { return load(compile_object(func)); }
+CompiledKernel KernelCompiler::compile(const LoweredFunc& func) {
+  return load(compile_object(func));
+}
 
 CompiledKernel KernelCompiler::load(const ObjectCode& object) {
   State& state = *state_;

@@ -50,14 +50,14 @@ class CompiledKernel {
  private:
   friend class KernelCompiler;
 
-// One kernel compiled to a relocatable object file: what a build thread hands a measuring worker
-// process. `bytes` is deterministic (the same LoweredFunc and target give the same bytes), so two
-// builds of one schedule can be compared byte for byte.
-struct ObjectCode {
-  std::string name;            // the kernel's name; the object defines NAME and NAME_packed
-  std::string bytes;           // the ELF object file
-  std::vector<Buffer> params;  // the kernel's parameters, in call order
-};
+  // One kernel compiled to a relocatable object file: what a build thread hands a measuring worker
+  // process. `bytes` is deterministic (the same LoweredFunc and target give the same bytes), so two
+  // builds of one schedule can be compared byte for byte.
+  struct ObjectCode {
+    std::string name;            // the kernel's name; the object defines NAME and NAME_packed
+    std::string bytes;           // the ELF object file
+    std::vector<Buffer> params;  // the kernel's parameters, in call order
+  };
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

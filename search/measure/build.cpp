@@ -16,8 +16,9 @@ HardwareParams hardware_params(const Target& target, int num_threads) {
   return hw;
 }
 
-BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<Step>& steps, KernelCompiler& compiler,
-                         const std::string& name, const LowerOptions& options) {
+BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<Step>& steps,
+                         KernelCompiler& compiler, const std::string& name,
+                         const LowerOptions& options) {
   ScheduleState state(outputs);
   state.apply(steps);
   LoweredFunc func = lower(state, name, options);
@@ -47,16 +48,18 @@ std::vector<NDArray> run_kernel(const CompiledKernel& kernel, std::vector<NDArra
   return results;
 }
 
-std::vector<NDArray> reference_outputs(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+std::vector<NDArray> reference_outputs(const std::vector<Tensor>& outputs,
+                                       const std::vector<Tensor>& inputs,
                                        const std::vector<NDArray>& values) {
   PlaceholderValues map;
   for (size_t i = 0; i < inputs.size(); ++i) map[inputs[i].op().get()] = values[i];
   return evaluate(outputs, map);
 }
 
-CompareResult compare_outputs(const std::vector<NDArray>& actual, const std::vector<NDArray>& expected, double rtol,
-                              double atol) {
-  TT_ASSERT(actual.size() == expected.size(), "{} outputs against {} references", actual.size(), expected.size());
+CompareResult compare_outputs(const std::vector<NDArray>& actual,
+                              const std::vector<NDArray>& expected, double rtol, double atol) {
+  TT_ASSERT(actual.size() == expected.size(), "{} outputs against {} references", actual.size(),
+            expected.size());
   CompareResult worst;
   for (size_t i = 0; i < actual.size(); ++i) {
     CompareResult r = compare(actual[i], expected[i], rtol, atol);

@@ -1,6 +1,7 @@
-// Building and checking one candidate: apply a schedule's steps to a TE graph, lower, compile,
-// run on seeded random inputs, and compare with the reference. The CLI's `op` command, the
-// measurement of search candidates and the tests all go through these functions.
+// Building and checking one kernel in this process: apply a schedule's steps to a TE graph, lower,
+// compile, run, and compare with the reference. The executor, the schedule tests and the benchmarks
+// use these directly; measuring candidates goes through the Measurer (measurer.h), which shares
+// the reference and the comparison.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,9 @@ struct BuiltKernel {
 };
 
 // Applies `steps` to the graph of `outputs`, lowers and compiles. UserError for an invalid step.
-BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<Step>& steps, KernelCompiler& compiler,
-                         const std::string& name, const LowerOptions& options = {});
+BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<Step>& steps,
+                         KernelCompiler& compiler, const std::string& name,
+                         const LowerOptions& options = {});
 
 // Seeded random values for each input, uniform in [-1, 1).
 std::vector<NDArray> random_inputs(const std::vector<Tensor>& inputs, uint64_t seed);
@@ -35,11 +37,13 @@ std::vector<NDArray> run_kernel(const CompiledKernel& kernel, std::vector<NDArra
                                 const std::vector<Tensor>& outputs);
 
 // The reference outputs of a graph: the TE interpreter on the same inputs.
-std::vector<NDArray> reference_outputs(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+std::vector<NDArray> reference_outputs(const std::vector<Tensor>& outputs,
+                                       const std::vector<Tensor>& inputs,
                                        const std::vector<NDArray>& values);
 
 // Compares each output with its reference; the first failing comparison, or the worst errors.
-CompareResult compare_outputs(const std::vector<NDArray>& actual, const std::vector<NDArray>& expected,
-                              double rtol = 1e-3, double atol = 1e-5);
+CompareResult compare_outputs(const std::vector<NDArray>& actual,
+                              const std::vector<NDArray>& expected, double rtol = 1e-3,
+                              double atol = 1e-5);
 
 }  // namespace tt

@@ -35,24 +35,30 @@ void check_options(const MeasureOptions& o) {
   };
   require(o.warmup >= 0, "warmup", std::to_string(o.warmup), "at least 0");
   require(o.repeat >= 1, "repeat", std::to_string(o.repeat), "at least 1");
-  require(o.min_repeat_ms >= 0, "min_repeat_ms", fmt::format("{:g}", o.min_repeat_ms), "at least 0");
-  require(o.build_timeout_s > 0, "build_timeout_s", fmt::format("{:g}", o.build_timeout_s), "positive");
+  require(o.min_repeat_ms >= 0, "min_repeat_ms", fmt::format("{:g}", o.min_repeat_ms),
+          "at least 0");
+  require(o.build_timeout_s > 0, "build_timeout_s", fmt::format("{:g}", o.build_timeout_s),
+          "positive");
   require(o.run_timeout_s > 0, "run_timeout_s", fmt::format("{:g}", o.run_timeout_s), "positive");
   require(o.rtol >= 0, "rtol", fmt::format("{:g}", o.rtol), "at least 0");
   require(o.atol >= 0, "atol", fmt::format("{:g}", o.atol), "at least 0");
   require(o.num_threads >= 1, "num_threads", std::to_string(o.num_threads), "at least 1");
   require(o.build_threads >= 0, "build_threads", std::to_string(o.build_threads), "at least 0");
-  require(o.cut_short_ratio >= 0, "cut_short_ratio", fmt::format("{:g}", o.cut_short_ratio), "at least 0");
-  require(o.worker_memory_bytes > 0, "worker_memory_bytes", std::to_string(o.worker_memory_bytes), "positive");
+  require(o.cut_short_ratio >= 0, "cut_short_ratio", fmt::format("{:g}", o.cut_short_ratio),
+          "at least 0");
+  require(o.worker_memory_bytes > 0, "worker_memory_bytes", std::to_string(o.worker_memory_bytes),
+          "positive");
   const auto& faults = worker_fault_names();
-  require(o.test_fault.empty() || std::find(faults.begin(), faults.end(), o.test_fault) != faults.end(), "test_fault",
-          "'" + o.test_fault + "'", "empty, segfault, hang or abort");
+  require(
+      o.test_fault.empty() || std::find(faults.begin(), faults.end(), o.test_fault) != faults.end(),
+      "test_fault", "'" + o.test_fault + "'", "empty, segfault, hang or abort");
 }
 
 std::string this_binary() {
   std::string path(4096, '\0');
   ssize_t n = ::readlink("/proc/self/exe", path.data(), path.size());
-  if (n <= 0) internal_error("cannot find this program's path (/proc/self/exe): {}", std::strerror(errno));
+  if (n <= 0)
+    internal_error("cannot find this program's path (/proc/self/exe): {}", std::strerror(errno));
   path.resize(size_t(n));
   return path;
 }
@@ -79,13 +85,15 @@ std::string tensor_names(const std::vector<Tensor>& tensors) {
 
 std::string error_text(const std::exception& e) {
   // A bug that surfaces in one candidate is still that candidate's result, but marked as a bug.
-  return dynamic_cast<const InternalError*>(&e) ? std::string("internal error: ") + e.what() : e.what();
+  return dynamic_cast<const InternalError*>(&e) ? std::string("internal error: ") + e.what()
+                                                : e.what();
 }
 
 }  // namespace
 
 double MeasureResult::mean_cost_s() const {
-  if (error != MeasureError::None || costs_s.empty()) return std::numeric_limits<double>::infinity();
+  if (error != MeasureError::None || costs_s.empty())
+    return std::numeric_limits<double>::infinity();
   double sum = 0;
   for (double c : costs_s) sum += c;
   return sum / double(costs_s.size());
@@ -93,9 +101,12 @@ double MeasureResult::mean_cost_s() const {
 
 const char* measure_reference_name(MeasureReference reference) {
   switch (reference) {
-    case MeasureReference::Auto: return "auto";
-    case MeasureReference::Interpreter: return "interpreter";
-    case MeasureReference::Naive: return "naive";
+    case MeasureReference::Auto:
+      return "auto";
+    case MeasureReference::Interpreter:
+      return "interpreter";
+    case MeasureReference::Naive:
+      return "naive";
   }
   return "unknown";
 }
@@ -122,12 +133,16 @@ void Measurer::set_task(const MeasureTask& task) {
     for (const Tensor& t : task.inputs) given.insert(t.op().get());
     for (const Tensor& t : inputs_) graph.insert(t.op().get());
     if (given != graph)
-      user_error("measurement task '{}': its inputs ({}) are not the placeholders its outputs read ({})", task.name,
-                 tensor_names(task.inputs), tensor_names(inputs_));
+      user_error(
+          "measurement task '{}': its inputs ({}) are not the placeholders its outputs read ({})",
+          task.name, tensor_names(task.inputs), tensor_names(inputs_));
   }
   for (const auto& [name, range] : task.input_ranges) {
-    bool known = std::any_of(inputs_.begin(), inputs_.end(), [&](const Tensor& t) { return t.name() == name; });
-    if (!known) user_error("measurement task '{}': an input range for '{}', which is not an input", task.name, name);
+    bool known = std::any_of(inputs_.begin(), inputs_.end(),
+                             [&](const Tensor& t) { return t.name() == name; });
+    if (!known)
+      user_error("measurement task '{}': an input range for '{}', which is not an input", task.name,
+                 name);
   }
   kernel_name_ = kernel_name_of(task.name);
   LoweredFunc naive_func = lower(naive, kernel_name_);
@@ -137,7 +152,8 @@ void Measurer::set_task(const MeasureTask& task) {
   int64_t flops = task.flops > 0 ? task.flops : flop_count(outputs_);
   reference_ = options_.reference;
   if (reference_ == MeasureReference::Auto)
-    reference_ = double(flops) <= kInterpreterFlopLimit ? MeasureReference::Interpreter : MeasureReference::Naive;
+    reference_ = double(flops) <= kInterpreterFlopLimit ? MeasureReference::Interpreter
+                                                        : MeasureReference::Naive;
   std::vector<NDArray> expected;
   if (reference_ == MeasureReference::Interpreter) {
     expected = reference_outputs(outputs_, inputs_, input_values_);
@@ -190,7 +206,8 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
   }
   bool same_signature = func.params.size() == params_.size();
   for (size_t i = 0; same_signature && i < params_.size(); ++i)
-    same_signature = func.params[i]->dtype == params_[i]->dtype && func.params[i]->size == params_[i]->size;
+    same_signature =
+        func.params[i]->dtype == params_[i]->dtype && func.params[i]->size == params_[i]->size;
   if (!same_signature) {
     result.error = MeasureError::Instantiation;
     result.message = "the lowered kernel's parameters differ from the task's";
@@ -206,8 +223,8 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
   result.build_s = seconds_since(start);
   if (result.error == MeasureError::None && result.build_s > options_.build_timeout_s) {
     result.error = MeasureError::CompileTimeout;
-    result.message = fmt::format("the build took {:.3g} s, past the build timeout of {:g} s", result.build_s,
-                                 options_.build_timeout_s);
+    result.message = fmt::format("the build took {:.3g} s, past the build timeout of {:g} s",
+                                 result.build_s, options_.build_timeout_s);
     result.object = ObjectCode{};
   }
   return result;
@@ -216,14 +233,16 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
 std::vector<BuildResult> Measurer::build(const std::vector<std::vector<Step>>& candidates) {
   TT_ASSERT(has_task_, "Measurer::build before set_task");
   std::vector<BuildResult> results(candidates.size());
-  size_t threads = options_.build_threads > 0 ? size_t(options_.build_threads)
-                                              : std::max<size_t>(1, std::thread::hardware_concurrency());
+  size_t threads = options_.build_threads > 0
+                       ? size_t(options_.build_threads)
+                       : std::max<size_t>(1, std::thread::hardware_concurrency());
   threads = std::min(threads, candidates.size());
   // Each thread takes the next unbuilt candidate; results land at the candidate's index, so the
   // order (and the bytes, compile_object being deterministic) do not depend on the threads.
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i = next++; i < candidates.size(); i = next++) results[i] = build_one(candidates[i]);
+    for (size_t i = next++; i < candidates.size(); i = next++)
+      results[i] = build_one(candidates[i]);
   };
   if (threads <= 1) {
     work();
@@ -235,7 +254,8 @@ std::vector<BuildResult> Measurer::build(const std::vector<std::vector<Step>>& c
   return results;
 }
 
-std::vector<MeasureResult> Measurer::run(const std::vector<BuildResult>& built, double best_so_far_s) {
+std::vector<MeasureResult> Measurer::run(const std::vector<BuildResult>& built,
+                                         double best_so_far_s) {
   TT_ASSERT(has_task_, "Measurer::run before set_task");
   std::vector<MeasureResult> results;
   double best = best_so_far_s;

@@ -64,7 +64,8 @@ struct MeasureOptions {
   std::string worker_binary;  // path of the tensortune binary; empty = this process's binary
   // TEST ONLY: "segfault", "hang" or "abort" makes the worker stage that fault instead of running
   // the candidate at test_fault_index of every run() batch (-1: every candidate), to test that
-  // crashes and hangs are contained. Never set from a flag or the environment; "" in every real use.
+  // crashes and hangs are contained. Never set from a flag or the environment; "" in every real
+  // use.
   std::string test_fault;
   int test_fault_index = 0;
   uint64_t input_seed = 1;  // seed of the task's random inputs
@@ -106,6 +107,8 @@ struct MeasureResult {
   double mean_cost_s() const;
 };
 
+// One task at a time, one worker process; not for use from several threads at once (a tuner that
+// measures tasks side by side gives each its own Measurer).
 class Measurer {
  public:
   // UserError naming the field for an option out of its range.
@@ -133,8 +136,9 @@ class Measurer {
                                  double best_so_far_s = std::numeric_limits<double>::infinity());
 
   // build, then run.
-  std::vector<MeasureResult> measure(const std::vector<std::vector<Step>>& candidates,
-                                     double best_so_far_s = std::numeric_limits<double>::infinity());
+  std::vector<MeasureResult> measure(
+      const std::vector<std::vector<Step>>& candidates,
+      double best_so_far_s = std::numeric_limits<double>::infinity());
 
   const MeasureOptions& options() const { return options_; }
   const Target& target() const { return target_; }

@@ -13,7 +13,8 @@ class PositiveReadFinder : public ExprVisitor {
   std::set<const OperationNode*> positive;
 
   void visit_Call(const CallNode* node) override {
-    bool positive_argument = node->op == Intrinsic::log || node->op == Intrinsic::sqrt || node->op == Intrinsic::pow;
+    bool positive_argument =
+        node->op == Intrinsic::log || node->op == Intrinsic::sqrt || node->op == Intrinsic::pow;
     for (size_t i = 0; i < node->args.size(); ++i) {
       // pow's exponent may be anything; only its base must be positive.
       bool flag = positive_argument && (node->op != Intrinsic::pow || i == 0);
@@ -61,8 +62,9 @@ std::map<const OperationNode*, InputRange> input_ranges(const std::vector<Tensor
   return ranges;
 }
 
-std::vector<NDArray> seeded_inputs(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-                                   uint64_t seed, const std::map<std::string, InputRange>& overrides) {
+std::vector<NDArray> seeded_inputs(const std::vector<Tensor>& inputs,
+                                   const std::vector<Tensor>& outputs, uint64_t seed,
+                                   const std::map<std::string, InputRange>& overrides) {
   std::map<const OperationNode*, InputRange> ranges = input_ranges(outputs);
   std::mt19937_64 rng(seed);
   std::vector<NDArray> values;

@@ -34,7 +34,8 @@ std::map<const OperationNode*, InputRange> input_ranges(const std::vector<Tensor
 // names the same data every run): float32 inputs uniform in their range from input_ranges, or in
 // `overrides[name]` when given; other dtypes (index-like integers) are zero, valid in every index
 // domain.
-std::vector<NDArray> seeded_inputs(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-                                   uint64_t seed, const std::map<std::string, InputRange>& overrides = {});
+std::vector<NDArray> seeded_inputs(const std::vector<Tensor>& inputs,
+                                   const std::vector<Tensor>& outputs, uint64_t seed,
+                                   const std::map<std::string, InputRange>& overrides = {});
 
 }  // namespace tt

@@ -62,13 +62,16 @@ TimingResult time_function(const std::function<void()>& run, const TimingOptions
   double min_s = options.min_repeat_ms / 1000.0;
   double t = seconds_of(run, number);
   while (t < min_s && number < options.max_number) {
-    int next = t > 0 ? int(std::min<double>(options.max_number, std::ceil(number * 1.2 * min_s / t))) : number * 10;
+    int next = t > 0
+                   ? int(std::min<double>(options.max_number, std::ceil(number * 1.2 * min_s / t)))
+                   : number * 10;
     number = std::max(next, number + 1);
     t = seconds_of(run, number);
   }
   samples.push_back(t / number);
   bool cut = options.repeat > 1 && samples[0] > options.cut_short_above_s;
-  for (int g = 1; g < options.repeat && !cut; ++g) samples.push_back(seconds_of(run, number) / number);
+  for (int g = 1; g < options.repeat && !cut; ++g)
+    samples.push_back(seconds_of(run, number) / number);
   TimingResult r = summarize(samples);
   r.number = number;
   r.cut_short = cut;

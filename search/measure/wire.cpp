@@ -46,7 +46,8 @@ ReadStatus read_all(int fd, char* data, size_t size, Clock::time_point deadline)
       pollfd p{fd, POLLIN, 0};
       int ready = ::poll(&p, 1, int(std::min<int64_t>(left.count() + 1, 1 << 30)));
       if (ready < 0 && errno == EINTR) continue;
-      if (ready < 0) internal_error("waiting for a measurement message failed: {}", std::strerror(errno));
+      if (ready < 0)
+        internal_error("waiting for a measurement message failed: {}", std::strerror(errno));
       if (ready == 0) continue;  // the loop re-checks the deadline
     }
     ssize_t n = ::read(fd, data, size);
@@ -101,7 +102,8 @@ ReadStatus read_message(int fd, WireMessage& message, double timeout_s) {
   if (status != ReadStatus::Ok) return status;
   uint64_t length = 0;
   for (int i = 0; i < 8; ++i) length |= uint64_t(prefix[i]) << (8 * i);
-  if (length > kMaxHeaderBytes) internal_error("corrupt measurement message: a header of {} bytes", length);
+  if (length > kMaxHeaderBytes)
+    internal_error("corrupt measurement message: a header of {} bytes", length);
   std::string text(length, '\0');
   status = read_all(fd, text.data(), text.size(), deadline);
   if (status != ReadStatus::Ok) return status;

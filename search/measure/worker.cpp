@@ -48,7 +48,8 @@ void limit_memory(int64_t bytes) {
   if (limit.rlim_max != RLIM_INFINITY && wanted > limit.rlim_max) wanted = limit.rlim_max;
   limit.rlim_cur = wanted;
   if (::setrlimit(RLIMIT_AS, &limit) != 0)
-    internal_error("cannot limit the measurement worker's memory to {} bytes: {}", bytes, std::strerror(errno));
+    internal_error("cannot limit the measurement worker's memory to {} bytes: {}", bytes,
+                   std::strerror(errno));
 }
 
 // A parent that dies leaves the worker's input without a writer. The main thread notices at its
@@ -172,8 +173,10 @@ std::string take_task(std::optional<WorkerState>& state, const WireMessage& mess
 
 int run_measure_worker(int in_fd, int out_fd) {
   if (!is_pipe(in_fd) || !is_pipe(out_fd))
-    user_error("measure-worker is started by the measurer over pipes on descriptors {} and {}, not by hand", in_fd,
-               out_fd);
+    user_error(
+        "measure-worker is started by the measurer over pipes on descriptors {} and {}, not by "
+        "hand",
+        in_fd, out_fd);
   watch_for_parent_exit(in_fd);
   std::optional<WorkerState> state;
   for (;;) {

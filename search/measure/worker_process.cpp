@@ -27,7 +27,8 @@ std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     const char* abbrev = sigabbrev_np(sig);
-    return fmt::format("killed by signal SIG{} ({})", abbrev ? abbrev : std::to_string(sig), strsignal(sig));
+    return fmt::format("killed by signal SIG{} ({})", abbrev ? abbrev : std::to_string(sig),
+                       strsignal(sig));
   }
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   return fmt::format("ended with wait status {}", status);
@@ -65,7 +66,8 @@ void WorkerProcess::start() {
   }
   // The child's ends, moved above the descriptors they become in the child, so that one dup2 there
   // cannot overwrite the source of the other.
-  int child_in = ::fcntl(to[0], F_DUPFD_CLOEXEC, 10), child_out = ::fcntl(from[1], F_DUPFD_CLOEXEC, 10);
+  int child_in = ::fcntl(to[0], F_DUPFD_CLOEXEC, 10),
+      child_out = ::fcntl(from[1], F_DUPFD_CLOEXEC, 10);
   ::close(to[0]);
   ::close(from[1]);
   to_worker_ = to[1];
@@ -109,8 +111,10 @@ void WorkerProcess::start() {
     status = read_message(from_worker_, ready, kWorkerStartTimeoutSeconds);
   if (status != ReadStatus::Ok) {
     std::string how = stop();
-    user_error("the measurement worker '{}' did not take the task ({}; {}): is it the tensortune binary?", binary_,
-               status == ReadStatus::TimedOut ? "no answer in time" : "it closed the channel", how);
+    user_error(
+        "the measurement worker '{}' did not take the task ({}; {}): is it the tensortune binary?",
+        binary_, status == ReadStatus::TimedOut ? "no answer in time" : "it closed the channel",
+        how);
   }
   std::string refused = decode_ready(ready);
   if (!refused.empty()) {
@@ -130,12 +134,14 @@ WorkerResult WorkerProcess::run(const WorkerCandidate& candidate, double timeout
   WorkerResult result;
   WireMessage answer;
   ReadStatus status = ReadStatus::Closed;
-  if (write_message(to_worker_, encode_candidate(candidate))) status = read_message(from_worker_, answer, timeout_s);
+  if (write_message(to_worker_, encode_candidate(candidate)))
+    status = read_message(from_worker_, answer, timeout_s);
   if (status == ReadStatus::Ok) return decode_result(answer);
   if (status == ReadStatus::TimedOut) {
     stop();
     result.error = MeasureError::RunTimeout;
-    result.message = fmt::format("no result within the run timeout of {:g} s; the worker was killed", timeout_s);
+    result.message =
+        fmt::format("no result within the run timeout of {:g} s; the worker was killed", timeout_s);
     return result;
   }
   result.error = MeasureError::Runtime;

@@ -1,7 +1,8 @@
 // The parent's side of a measuring worker: starts `tensortune measure-worker` (posix_spawn, an exec
 // of the binary, never a bare fork of the threaded tuner) with two pipes, hands it the task, and
 // runs candidates in it one at a time under the run timeout. A worker that crashes or hangs is
-// reaped (killed first when it hangs), and the next candidate starts a fresh one with the same task.
+// reaped (killed first when it hangs), and the next candidate starts a fresh one with the same
+// task.
 #pragma once
 
 #include <sys/types.h>

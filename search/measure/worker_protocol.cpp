@@ -20,8 +20,8 @@ std::string array_bytes(const NDArray& array) {
 NDArray array_from_bytes(const BufferNode& param, const std::string& bytes) {
   NDArray array(param.shape.empty() ? std::vector<int64_t>{param.size} : param.shape, param.dtype);
   if (bytes.size() != array.bytes())
-    internal_error("measurement message: {} bytes for parameter '{}' of {} bytes", bytes.size(), param.name,
-                   array.bytes());
+    internal_error("measurement message: {} bytes for parameter '{}' of {} bytes", bytes.size(),
+                   param.name, array.bytes());
   std::memcpy(array.data(), bytes.data(), bytes.size());
   return array;
 }
@@ -62,7 +62,10 @@ WireMessage encode_task(const WorkerTask& task) {
   WireMessage m;
   json params = json::array();
   for (const Buffer& p : task.params)
-    params.push_back({{"name", p->name}, {"dtype", p->dtype.to_string()}, {"shape", p->shape}, {"size", p->size}});
+    params.push_back({{"name", p->name},
+                      {"dtype", p->dtype.to_string()},
+                      {"shape", p->shape},
+                      {"size", p->size}});
   m.header = {{"type", "task"},
               {"target", task.target},
               {"params", params},
@@ -87,17 +90,18 @@ WorkerTask decode_task(const WireMessage& m) {
     WorkerTask task;
     task.target = h.at("target").get<std::string>();
     for (const json& p : h.at("params")) {
-      Buffer buffer = BufferNode::make(p.at("name").get<std::string>(), parse_dtype(p.at("dtype").get<std::string>()),
-                                       p.at("shape").get<std::vector<int64_t>>(), BufferScope::Param);
+      Buffer buffer = BufferNode::make(
+          p.at("name").get<std::string>(), parse_dtype(p.at("dtype").get<std::string>()),
+          p.at("shape").get<std::vector<int64_t>>(), BufferScope::Param);
       if (buffer->size != p.at("size").get<int64_t>())
-        internal_error("measurement task: parameter '{}' has {} elements, the message says {}", buffer->name,
-                       buffer->size, p.at("size").dump());
+        internal_error("measurement task: parameter '{}' has {} elements, the message says {}",
+                       buffer->name, buffer->size, p.at("size").dump());
       task.params.push_back(buffer);
     }
     size_t num_inputs = h.at("num_inputs").get<size_t>();
     if (num_inputs > task.params.size() || m.payloads.size() != task.params.size())
-      internal_error("measurement task: {} payloads and {} inputs for {} parameters", m.payloads.size(), num_inputs,
-                     task.params.size());
+      internal_error("measurement task: {} payloads and {} inputs for {} parameters",
+                     m.payloads.size(), num_inputs, task.params.size());
     for (size_t i = 0; i < task.params.size(); ++i) {
       NDArray array = array_from_bytes(*task.params[i], m.payloads[i]);
       (i < num_inputs ? task.inputs : task.expected).push_back(std::move(array));
@@ -127,7 +131,8 @@ WireMessage encode_candidate(const WorkerCandidate& c) {
 WorkerCandidate decode_candidate(const WireMessage& m) {
   expect_type(m, "candidate");
   return decoding("candidate", [&] {
-    if (m.payloads.size() != 1) internal_error("measurement candidate: {} payloads, not 1", m.payloads.size());
+    if (m.payloads.size() != 1)
+      internal_error("measurement candidate: {} payloads, not 1", m.payloads.size());
     WorkerCandidate c;
     c.name = m.header.at("name").get<std::string>();
     c.cut_short_above_s = null_is_infinity(m.header.at("cut_short_above_s"));
@@ -157,7 +162,8 @@ WorkerResult decode_result(const WireMessage& m) {
     const json& h = m.header;
     WorkerResult r;
     int error = h.at("error").get<int>();
-    if (error < 0 || error >= kNumMeasureErrors) internal_error("measurement result: error code {}", error);
+    if (error < 0 || error >= kNumMeasureErrors)
+      internal_error("measurement result: error code {}", error);
     r.error = MeasureError(error);
     r.message = h.at("message").get<std::string>();
     r.check = h.at("check").get<std::string>();

@@ -21,7 +21,7 @@ struct WorkerTask {
   std::vector<NDArray> inputs;    // the value of each input parameter
   std::vector<NDArray> expected;  // the reference value of each output parameter
   double rtol = 1e-3, atol = 1e-5;
-  int num_threads = 1;            // threads of the kernels' parallel loops
+  int num_threads = 1;  // threads of the kernels' parallel loops
   int warmup = 1, repeat = 3;
   double min_repeat_ms = 100;
   bool flush_cache = false;

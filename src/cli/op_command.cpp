@@ -214,7 +214,8 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
   task.outputs = outputs;
   int64_t flops = flop_count(outputs);
   task.flops = flops;
-  for (const auto& [name, range] : graph.input_ranges) task.input_ranges[name] = {range.first, range.second};
+  for (const auto& [name, range] : graph.input_ranges)
+    task.input_ranges[name] = {range.first, range.second};
   Measurer measurer(measure_options, target);
   measurer.set_task(task);
   MeasureResult result = measurer.measure({steps})[0];
@@ -222,10 +223,11 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
   std::string reference = measure_reference_name(measurer.reference());
   bool correct = result.error == MeasureError::None;
   if (!correct && result.error != MeasureError::WrongAnswer) {
-    internal_error("{} under the {} schedule: {}: {}", spec.name, o.schedule, measure_error_name(result.error),
-                   result.message);
+    internal_error("{} under the {} schedule: {}: {}", spec.name, o.schedule,
+                   measure_error_name(result.error), result.message);
   }
   TimingResult timing;
+  timing.number = 0;
   if (correct) {
     timing = summarize(result.costs_s);
     timing.number = result.number;
@@ -293,9 +295,13 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
           timing.min_s * 1e3, timing.samples_s.size(), timing.number);
     } else {
       line += fmt::format("{:<12}not timed: the output is wrong\n", "latency");
+      line += fmt::format("{:<12}{:.4g} MFLOP\n", "work", double(flops) * 1e-6);
     }
-    line += fmt::format("{:<12}{:.2f} GFLOP/s ({:.4g} MFLOP), {:.2f} GB/s of inputs and outputs\n",
-                        "throughput", gflops, double(flops) * 1e-6, gbytes);
+    if (correct) {
+      line +=
+          fmt::format("{:<12}{:.2f} GFLOP/s ({:.4g} MFLOP), {:.2f} GB/s of inputs and outputs\n",
+                      "throughput", gflops, double(flops) * 1e-6, gbytes);
+    }
     line += fmt::format("{:<12}{} against the {} reference: {}\n", "check",
                         correct ? "correct" : "WRONG", reference, result.check);
     std::cout << line;

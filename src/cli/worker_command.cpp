@@ -8,7 +8,8 @@
 namespace tt::cli {
 
 Subcommand add_measure_worker_command(CLI::App& parent) {
-  CLI::App* app = parent.add_subcommand("measure-worker", "Measure candidates for a parent tensortune (internal)");
+  CLI::App* app = parent.add_subcommand("measure-worker",
+                                        "Measure candidates for a parent tensortune (internal)");
   app->group("");
   return {app, [] { return run_measure_worker(kWorkerInputFd, kWorkerOutputFd); }};
 }

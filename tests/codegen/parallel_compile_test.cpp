@@ -45,9 +45,8 @@ TEST(ParallelCompile, ThreadsCompileDifferentKernelsThatAllRunCorrectly) {
           for (int j = 0; j < 512; ++j) {
             float expected = a.as<float>()[j] * b.as<float>()[j] + float(k);
             if (std::abs(c.as<float>()[j] - expected) > 1e-5f * (1 + std::abs(expected))) {
-              failures[t] = "kernel " + std::to_string(k) + " element " + std::to_string(j) +
-                            ": " + std::to_string(c.as<float>()[j]) + " vs " +
-                            std::to_string(expected);
+              failures[t] = "kernel " + std::to_string(k) + " element " + std::to_string(j) + ": " +
+                            std::to_string(c.as<float>()[j]) + " vs " + std::to_string(expected);
               return;
             }
           }
@@ -69,7 +68,9 @@ TEST(ParallelCompile, ObjectsAreByteIdenticalAcrossCallsAndThreads) {
   EXPECT_EQ(first.name, "scaled_2");
   EXPECT_EQ(first.params.size(), 3u);
   ASSERT_FALSE(first.bytes.empty());
-  EXPECT_EQ(first.bytes.substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(first.bytes.substr(0, 4),
+            "\x7f"
+            "ELF");
   EXPECT_TRUE(first.bytes == second.bytes) << "two compiles of one function differ";
 
   // Other threads, with their own TargetMachines, give the same bytes.

@@ -2,17 +2,19 @@
 // timed, crashes and hangs are contained and the worker replaced, a wrong kernel is caught, an
 // invalid step is an instantiation error, slow candidates are cut short, and parallel builds give
 // the same objects as sequential ones.
-#include "search/measure/measurer.h"
-
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <limits>
+#include <sstream>
 
 #include "ir/error.h"
 #include "ir/lower/lower.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/te/ops.h"
 #include "search/measure/build.h"
+#include "search/measure/measurer.h"
+#include "search/measure/worker_process.h"
 
 namespace tt {
 namespace {
@@ -66,7 +68,8 @@ TEST(Measurer, CorrectCandidateMeasuresNoneWithRepeatCosts) {
 
 // Each fault kills or wedges the worker on the first candidate; the second candidate of the same
 // batch runs in a replacement worker and measures normally.
-void expect_fault_contained(const std::string& fault, MeasureError expected, const std::string& message_part) {
+void expect_fault_contained(const std::string& fault, MeasureError expected,
+                            const std::string& message_part) {
   Matmul mm;
   MeasureOptions o = test_options();
   o.test_fault = fault;
@@ -76,7 +79,8 @@ void expect_fault_contained(const std::string& fault, MeasureError expected, con
   measurer.set_task(mm.task());
   std::vector<MeasureResult> results = measurer.measure({default_steps(mm.c), default_steps(mm.c)});
   ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0].error, expected) << measure_error_name(results[0].error) << ": " << results[0].message;
+  EXPECT_EQ(results[0].error, expected)
+      << measure_error_name(results[0].error) << ": " << results[0].message;
   EXPECT_NE(results[0].message.find(message_part), std::string::npos) << results[0].message;
   EXPECT_TRUE(results[0].costs_s.empty());
   EXPECT_TRUE(std::isinf(results[0].mean_cost_s()));
@@ -106,7 +110,9 @@ TEST(Measurer, WrongKernelIsWrongAnswer) {
   IterVar k = reduce_axis(64, "k");
   Tensor shifted = compute(
       {64, 64},
-      [&](const std::vector<Var>& i) { return sum(mm.a(i[0], k.var) * mm.b(k.var, i[1]) + 1.0f / 64, {k}); },
+      [&](const std::vector<Var>& i) {
+        return sum(mm.a(i[0], k.var) * mm.b(k.var, i[1]) + 1.0f / 64, {k});
+      },
       "matmul");
   LoweredFunc func = lower(ScheduleState({shifted}), "shifted_matmul");
   ASSERT_EQ(func.params.size(), 3u);
@@ -138,6 +144,19 @@ TEST(Measurer, InvalidStepIsInstantiation) {
   EXPECT_EQ(results[1].error, MeasureError::Instantiation);
   EXPECT_NE(results[1].message.find("no_such_loop"), std::string::npos) << results[1].message;
   EXPECT_TRUE(results[1].costs_s.empty());
+}
+
+TEST(Measurer, BuildPastItsTimeoutIsCompileTimeout) {
+  Matmul mm;
+  MeasureOptions o = test_options();
+  o.build_timeout_s = 1e-9;
+  Measurer measurer(o, Target::host());
+  measurer.set_task(mm.task());
+  std::vector<MeasureResult> results = measurer.measure({default_steps(mm.c)});
+  EXPECT_EQ(results[0].error, MeasureError::CompileTimeout) << results[0].message;
+  EXPECT_NE(results[0].message.find("build timeout"), std::string::npos) << results[0].message;
+  EXPECT_GT(results[0].build_s, 1e-9);
+  EXPECT_TRUE(results[0].costs_s.empty());
 }
 
 TEST(Measurer, SlowerThanTheBestIsCutShortAfterOneSample) {
@@ -179,7 +198,8 @@ TEST(Measurer, ParallelBuildGivesTheSequentialObjects) {
     EXPECT_FALSE(a[i].object.bytes.empty());
     EXPECT_TRUE(a[i].object.bytes == b[i].object.bytes) << "candidate " << i;
     if (i > 0) {
-      EXPECT_FALSE(a[i].object.bytes == a[i - 1].object.bytes) << "candidates " << i - 1 << ", " << i;
+      EXPECT_FALSE(a[i].object.bytes == a[i - 1].object.bytes)
+          << "candidates " << i - 1 << ", " << i;
     }
   }
   // And they all run correctly.
@@ -200,6 +220,39 @@ TEST(Measurer, NaiveReferenceForLargeTasksOrOnRequest) {
   big.flops = int64_t(kInterpreterFlopLimit) + 1;
   automatic.set_task(big);
   EXPECT_EQ(automatic.reference(), MeasureReference::Naive);
+}
+
+TEST(Measurer, CacheFlushTimesSingleRuns) {
+  Matmul mm;
+  MeasureOptions o = test_options();
+  o.flush_cache = true;
+  Measurer measurer(o, Target::host());
+  measurer.set_task(mm.task());
+  MeasureResult r = measurer.measure({default_steps(mm.c)})[0];
+  EXPECT_EQ(r.error, MeasureError::None) << r.message;
+  EXPECT_EQ(r.costs_s.size(), 3u);
+  EXPECT_EQ(r.number, 1);
+}
+
+// The worker lowers its own address-space limit to what the task says, so a kernel that allocates
+// without end fails there and not in the machine.
+TEST(WorkerProcess, LimitsItsAddressSpace) {
+  WorkerTask task;
+  task.target = Target::host().to_string();
+  task.params = {BufferNode::make("x", DType::float32(), {4}, BufferScope::Param)};
+  task.expected = {NDArray({4}, DType::float32())};
+  task.memory_limit_bytes = int64_t(6) << 30;
+  WorkerProcess worker(TT_BINARY);
+  worker.set_task(task);
+  ASSERT_GT(worker.pid(), 0);
+  std::ifstream limits("/proc/" + std::to_string(worker.pid()) + "/limits");
+  std::string line, soft;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max address space", 0) != 0) continue;
+    std::istringstream fields(line.substr(std::string("Max address space").size()));
+    fields >> soft;
+  }
+  EXPECT_EQ(soft, std::to_string(int64_t(6) << 30));
 }
 
 TEST(Measurer, BadOptionsAndTasksAreUserErrors) {

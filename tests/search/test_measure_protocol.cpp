@@ -23,7 +23,8 @@ Tensor input(const std::string& name, std::vector<int64_t> shape = {4, 8}) {
 }
 
 TEST(TaskInputs, PositiveWhereLogSqrtPowBaseOrDivisorRead) {
-  Tensor x = input("x"), a = input("a"), b = input("b"), p = input("p"), q = input("q"), m = input("m");
+  Tensor x = input("x"), a = input("a"), b = input("b"), p = input("p"), q = input("q"),
+         m = input("m");
   auto ranges = input_ranges({ops::log(x)});
   EXPECT_EQ(ranges.at(x.op().get()), kPositiveInputRange);
 
@@ -37,9 +38,12 @@ TEST(TaskInputs, PositiveWhereLogSqrtPowBaseOrDivisorRead) {
 
   // Through an intermediate compute: sqrt(relu(m) + 1) makes relu positive, and so m.
   Tensor inner = ops::relu(m, "inner");
-  Tensor outer = compute({4, 8}, [&](const std::vector<Var>& i) {
-    return Expr(CallNode::make(Intrinsic::sqrt, {inner(i[0], i[1]) + 1.0f}));
-  }, "outer");
+  Tensor outer = compute(
+      {4, 8},
+      [&](const std::vector<Var>& i) {
+        return Expr(CallNode::make(Intrinsic::sqrt, {inner(i[0], i[1]) + 1.0f}));
+      },
+      "outer");
   ranges = input_ranges({outer});
   EXPECT_EQ(ranges.at(m.op().get()), kPositiveInputRange);
 
@@ -62,7 +66,8 @@ TEST(TaskInputs, BatchNormVarianceIsPositive) {
 TEST(TaskInputs, SeededValuesAreReproducibleAndInRange) {
   Tensor a = input("a"), b = input("b");
   Tensor out = ops::divide(a, b);
-  std::vector<NDArray> first = seeded_inputs({a, b}, {out}, 7), again = seeded_inputs({a, b}, {out}, 7),
+  std::vector<NDArray> first = seeded_inputs({a, b}, {out}, 7),
+                       again = seeded_inputs({a, b}, {out}, 7),
                        other = seeded_inputs({a, b}, {out}, 8);
   ASSERT_EQ(first.size(), 2u);
   EXPECT_EQ(std::memcmp(first[0].data(), again[0].data(), first[0].bytes()), 0);
@@ -72,8 +77,10 @@ TEST(TaskInputs, SeededValuesAreReproducibleAndInRange) {
     EXPECT_GE(v, 0.5f);
     EXPECT_LT(v, 1.5f);
   }
-  std::vector<NDArray> overridden = seeded_inputs({a, b}, {out}, 7, {{"a", InputRange{10.0f, 11.0f}}});
-  for (int64_t i = 0; i < overridden[0].num_elements(); ++i) EXPECT_GE(overridden[0].as<float>()[i], 10.0f);
+  std::vector<NDArray> overridden =
+      seeded_inputs({a, b}, {out}, 7, {{"a", InputRange{10.0f, 11.0f}}});
+  for (int64_t i = 0; i < overridden[0].num_elements(); ++i)
+    EXPECT_GE(overridden[0].as<float>()[i], 10.0f);
 }
 
 TEST(Timer, CutShortStopsAfterTheFirstGroup) {
@@ -171,7 +178,11 @@ TEST(WorkerProtocol, TaskCandidateAndResultRoundTrip) {
   EXPECT_EQ(back.memory_limit_bytes, 12345);
   EXPECT_EQ(back.target, task.target);
 
-  WorkerCandidate candidate{"k", std::string("\x7f" "ELF\0\1", 6), std::numeric_limits<double>::infinity(), "hang"};
+  WorkerCandidate candidate{"k",
+                            std::string("\x7f"
+                                        "ELF\0\1",
+                                        6),
+                            std::numeric_limits<double>::infinity(), "hang"};
   WorkerCandidate c2 = decode_candidate(encode_candidate(candidate));
   EXPECT_EQ(c2.bytes, candidate.bytes);
   EXPECT_TRUE(std::isinf(c2.cut_short_above_s));
