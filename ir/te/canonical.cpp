@@ -5,8 +5,11 @@
 //   t<k> compute <dtype> [<d0>,...] (a0 <min> <extent>) (a1 ...) ... = <expr>
 //   output t<k> t<k'> ...
 //
-// Operations are numbered t0, t1, ... in topological_order() (producers first, inputs in the order
-// the consumer first reads them); data-parallel axes are a0, a1, ... by dimension; reduce axes are
+// Operations are numbered t0, t1, ...: first the given inputs in argument order, then the rest in
+// topological_order() (producers first, a consumer's inputs in the order it first reads them).
+// Numbering the arguments first ties the text to the kernel's signature: a - b and b - a over the
+// same two arguments are different kernels, even though each is the other with its inputs renamed.
+// Data-parallel axes are a0, a1, ... by dimension; reduce axes are
 // r0, r1, ... in the order the compute's Reduce nodes declare them. Expressions are prefix
 // s-expressions with every node parenthesised, so no precedence rule is involved:
 //
@@ -100,10 +103,23 @@ const char* reduce_text(ReduceOp op) {
 // variable that no enclosing compute declares is a bug in whoever built the body.
 class CanonicalWriter {
  public:
-  std::string write(const std::vector<Tensor>& outputs) {
+  std::string write(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs) {
     out_ = fmt::format("workload v{}\n", kCanonicalWorkloadVersion);
-    std::vector<Operation> order = topological_order(outputs);
-    for (size_t k = 0; k < order.size(); ++k) op_index_[order[k].get()] = int(k);
+    std::vector<Operation> order;
+    for (const Tensor& t : inputs) {
+      TT_ASSERT(t.defined() && t->is_placeholder(),
+                "canonical text: an input that is no placeholder");
+      TT_ASSERT(!op_index_.count(t.op().get()), "canonical text: input '{}' given twice", t.name());
+      op_index_[t.op().get()] = int(order.size());
+      order.push_back(t.op());
+    }
+    for (const Operation& op : topological_order(outputs)) {
+      if (op_index_.count(op.get())) continue;
+      TT_ASSERT(inputs.empty() || !op->is_placeholder(),
+                "canonical text: placeholder '{}' is read but not among the inputs", op->name);
+      op_index_[op.get()] = int(order.size());
+      order.push_back(op);
+    }
     for (const Operation& op : order) write_op(*op);
     out_ += "output";
     for (const Tensor& t : outputs) out_ += fmt::format(" t{}", op_index_.at(t.op().get()));
@@ -276,9 +292,10 @@ class CanonicalWriter {
 
 }  // namespace
 
-std::string canonical_workload_text(const std::vector<Tensor>& outputs) {
+std::string canonical_workload_text(const std::vector<Tensor>& outputs,
+                                    const std::vector<Tensor>& inputs) {
   TT_ASSERT(!outputs.empty(), "canonical text of a graph without outputs");
-  return CanonicalWriter().write(outputs);
+  return CanonicalWriter().write(outputs, inputs);
 }
 
 std::string canonical_workload_key(const std::string& text) {

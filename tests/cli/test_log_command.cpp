@@ -19,8 +19,8 @@ using test::describe;
 using test::Result;
 using test::run;
 
-const char* kConv = "5806a8131f9e8862";
-const char* kAdd = "0ef474646a4142e1";
+const std::string kConv = "cce5417b2a38092c";
+const std::string kAdd = "0ef474646a4142e1";
 const char* kTarget = "llvm -mcpu=znver3 -mattr=+sse4.2,+avx,+avx2,+fma,+f16c";
 
 // A fresh path in the test temp directory, removed (with SQLite's companions) at scope exit.

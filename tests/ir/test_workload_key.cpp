@@ -78,7 +78,7 @@ TEST(CanonicalWorkloadKey, PinnedKeysOfRealTasks) {
   ASSERT_EQ(groups.size(), 1u);
   graph::Task task = graph::lower_group(g, groups[0]);
   EXPECT_EQ(task.description, "conv2d+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64");
-  EXPECT_EQ(task.workload_key, "5806a8131f9e8862");
+  EXPECT_EQ(task.workload_key, "cce5417b2a38092c");
 }
 
 TEST(CanonicalWorkloadKey, RenamingStagesAxesAndTagsKeepsTheKey) {
@@ -94,6 +94,27 @@ TEST(CanonicalWorkloadKey, RenamingStagesAxesAndTagsKeepsTheKey) {
         {8}, [&](const std::vector<Var>& i) { return a(i[0]) - b(i[0]); }, "z");
   };
   EXPECT_EQ(canonical_workload_text({sub(x, y)}), canonical_workload_text({sub(y, x)}));
+  // Given the arguments in order, they are not: the kernels take their arguments differently.
+  EXPECT_NE(canonical_workload_text({sub(x, y)}, {x, y}),
+            canonical_workload_text({sub(y, x)}, {x, y}));
+  EXPECT_EQ(canonical_workload_text({sub(x, y)}, {x, y}),
+            canonical_workload_text({sub(y, x)}, {y, x}));
+}
+
+TEST(CanonicalWorkloadText, ArgumentsComeFirstInTheirOrder) {
+  Tensor x = test::input({4}, "x"), unused = test::input({2, 2}, "unused");
+  Tensor y = compute(
+      {4}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y");
+  EXPECT_EQ(canonical_workload_text({y}, {unused, x}),
+            "workload v1\n"
+            "t0 placeholder f32 [2,2]\n"
+            "t1 placeholder f32 [4]\n"
+            "t2 compute f32 [4] (a0 0 4) = (add (read t1 a0) f32:0x3ff0000000000000)\n"
+            "output t2\n");
+  // An argument the kernel never reads still changes its signature.
+  EXPECT_NE(canonical_workload_text({y}, {unused, x}), canonical_workload_text({y}, {x}));
+  EXPECT_THROW(canonical_workload_text({y}, {unused}),
+               InternalError);  // x read but not an argument
 }
 
 TEST(CanonicalWorkloadKey, ShapesDtypesConstantsAndStructureChangeTheKey) {
