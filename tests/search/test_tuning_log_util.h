@@ -80,23 +80,23 @@ class ScratchFile {
  public:
   explicit ScratchFile(const std::string& suffix) {
     static int counter = 0;
-    path_ = std::filesystem::path(::testing::TempDir()) /
-            ("tt_log_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + suffix);
+    path_ = (std::filesystem::path(::testing::TempDir()) /
+             ("tt_log_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + suffix))
+                .string();
     remove_all();
   }
   ~ScratchFile() { remove_all(); }
   ScratchFile(const ScratchFile&) = delete;
   ScratchFile& operator=(const ScratchFile&) = delete;
-  const std::string& path() const { return path_str_ = path_.string(); }
+  const std::string& path() const { return path_; }
 
  private:
   void remove_all() {
     std::error_code ec;
     for (const char* extra : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove_all(path_.string() + extra, ec);
+      std::filesystem::remove_all(path_ + extra, ec);
   }
-  std::filesystem::path path_;
-  mutable std::string path_str_;
+  std::string path_;
 };
 
 }  // namespace tt::test
