@@ -23,8 +23,7 @@ inline constexpr int kCanonicalWorkloadVersion = 1;
 // dtypes in the same way, whatever their stages, axes and reduce axes are called and whatever
 // tags the operators carry. Without `inputs`, placeholders are numbered in the order they are
 // first read, and graphs that differ only in the order of same-shaped inputs share a text.
-std::string canonical_workload_text(const std::vector<Tensor>& outputs,
-                                    const std::vector<Tensor>& inputs = {});
+std::string canonical_workload_text(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs = {});
 
 // 64-bit FNV-1a of `text` as 16 lowercase hex digits: defined byte by byte, so a key is the same on
 // every run, compiler and platform (std::hash promises none of that).

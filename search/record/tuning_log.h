@@ -64,8 +64,7 @@ class TuningLog {
 // Writes every record the log reads (read_all) as one compact JSON object per line, in insertion
 // order; rows that read_all would skip are left out and described in `warnings`. Returns how many
 // records were written.
-int64_t export_jsonl(const TuningLog& log, std::ostream& out,
-                     std::vector<std::string>* warnings = nullptr);
+int64_t export_jsonl(const TuningLog& log, std::ostream& out, std::vector<std::string>* warnings = nullptr);
 
 // Imports every good line of JSON Lines text into `log` in one transaction (an interrupted import
 // adds nothing). Blank lines and lines starting with '#' are skipped silently; bad lines (not JSON,

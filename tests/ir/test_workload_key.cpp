@@ -17,15 +17,12 @@ std::string key_of(const std::vector<Tensor>& outputs) {
 }
 
 // C[m, n] = sum_k A[m, k] * B[k, n], with every name chosen by the caller.
-Tensor named_matmul(int64_t m, int64_t n, int64_t k, const std::string& a_name,
-                    const std::string& b_name, const std::string& c_name, const std::string& k_name,
-                    const std::string& tag = "dense") {
+Tensor named_matmul(int64_t m, int64_t n, int64_t k, const std::string& a_name, const std::string& b_name,
+                    const std::string& c_name, const std::string& k_name, const std::string& tag = "dense") {
   Tensor a = test::input({m, k}, a_name), b = test::input({k, n}, b_name);
   IterVar rk = reduce_axis(k, k_name);
   return compute(
-      {m, n},
-      [&](const std::vector<Var>& i) { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); },
-      c_name, tag);
+      {m, n}, [&](const std::vector<Var>& i) { return sum(a(i[0], rk.var) * b(rk.var, i[1]), {rk}); }, c_name, tag);
 }
 
 TEST(CanonicalWorkloadText, WritesTheDocumentedGrammar) {
@@ -63,16 +60,14 @@ TEST(CanonicalWorkloadText, WritesTheDocumentedGrammar) {
 // to default schedules): change them only together with kCanonicalWorkloadVersion, deliberately.
 TEST(CanonicalWorkloadKey, PinnedKeysOfRealTasks) {
   EXPECT_EQ(key_of({named_matmul(64, 64, 64, "A", "B", "C", "k")}), "fcf97c630b1316c1");
-  EXPECT_EQ(key_of({ops::matmul(test::input({512, 256}, "a"), test::input({256, 128}, "b"))}),
-            "efa7638343730391");
+  EXPECT_EQ(key_of({ops::matmul(test::input({512, 256}, "a"), test::input({256, 128}, "b"))}), "efa7638343730391");
 
   // The conv2d (bias inside) + relu of ResNet-18's layer1 (tests/cli checks the zoo model has it).
   graph::Graph g;
   graph::NodeId x = g.add_input("data", {{1, 64, 56, 56}});
   graph::NodeId w = g.add_constant("w", test::random_array({64, 64, 3, 3}, 1));
   graph::NodeId b = g.add_constant("b", test::random_array({64}, 2));
-  graph::NodeId conv =
-      g.add_call("conv2d", {x, w, b}, {{"padding", std::vector<int64_t>{1, 1, 1, 1}}}, "conv");
+  graph::NodeId conv = g.add_call("conv2d", {x, w, b}, {{"padding", std::vector<int64_t>{1, 1, 1, 1}}}, "conv");
   g.set_outputs({g.add_call("relu", {conv}, {}, "relu")});
   auto groups = graph::fuse_operators(g);
   ASSERT_EQ(groups.size(), 1u);
@@ -83,8 +78,7 @@ TEST(CanonicalWorkloadKey, PinnedKeysOfRealTasks) {
 
 TEST(CanonicalWorkloadKey, RenamingStagesAxesAndTagsKeepsTheKey) {
   std::string base = canonical_workload_text({named_matmul(16, 8, 4, "A", "B", "C", "k")});
-  EXPECT_EQ(canonical_workload_text({named_matmul(16, 8, 4, "lhs", "rhs", "out", "reduce_k")}),
-            base);
+  EXPECT_EQ(canonical_workload_text({named_matmul(16, 8, 4, "lhs", "rhs", "out", "reduce_k")}), base);
   EXPECT_EQ(canonical_workload_text({named_matmul(16, 8, 4, "A", "B", "C", "k", "my_tag")}), base);
   // Two inputs of one shape read in the other order are the same workload with its inputs
   // renamed: the operations are numbered by first read, not by name.
@@ -95,10 +89,8 @@ TEST(CanonicalWorkloadKey, RenamingStagesAxesAndTagsKeepsTheKey) {
   };
   EXPECT_EQ(canonical_workload_text({sub(x, y)}), canonical_workload_text({sub(y, x)}));
   // Given the arguments in order, they are not: the kernels take their arguments differently.
-  EXPECT_NE(canonical_workload_text({sub(x, y)}, {x, y}),
-            canonical_workload_text({sub(y, x)}, {x, y}));
-  EXPECT_EQ(canonical_workload_text({sub(x, y)}, {x, y}),
-            canonical_workload_text({sub(y, x)}, {y, x}));
+  EXPECT_NE(canonical_workload_text({sub(x, y)}, {x, y}), canonical_workload_text({sub(y, x)}, {x, y}));
+  EXPECT_EQ(canonical_workload_text({sub(x, y)}, {x, y}), canonical_workload_text({sub(y, x)}, {y, x}));
 }
 
 TEST(CanonicalWorkloadText, ArgumentsComeFirstInTheirOrder) {
@@ -132,12 +124,10 @@ TEST(CanonicalWorkloadKey, ShapesDtypesConstantsAndStructureChangeTheKey) {
   EXPECT_EQ(scaled(2.0f), scaled(2.0f));
   // The same shape in another dtype.
   Tensor xi = placeholder({8}, DType::int32(), "x");
-  EXPECT_NE(
-      key_of({compute(
-          {8}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y")}),
-      key_of({compute(
-          {8}, [&](const std::vector<Var>& i) { return cast(DType::float32(), xi(i[0])) + 1.0f; },
-          "y")}));
+  EXPECT_NE(key_of({compute(
+                {8}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y")}),
+            key_of({compute(
+                {8}, [&](const std::vector<Var>& i) { return cast(DType::float32(), xi(i[0])) + 1.0f; }, "y")}));
   // Operand order and operator.
   auto unary = [&](Expr (*f)(Expr)) {
     return key_of({compute(

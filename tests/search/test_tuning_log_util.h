@@ -61,8 +61,7 @@ inline void expect_same_record(const TuningRecord& a, const TuningRecord& b) {
   EXPECT_EQ(a.strategy, b.strategy);
   EXPECT_EQ(steps_to_json(a.steps), steps_to_json(b.steps));
   ASSERT_EQ(a.steps.size(), b.steps.size());
-  for (size_t i = 0; i < a.steps.size(); ++i)
-    EXPECT_EQ(to_string(a.steps[i]), to_string(b.steps[i]));
+  for (size_t i = 0; i < a.steps.size(); ++i) EXPECT_EQ(to_string(a.steps[i]), to_string(b.steps[i]));
   EXPECT_EQ(a.costs_s, b.costs_s);  // exact: doubles survive the text form bit for bit
   EXPECT_EQ(a.error, b.error);
   EXPECT_EQ(a.error_message, b.error_message);
@@ -93,8 +92,7 @@ class ScratchFile {
  private:
   void remove_all() {
     std::error_code ec;
-    for (const char* extra : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove_all(path_ + extra, ec);
+    for (const char* extra : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove_all(path_ + extra, ec);
   }
   std::string path_;
 };
