@@ -91,6 +91,39 @@ TEST(TuningLog, BatchesSurviveReopening) {
   EXPECT_TRUE(log.records_for("no such key").empty());
 }
 
+// The query columns mirror the record (what `sqlite3 log.db` users and indexed lookups see).
+TEST(TuningLog, ColumnsIndexTheRecord) {
+  ScratchFile file(".db");
+  std::vector<TuningRecord> batch = batch_of(0, 3);  // the third is a wrong answer
+  TuningLog::open(file.path()).append(batch);
+  RawDb raw(file.path());
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(raw.db, "SELECT workload_key, target, error, cost_s, trial, record FROM records ORDER BY id",
+                         -1, &stmt, nullptr),
+      SQLITE_OK);
+  for (const TuningRecord& r : batch) {
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    auto text = [&](int i) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i))); };
+    EXPECT_EQ(text(0), r.workload_key);
+    EXPECT_EQ(text(1), r.target);
+    EXPECT_EQ(text(2), measure_error_name(r.error));
+    if (r.valid())
+      EXPECT_EQ(sqlite3_column_double(stmt, 3), r.cost());
+    else
+      EXPECT_EQ(sqlite3_column_type(stmt, 3), SQLITE_NULL);
+    EXPECT_EQ(sqlite3_column_int64(stmt, 4), r.trial);
+    EXPECT_EQ(text(5), to_json(r).dump());
+  }
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+  sqlite3_finalize(stmt);
+  // The file says what it is, for tools that read SQLite headers: application id "TTlg".
+  ASSERT_EQ(sqlite3_prepare_v2(raw.db, "PRAGMA application_id", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 0x54546c67);
+  sqlite3_finalize(stmt);
+}
+
 TEST(TuningLog, MetadataHoldsStringsAndBlobs) {
   ScratchFile file(".db");
   TuningLog log = TuningLog::open(file.path());
