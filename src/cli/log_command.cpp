@@ -66,7 +66,7 @@ std::vector<WorkloadSummary> summarize(const std::vector<TuningRecord>& records)
     if (r.valid()) s.valid++;
     if (replayable(r) && (!s.best || ranks_before(r, *s.best))) s.best = &r;
   }
-  // Grouped by target and thread count, in order of first appearance within each.
+  // Sections by target text and thread count; within each, workloads in order of first appearance.
   std::stable_sort(summaries.begin(), summaries.end(), [](const WorkloadSummary& a, const WorkloadSummary& b) {
     return std::tie(a.target, a.num_threads) < std::tie(b.target, b.num_threads);
   });

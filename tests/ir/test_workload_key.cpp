@@ -55,6 +55,35 @@ TEST(CanonicalWorkloadText, WritesTheDocumentedGrammar) {
             "output t1 t2\n");
 }
 
+TEST(CanonicalWorkloadText, WritesEveryNodeKindOfTensorExpressions) {
+  Tensor x = test::input({4, 3}, "x");
+  Tensor y = compute(
+      {4},
+      [&](const std::vector<Var>& i) {
+        Expr cond = ((i[0] % 2 == 0) && !(i[0] >= 3)) || (i[0] < 1) || (i[0] != 2 && i[0] <= 2 && i[0] > -1);
+        return select(cond, cast(DType::float32(), i[0] / 2) - 0.5f,
+                      call(Intrinsic::exp, {x(min(i[0] + 1, 3), max(i[0] - 1, 0))}) / 3.0f);
+      },
+      "y");
+  IterVar r = reduce_axis(4, "r"), s = reduce_axis(2, "s");
+  Tensor z = compute(
+      {3},
+      [&](const std::vector<Var>& i) {
+        return reduce_max(x(r.var, i[0]) * y(r.var) + cast(DType::float32(), s.var), {r, s});
+      },
+      "z");
+  EXPECT_EQ(canonical_workload_text({z}),
+            "workload v1\n"
+            "t0 placeholder f32 [4,3]\n"
+            "t1 compute f32 [4] (a0 0 4) = (select (or (or (and (eq (mod a0 i32:2) i32:0) (not (ge a0 i32:3))) "
+            "(lt a0 i32:1)) (and (and (ne a0 i32:2) (le a0 i32:2)) (gt a0 i32:-1))) "
+            "(sub (cast f32 (div a0 i32:2)) f32:0x3fe0000000000000) "
+            "(div (call exp (read t0 (min (add a0 i32:1) i32:3) (max (sub a0 i32:1) i32:0))) f32:0x4008000000000000))\n"
+            "t2 compute f32 [3] (a0 0 3) = (reduce max (r0 0 4) (r1 0 2) "
+            "(add (mul (read t0 r0 a0) (read t1 r0)) (cast f32 r1)))\n"
+            "output t2\n");
+}
+
 // These literals are what every tuning log on every user's disk is keyed by. If one changes,
 // every record written before stops applying (the tuner starts from scratch and replay falls back
 // to default schedules): change them only together with kCanonicalWorkloadVersion, deliberately.
