@@ -43,9 +43,9 @@ Task lower_group(const Graph& graph, const FusedGroup& group) {
   }
   Tensor output = value.at(group.output);
   task.outputs = {output};
-  // The canonical text holds every placeholder's shape and dtype and the whole compute; an input
-  // the output never reads cannot change the kernel, so it is rightly not part of the key.
-  task.workload_key = canonical_workload_key(canonical_workload_text(task.outputs));
+  // With the inputs in argument order, so groups that merge into one task also agree on which
+  // argument is which: the executor binds every group's inputs to its task's kernel by position.
+  task.workload_key = canonical_workload_key(canonical_workload_text(task.outputs, task.inputs));
   task.description =
       fmt::format("{} {} <- {}", group.describe(graph), shape_to_string(output.shape()), shapes);
   task.flops = flop_count(task.outputs);

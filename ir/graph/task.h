@@ -12,7 +12,7 @@
 namespace tt::graph {
 
 struct Task {
-  std::string workload_key;   // hex hash of the canonical TE text (compute and shapes)
+  std::string workload_key;   // 16 hex digits: hash of the canonical workload text (ir/te/canonical.h)
   std::string description;    // readable: "conv2d+bias_add+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64"
   std::vector<Tensor> inputs;   // placeholders, in the group's input order
   std::vector<Tensor> outputs;  // one output: the group's value

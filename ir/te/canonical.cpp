@@ -5,8 +5,11 @@
 //   t<k> compute <dtype> [<d0>,...] (a0 <min> <extent>) (a1 ...) ... = <expr>
 //   output t<k> t<k'> ...
 //
-// Operations are numbered t0, t1, ... in topological_order() (producers first, inputs in the order
-// the consumer first reads them); data-parallel axes are a0, a1, ... by dimension; reduce axes are
+// Operations are numbered t0, t1, ...: first the given inputs in argument order, then the rest in
+// topological_order() (producers first, a consumer's inputs in the order it first reads them).
+// Numbering the arguments first ties the text to the kernel's signature: a - b and b - a over the
+// same two arguments are different kernels, even though each is the other with its inputs renamed.
+// Data-parallel axes are a0, a1, ... by dimension; reduce axes are
 // r0, r1, ... in the order the compute's Reduce nodes declare them. Expressions are prefix
 // s-expressions with every node parenthesised, so no precedence rule is involved:
 //
@@ -40,18 +43,10 @@ namespace {
 std::string dtype_text(DType type) {
   const char* code = "";
   switch (type.code) {
-    case TypeCode::Int:
-      code = "i";
-      break;
-    case TypeCode::UInt:
-      code = "u";
-      break;
-    case TypeCode::Float:
-      code = "f";
-      break;
-    case TypeCode::BFloat:
-      code = "bf";
-      break;
+    case TypeCode::Int: code = "i"; break;
+    case TypeCode::UInt: code = "u"; break;
+    case TypeCode::Float: code = "f"; break;
+    case TypeCode::BFloat: code = "bf"; break;
   }
   std::string text = fmt::format("{}{}", code, int(type.bits));
   if (type.lanes != 1) text += fmt::format("x{}", int(type.lanes));
@@ -60,38 +55,25 @@ std::string dtype_text(DType type) {
 
 const char* intrinsic_text(Intrinsic op) {
   switch (op) {
-    case Intrinsic::exp:
-      return "exp";
-    case Intrinsic::log:
-      return "log";
-    case Intrinsic::sqrt:
-      return "sqrt";
-    case Intrinsic::tanh:
-      return "tanh";
-    case Intrinsic::sigmoid:
-      return "sigmoid";
-    case Intrinsic::erf:
-      return "erf";
-    case Intrinsic::pow:
-      return "pow";
-    case Intrinsic::fabs:
-      return "fabs";
-    case Intrinsic::floor:
-      return "floor";
-    case Intrinsic::ceil:
-      return "ceil";
+    case Intrinsic::exp: return "exp";
+    case Intrinsic::log: return "log";
+    case Intrinsic::sqrt: return "sqrt";
+    case Intrinsic::tanh: return "tanh";
+    case Intrinsic::sigmoid: return "sigmoid";
+    case Intrinsic::erf: return "erf";
+    case Intrinsic::pow: return "pow";
+    case Intrinsic::fabs: return "fabs";
+    case Intrinsic::floor: return "floor";
+    case Intrinsic::ceil: return "ceil";
   }
   internal_error("canonical text: unknown intrinsic {}", int(op));
 }
 
 const char* reduce_text(ReduceOp op) {
   switch (op) {
-    case ReduceOp::Sum:
-      return "sum";
-    case ReduceOp::Max:
-      return "max";
-    case ReduceOp::Min:
-      return "min";
+    case ReduceOp::Sum: return "sum";
+    case ReduceOp::Max: return "max";
+    case ReduceOp::Min: return "min";
   }
   internal_error("canonical text: unknown reduction {}", int(op));
 }
@@ -100,10 +82,22 @@ const char* reduce_text(ReduceOp op) {
 // variable that no enclosing compute declares is a bug in whoever built the body.
 class CanonicalWriter {
  public:
-  std::string write(const std::vector<Tensor>& outputs) {
+  std::string write(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs) {
     out_ = fmt::format("workload v{}\n", kCanonicalWorkloadVersion);
-    std::vector<Operation> order = topological_order(outputs);
-    for (size_t k = 0; k < order.size(); ++k) op_index_[order[k].get()] = int(k);
+    std::vector<Operation> order;
+    for (const Tensor& t : inputs) {
+      TT_ASSERT(t.defined() && t->is_placeholder(), "canonical text: an input that is no placeholder");
+      TT_ASSERT(!op_index_.count(t.op().get()), "canonical text: input '{}' given twice", t.name());
+      op_index_[t.op().get()] = int(order.size());
+      order.push_back(t.op());
+    }
+    for (const Operation& op : topological_order(outputs)) {
+      if (op_index_.count(op.get())) continue;
+      TT_ASSERT(inputs.empty() || !op->is_placeholder(),
+                "canonical text: placeholder '{}' is read but not among the inputs", op->name);
+      op_index_[op.get()] = int(order.size());
+      order.push_back(op);
+    }
     for (const Operation& op : order) write_op(*op);
     out_ += "output";
     for (const Tensor& t : outputs) out_ += fmt::format(" t{}", op_index_.at(t.op().get()));
@@ -113,9 +107,8 @@ class CanonicalWriter {
 
  private:
   void write_op(const OperationNode& op) {
-    out_ += fmt::format("t{} {} {} [{}]", op_index_.at(&op),
-                        op.is_placeholder() ? "placeholder" : "compute", dtype_text(op.dtype),
-                        fmt::join(op.shape, ","));
+    out_ += fmt::format("t{} {} {} [{}]", op_index_.at(&op), op.is_placeholder() ? "placeholder" : "compute",
+                        dtype_text(op.dtype), fmt::join(op.shape, ","));
     if (op.is_placeholder()) {
       out_ += "\n";
       return;
@@ -157,51 +150,32 @@ class CanonicalWriter {
   void write_expr(const Expr& e) {
     TT_ASSERT(e.defined(), "canonical text of an undefined expression");
     switch (e.kind()) {
-      case ExprKind::IntImm:
-        out_ += fmt::format("{}:{}", dtype_text(e.type()), e.as<IntImmNode>()->value);
-        return;
+      case ExprKind::IntImm: out_ += fmt::format("{}:{}", dtype_text(e.type()), e.as<IntImmNode>()->value); return;
       case ExprKind::FloatImm:
-        out_ += fmt::format("{}:0x{:016x}", dtype_text(e.type()),
-                            std::bit_cast<uint64_t>(e.as<FloatImmNode>()->value));
+        out_ += fmt::format("{}:0x{:016x}", dtype_text(e.type()), std::bit_cast<uint64_t>(e.as<FloatImmNode>()->value));
         return;
       case ExprKind::Var: {
         auto it = var_name_.find(e.as<VarNode>());
-        TT_ASSERT(it != var_name_.end(),
-                  "compute body uses variable '{}' that none of its axes declares",
+        TT_ASSERT(it != var_name_.end(), "compute body uses variable '{}' that none of its axes declares",
                   e.as<VarNode>()->name);
         out_ += it->second;
         return;
       }
-      case ExprKind::Add:
-        return write_binary("add", e.get());
-      case ExprKind::Sub:
-        return write_binary("sub", e.get());
-      case ExprKind::Mul:
-        return write_binary("mul", e.get());
-      case ExprKind::Div:
-        return write_binary("div", e.get());
-      case ExprKind::Mod:
-        return write_binary("mod", e.get());
-      case ExprKind::Min:
-        return write_binary("min", e.get());
-      case ExprKind::Max:
-        return write_binary("max", e.get());
-      case ExprKind::EQ:
-        return write_binary("eq", e.get());
-      case ExprKind::NE:
-        return write_binary("ne", e.get());
-      case ExprKind::LT:
-        return write_binary("lt", e.get());
-      case ExprKind::LE:
-        return write_binary("le", e.get());
-      case ExprKind::GT:
-        return write_binary("gt", e.get());
-      case ExprKind::GE:
-        return write_binary("ge", e.get());
-      case ExprKind::And:
-        return write_binary("and", e.get());
-      case ExprKind::Or:
-        return write_binary("or", e.get());
+      case ExprKind::Add: return write_binary("add", e.get());
+      case ExprKind::Sub: return write_binary("sub", e.get());
+      case ExprKind::Mul: return write_binary("mul", e.get());
+      case ExprKind::Div: return write_binary("div", e.get());
+      case ExprKind::Mod: return write_binary("mod", e.get());
+      case ExprKind::Min: return write_binary("min", e.get());
+      case ExprKind::Max: return write_binary("max", e.get());
+      case ExprKind::EQ: return write_binary("eq", e.get());
+      case ExprKind::NE: return write_binary("ne", e.get());
+      case ExprKind::LT: return write_binary("lt", e.get());
+      case ExprKind::LE: return write_binary("le", e.get());
+      case ExprKind::GT: return write_binary("gt", e.get());
+      case ExprKind::GE: return write_binary("ge", e.get());
+      case ExprKind::And: return write_binary("and", e.get());
+      case ExprKind::Or: return write_binary("or", e.get());
       case ExprKind::Not:
         out_ += "(not ";
         write_expr(e.as<NotNode>()->a);
@@ -240,13 +214,11 @@ class CanonicalWriter {
         out_ += fmt::format(" {})", n->lanes);
         return;
       }
-      case ExprKind::Load:
-        internal_error("canonical text: a tensor-expression body holds a loop-IR load");
+      case ExprKind::Load: internal_error("canonical text: a tensor-expression body holds a loop-IR load");
       case ExprKind::TensorRead: {
         auto* n = e.as<TensorReadNode>();
         auto it = op_index_.find(n->op.get());
-        TT_ASSERT(it != op_index_.end(), "read of '{}', which the graph does not hold",
-                  n->op->name);
+        TT_ASSERT(it != op_index_.end(), "read of '{}', which the graph does not hold", n->op->name);
         out_ += fmt::format("(read t{}", it->second);
         write_list(n->indices);
         out_ += ")";
@@ -276,9 +248,9 @@ class CanonicalWriter {
 
 }  // namespace
 
-std::string canonical_workload_text(const std::vector<Tensor>& outputs) {
+std::string canonical_workload_text(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs) {
   TT_ASSERT(!outputs.empty(), "canonical text of a graph without outputs");
-  return CanonicalWriter().write(outputs);
+  return CanonicalWriter().write(outputs, inputs);
 }
 
 std::string canonical_workload_key(const std::string& text) {

@@ -16,11 +16,14 @@ namespace tt {
 // match (their records stop applying), which must be a deliberate decision.
 inline constexpr int kCanonicalWorkloadVersion = 1;
 
-// The text, one line per operation in producer-before-consumer order (the grammar is documented
-// in canonical.cpp). Two graphs get the same text exactly when they compute the same values from
-// inputs of the same shapes and dtypes in the same way, whatever their stages, axes and reduce axes
-// are called and whatever tags the operators carry.
-std::string canonical_workload_text(const std::vector<Tensor>& outputs);
+// The text, one line per operation (the grammar is documented in canonical.cpp). `inputs` are the
+// kernel's arguments in order (every placeholder the outputs read, and any they do not); when
+// given, they are numbered first, so the text also fixes which argument is which. Two graphs get
+// the same text exactly when they compute the same values from arguments of the same shapes and
+// dtypes in the same way, whatever their stages, axes and reduce axes are called and whatever
+// tags the operators carry. Without `inputs`, placeholders are numbered in the order they are
+// first read, and graphs that differ only in the order of same-shaped inputs share a text.
+std::string canonical_workload_text(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs = {});
 
 // 64-bit FNV-1a of `text` as 16 lowercase hex digits: defined byte by byte, so a key is the same on
 // every run, compiler and platform (std::hash promises none of that).

@@ -53,9 +53,7 @@ std::optional<TargetIdentity> identity_of(const std::string& text) {
   return id;
 }
 
-std::string count_of(size_t n, const char* noun) {
-  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
-}
+std::string count_of(size_t n, const char* noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
 
 }  // namespace
 
@@ -73,16 +71,14 @@ bool target_compatible(const std::string& record_target, const Target& target) {
   return a && b && *a == *b;
 }
 
-std::optional<TuningRecord> best_record(const std::vector<TuningRecord>& records,
-                                        const std::string& workload_key, const Target& target,
-                                        int num_threads) {
+std::optional<TuningRecord> best_record(const std::vector<TuningRecord>& records, const std::string& workload_key,
+                                        const Target& target, int num_threads) {
   const TuningRecord* best = nullptr;
   std::map<std::string, bool> compatible;  // per target text: one parse per distinct target
   for (const TuningRecord& r : records) {
     if (r.workload_key != workload_key || r.num_threads != num_threads || !replayable(r)) continue;
     auto it = compatible.find(r.target);
-    if (it == compatible.end())
-      it = compatible.emplace(r.target, target_compatible(r.target, target)).first;
+    if (it == compatible.end()) it = compatible.emplace(r.target, target_compatible(r.target, target)).first;
     if (!it->second) continue;
     if (!best || ranks_before(r, *best)) best = &r;  // equal: the earlier stays
   }
@@ -107,8 +103,7 @@ std::string why_no_record(const std::vector<TuningRecord>& records, const std::s
   }
   if (on_target.empty()) {
     std::string names;
-    for (const auto& [name, n] : other_targets)
-      names += fmt::format("{}'{}' ({})", names.empty() ? "" : ", ", name, n);
+    for (const auto& [name, n] : other_targets) names += fmt::format("{}'{}' ({})", names.empty() ? "" : ", ", name, n);
     return fmt::format(
         "the {} for workload {} were measured on other targets only: {}; this "
         "target is '{}'",
@@ -125,8 +120,7 @@ std::string why_no_record(const std::vector<TuningRecord>& records, const std::s
   if (at_threads.empty()) {
     std::string counts;
     for (const auto& [threads, n] : other_threads)
-      counts +=
-          fmt::format("{}{} ({})", counts.empty() ? "" : ", ", threads, count_of(n, "record"));
+      counts += fmt::format("{}{} ({})", counts.empty() ? "" : ", ", threads, count_of(n, "record"));
     return fmt::format(
         "the records for workload {} on this target were timed with other thread "
         "counts only: {}; wanted {}",
@@ -145,12 +139,11 @@ std::string why_no_record(const std::vector<TuningRecord>& records, const std::s
       cut_short++;
   }
   std::string parts;
-  for (const auto& [name, n] : errors)
-    parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", name, n);
+  for (const auto& [name, n] : errors) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", name, n);
   if (cut_short) parts += fmt::format("{}cut short {}", parts.empty() ? "" : ", ", cut_short);
   return fmt::format("none of the {} for workload {} on this target at {} is valid: {}",
-                     count_of(at_threads.size(), "record"), workload_key,
-                     count_of(size_t(num_threads), "thread"), parts);
+                     count_of(at_threads.size(), "record"), workload_key, count_of(size_t(num_threads), "thread"),
+                     parts);
 }
 
 }  // namespace tt

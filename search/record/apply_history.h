@@ -31,9 +31,8 @@ bool ranks_before(const TuningRecord& a, const TuningRecord& b);
 // among the records of that workload, compatible target and thread count that are valid (no
 // error, costs measured) and were not cut short, the one of lowest cost(); ties go to the lowest
 // trial, then the earliest timestamp, then the first in `records`, so replay is reproducible.
-std::optional<TuningRecord> best_record(const std::vector<TuningRecord>& records,
-                                        const std::string& workload_key, const Target& target,
-                                        int num_threads);
+std::optional<TuningRecord> best_record(const std::vector<TuningRecord>& records, const std::string& workload_key,
+                                        const Target& target, int num_threads);
 
 // Why best_record finds nothing, as one sentence naming what the log does hold for the workload
 // (no records at all; records only for other targets, named; only for other thread counts; only

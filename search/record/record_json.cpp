@@ -23,15 +23,13 @@ const nlohmann::json& field(const nlohmann::json& j, const char* name) {
 
 std::string string_field(const nlohmann::json& j, const char* name) {
   const nlohmann::json& v = field(j, name);
-  if (!v.is_string())
-    user_error("tuning record: field '{}' must be a string, got {}", name, shown(v));
+  if (!v.is_string()) user_error("tuning record: field '{}' must be a string, got {}", name, shown(v));
   return v.get<std::string>();
 }
 
 bool bool_field(const nlohmann::json& j, const char* name) {
   const nlohmann::json& v = field(j, name);
-  if (!v.is_boolean())
-    user_error("tuning record: field '{}' must be true or false, got {}", name, shown(v));
+  if (!v.is_boolean()) user_error("tuning record: field '{}' must be true or false, got {}", name, shown(v));
   return v.get<bool>();
 }
 
@@ -41,8 +39,7 @@ int64_t int_field(const nlohmann::json& j, const char* name, int64_t min_value) 
   if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)))
     user_error("tuning record: field '{}' must be an integer, got {}", name, shown(v));
   int64_t value = v.get<int64_t>();
-  if (value < min_value)
-    user_error("tuning record: field '{}' must be at least {}, got {}", name, min_value, value);
+  if (value < min_value) user_error("tuning record: field '{}' must be at least {}, got {}", name, min_value, value);
   return value;
 }
 
@@ -57,8 +54,8 @@ double number_value(const nlohmann::json& v, const std::string& what, bool non_n
   if (!v.is_number()) user_error("tuning record: {} must be a number, got {}", what, shown(v));
   double value = v.get<double>();
   if (!std::isfinite(value) || (non_negative && value < 0))
-    user_error("tuning record: {} must be a {}finite number, got {}", what,
-               non_negative ? "non-negative " : "", shown(v));
+    user_error("tuning record: {} must be a {}finite number, got {}", what, non_negative ? "non-negative " : "",
+               shown(v));
   return value;
 }
 
@@ -100,17 +97,13 @@ TuningRecord record_from_json(const nlohmann::json& j) {
   if (!j.is_object()) user_error("tuning record: expected a JSON object, got {}", shown(j));
   // The version first: a newer record may have changed any other field.
   const nlohmann::json& v = field(j, "v");
-  if (!v.is_number_integer())
-    user_error("tuning record: field 'v' must be an integer, got {}", shown(v));
-  int64_t version = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)
-                        ? INT64_MAX
-                        : v.get<int64_t>();
+  if (!v.is_number_integer()) user_error("tuning record: field 'v' must be an integer, got {}", shown(v));
+  int64_t version = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX) ? INT64_MAX : v.get<int64_t>();
   if (version != kTuningRecordVersion) {
-    throw UnknownRecordVersion(
-        fmt::format("unknown tuning record version {} (this tensortune reads "
-                    "version {})",
-                    version, kTuningRecordVersion),
-        version);
+    throw UnknownRecordVersion(fmt::format("unknown tuning record version {} (this tensortune reads "
+                                           "version {})",
+                                           version, kTuningRecordVersion),
+                               version);
   }
 
   TuningRecord r;
@@ -126,8 +119,7 @@ TuningRecord record_from_json(const nlohmann::json& j) {
     user_error("tuning record: field 'steps': {}", e.what());
   }
   const nlohmann::json& costs = field(j, "costs_s");
-  if (!costs.is_array())
-    user_error("tuning record: field 'costs_s' must be a list, got {}", shown(costs));
+  if (!costs.is_array()) user_error("tuning record: field 'costs_s' must be a list, got {}", shown(costs));
   for (size_t i = 0; i < costs.size(); ++i)
     r.costs_s.push_back(number_value(costs[i], fmt::format("field 'costs_s'[{}]", i), true));
   std::string error = string_field(j, "error");
@@ -142,8 +134,7 @@ TuningRecord record_from_json(const nlohmann::json& j) {
   r.build_s = number_field(j, "build_s", true);
   r.run_s = number_field(j, "run_s", true);
   int64_t threads = int_field(j, "num_threads", 1);
-  if (threads > INT32_MAX)
-    user_error("tuning record: field 'num_threads' is too large ({})", threads);
+  if (threads > INT32_MAX) user_error("tuning record: field 'num_threads' is too large ({})", threads);
   r.num_threads = int(threads);
   return r;
 }

@@ -14,8 +14,7 @@ namespace tt {
 // first to report "unknown version N" on its own.
 class UnknownRecordVersion : public UserError {
  public:
-  UnknownRecordVersion(const std::string& message, int64_t version)
-      : UserError(message), version_(version) {}
+  UnknownRecordVersion(const std::string& message, int64_t version) : UserError(message), version_(version) {}
   int64_t version() const { return version_; }
 
  private:

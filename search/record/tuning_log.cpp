@@ -68,8 +68,7 @@ namespace {
 class Statement {
  public:
   Statement(const TuningLogConnection& c, const char* sql) : c_(c) {
-    if (sqlite3_prepare_v2(c.db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      c.fail("preparing a query");
+    if (sqlite3_prepare_v2(c.db, sql, -1, &stmt_, nullptr) != SQLITE_OK) c.fail("preparing a query");
   }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
@@ -148,8 +147,8 @@ int32_t application_id(const TuningLogConnection& c) {
 // yet: a new file).
 bool check_is_log(const TuningLogConnection& c) {
   std::vector<std::string> tables = table_names(c);
-  bool ours = application_id(c) == kApplicationId &&
-              std::find(tables.begin(), tables.end(), "tensortune_log") != tables.end();
+  bool ours =
+      application_id(c) == kApplicationId && std::find(tables.begin(), tables.end(), "tensortune_log") != tables.end();
   if (!ours) {
     if (tables.empty() && application_id(c) == 0) return false;
     user_error("'{}' is not a tensortune log (an SQLite database with {})", c.path,
@@ -159,23 +158,20 @@ bool check_is_log(const TuningLogConnection& c) {
   if (!s.step()) user_error("'{}' is not a tensortune log (it has no schema version)", c.path);
   int64_t version = s.column_int(0);
   if (version != kSchemaVersion) {
-    user_error("tuning log '{}' has schema version {}; this tensortune reads version {}{}", c.path,
-               version, kSchemaVersion,
-               version > kSchemaVersion ? " (it was written by a newer one)" : "");
+    user_error("tuning log '{}' has schema version {}; this tensortune reads version {}{}", c.path, version,
+               kSchemaVersion, version > kSchemaVersion ? " (it was written by a newer one)" : "");
   }
   return true;
 }
 
-std::vector<TuningRecord> read_rows(Statement& s, const std::string& path,
-                                    std::vector<std::string>* warnings) {
+std::vector<TuningRecord> read_rows(Statement& s, const std::string& path, std::vector<std::string>* warnings) {
   std::vector<TuningRecord> records;
   while (s.step()) {
     int64_t id = s.column_int(0);
     try {
       records.push_back(record_from_json(nlohmann::json::parse(s.column_bytes(1))));
     } catch (const nlohmann::json::exception& e) {
-      if (warnings)
-        warnings->push_back(fmt::format("{}: row {}: not valid JSON ({})", path, id, e.what()));
+      if (warnings) warnings->push_back(fmt::format("{}: row {}: not valid JSON ({})", path, id, e.what()));
     } catch (const UserError& e) {
       if (warnings) warnings->push_back(fmt::format("{}: row {}: {}", path, id, e.what()));
     }
@@ -197,15 +193,12 @@ TuningLog TuningLog::open(const std::string& path, LogOpenMode mode) {
 
   auto c = std::make_unique<TuningLogConnection>();
   c->path = path;
-  int flags =
-      SQLITE_OPEN_READWRITE | (mode == LogOpenMode::CreateIfMissing ? SQLITE_OPEN_CREATE : 0);
+  int flags = SQLITE_OPEN_READWRITE | (mode == LogOpenMode::CreateIfMissing ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &c->db, flags, nullptr) != SQLITE_OK)
-    user_error("cannot open tuning log '{}': {}", path,
-               c->db ? sqlite3_errmsg(c->db) : "out of memory");
+    user_error("cannot open tuning log '{}': {}", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
   sqlite3_busy_timeout(c->db, kBusyTimeoutMs);
   // SQLite reads the header lazily: the first query is where a text file shows it is no database.
-  if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
     if (sqlite3_errcode(c->db) == SQLITE_NOTADB)
       user_error("'{}' is not a tensortune log (not an SQLite database)", path);
     c->fail("reading");
@@ -224,8 +217,8 @@ TuningLog TuningLog::open(const std::string& path, LogOpenMode mode) {
     // Another process may have created the schema since the check.
     if (!check_is_log(*c)) {
       c->exec(kSchema, "creating the schema");
-      c->exec(fmt::format("INSERT INTO tensortune_log VALUES ({}); PRAGMA application_id = {};",
-                          kSchemaVersion, kApplicationId)
+      c->exec(fmt::format("INSERT INTO tensortune_log VALUES ({}); PRAGMA application_id = {};", kSchemaVersion,
+                          kApplicationId)
                   .c_str(),
               "writing the schema version");
     }
@@ -234,8 +227,7 @@ TuningLog TuningLog::open(const std::string& path, LogOpenMode mode) {
   return TuningLog(std::move(c));
 }
 
-TuningLog::TuningLog(std::unique_ptr<TuningLogConnection> connection)
-    : connection_(std::move(connection)) {}
+TuningLog::TuningLog(std::unique_ptr<TuningLogConnection> connection) : connection_(std::move(connection)) {}
 TuningLog::TuningLog(TuningLog&&) noexcept = default;
 TuningLog& TuningLog::operator=(TuningLog&&) noexcept = default;
 TuningLog::~TuningLog() = default;

@@ -22,9 +22,10 @@ enum class LogOpenMode : uint8_t {
 
 struct TuningLogConnection;  // tuning_log.cpp: the SQLite handle
 
-// One connection to one log file. Move-only; use it from one thread at a time. Any number of
-// connections, in this process or others, may have the same file open: SQLite's locks (with a busy
-// timeout) serialize the writers, and readers see every committed batch.
+// One connection to one log file. Move-only (a moved-from log may only be destroyed or assigned);
+// use it from one thread at a time. Any number of connections, in this process or others, may
+// have the same file open: SQLite's locks (with a busy timeout) serialize the writers, and readers
+// see every committed batch.
 class TuningLog {
  public:
   // Opens `path`, creating the log if missing (CreateIfMissing). UserError naming the path when it
@@ -63,8 +64,7 @@ class TuningLog {
 // Writes every record the log reads (read_all) as one compact JSON object per line, in insertion
 // order; rows that read_all would skip are left out and described in `warnings`. Returns how many
 // records were written.
-int64_t export_jsonl(const TuningLog& log, std::ostream& out,
-                  std::vector<std::string>* warnings = nullptr);
+int64_t export_jsonl(const TuningLog& log, std::ostream& out, std::vector<std::string>* warnings = nullptr);
 
 // Imports every good line of JSON Lines text into `log` in one transaction (an interrupted import
 // adds nothing). Blank lines and lines starting with '#' are skipped silently; bad lines (not JSON,

@@ -48,8 +48,7 @@ std::vector<WorkloadSummary> summarize(const std::vector<TuningRecord>& records)
   std::vector<WorkloadSummary> summaries;
   std::map<std::tuple<std::string, std::string, int>, size_t> index;
   for (const TuningRecord& r : records) {
-    auto [it, inserted] =
-        index.emplace(std::tuple(r.target, r.workload_key, r.num_threads), summaries.size());
+    auto [it, inserted] = index.emplace(std::tuple(r.target, r.workload_key, r.num_threads), summaries.size());
     if (inserted) {
       WorkloadSummary fresh;
       fresh.workload_key = r.workload_key;
@@ -67,18 +66,16 @@ std::vector<WorkloadSummary> summarize(const std::vector<TuningRecord>& records)
     if (r.valid()) s.valid++;
     if (replayable(r) && (!s.best || ranks_before(r, *s.best))) s.best = &r;
   }
-  // Grouped by target and thread count, in order of first appearance within each.
-  std::stable_sort(summaries.begin(), summaries.end(),
-                   [](const WorkloadSummary& a, const WorkloadSummary& b) {
-                     return std::tie(a.target, a.num_threads) < std::tie(b.target, b.num_threads);
-                   });
+  // Sections by target text and thread count; within each, workloads in order of first appearance.
+  std::stable_sort(summaries.begin(), summaries.end(), [](const WorkloadSummary& a, const WorkloadSummary& b) {
+    return std::tie(a.target, a.num_threads) < std::tie(b.target, b.num_threads);
+  });
   return summaries;
 }
 
 std::string errors_text(const std::map<std::string, int64_t>& errors) {
   std::string text;
-  for (const auto& [name, n] : errors)
-    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", name, n);
+  for (const auto& [name, n] : errors) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", name, n);
   return text.empty() ? "-" : text;
 }
 
@@ -89,8 +86,7 @@ int run_show(const LogOptions& o) {
   print_warnings(warnings);
   if (!o.workload.empty()) {
     std::erase_if(records, [&](const TuningRecord& r) { return r.workload_key != o.workload; });
-    if (records.empty())
-      user_error("tuning log '{}' has no records for workload '{}'", o.log, o.workload);
+    if (records.empty()) user_error("tuning log '{}' has no records for workload '{}'", o.log, o.workload);
   }
   std::vector<WorkloadSummary> summaries = summarize(records);
 
@@ -101,17 +97,16 @@ int run_show(const LogOptions& o) {
     out["skipped_rows"] = warnings;
     nlohmann::json list = nlohmann::json::array();
     for (const WorkloadSummary& s : summaries) {
-      list.push_back(
-          {{"workload_key", s.workload_key},
-           {"workload", s.workload},
-           {"target", s.target},
-           {"num_threads", s.num_threads},
-           {"records", s.records},
-           {"valid", s.valid},
-           {"cut_short", s.cut_short},
-           {"errors", s.errors},
-           {"best_cost_ms", s.best ? nlohmann::json(s.best->cost() * 1e3) : nlohmann::json()},
-           {"best_trial", s.best ? nlohmann::json(s.best->trial) : nlohmann::json()}});
+      list.push_back({{"workload_key", s.workload_key},
+                      {"workload", s.workload},
+                      {"target", s.target},
+                      {"num_threads", s.num_threads},
+                      {"records", s.records},
+                      {"valid", s.valid},
+                      {"cut_short", s.cut_short},
+                      {"errors", s.errors},
+                      {"best_cost_ms", s.best ? nlohmann::json(s.best->cost() * 1e3) : nlohmann::json()},
+                      {"best_trial", s.best ? nlohmann::json(s.best->trial) : nlohmann::json()}});
     }
     out["workloads"] = list;
     fmt::print("{}\n", out.dump(2));
@@ -123,18 +118,14 @@ int run_show(const LogOptions& o) {
   fmt::print("tuning log {}: {} records, {} workloads\n", o.log, records.size(), keys.size());
   for (size_t i = 0; i < summaries.size(); ++i) {
     const WorkloadSummary& s = summaries[i];
-    if (i == 0 || s.target != summaries[i - 1].target ||
-        s.num_threads != summaries[i - 1].num_threads) {
+    if (i == 0 || s.target != summaries[i - 1].target || s.num_threads != summaries[i - 1].num_threads) {
       fmt::print("\n{}, {} thread{}\n", s.target, s.num_threads, s.num_threads == 1 ? "" : "s");
-      fmt::print("  {:<16}  {:>7}  {:>6}  {:>10}  {:>6}  {:<24}  {}\n", "workload key", "records",
-                 "valid", "best ms", "trial", "errors", "workload");
+      fmt::print("  {:<16}  {:>7}  {:>6}  {:>10}  {:>6}  {:<24}  {}\n", "workload key", "records", "valid", "best ms",
+                 "trial", "errors", "workload");
     }
-    fmt::print(
-        "  {:<16}  {:>7}  {:>6}  {:>10}  {:>6}  {:<24}  {}\n", s.workload_key, s.records, s.valid,
-        s.best ? fmt::format("{:.4f}", s.best->cost() * 1e3) : "-",
-        s.best ? std::to_string(s.best->trial) : "-",
-        errors_text(s.errors) + (s.cut_short ? fmt::format("; {} cut short", s.cut_short) : ""),
-        s.workload);
+    fmt::print("  {:<16}  {:>7}  {:>6}  {:>10}  {:>6}  {:<24}  {}\n", s.workload_key, s.records, s.valid,
+               s.best ? fmt::format("{:.4f}", s.best->cost() * 1e3) : "-", s.best ? std::to_string(s.best->trial) : "-",
+               errors_text(s.errors) + (s.cut_short ? fmt::format("; {} cut short", s.cut_short) : ""), s.workload);
   }
   return kExitOk;
 }
@@ -154,8 +145,7 @@ int run_export(const LogOptions& o) {
     if (!out) user_error("writing '{}' failed", o.output);
   }
   print_warnings(warnings);
-  fmt::print(stderr, "exported {} records from {}{}\n", n, o.log,
-             o.output.empty() ? "" : " to " + o.output);
+  fmt::print(stderr, "exported {} records from {}{}\n", n, o.log, o.output.empty() ? "" : " to " + o.output);
   return kExitOk;
 }
 
@@ -172,9 +162,9 @@ int run_import(const LogOptions& o) {
   int64_t n = import_jsonl(in, o.input, log, &warnings);
   print_warnings(warnings);
   fmt::print("imported {} records from {} into {}", n, o.input, o.log);
-  fmt::print("{}\n", warnings.empty() ? ""
-                                      : fmt::format(" ({} line{} skipped)", warnings.size(),
-                                                    warnings.size() == 1 ? "" : "s"));
+  fmt::print("{}\n", warnings.empty()
+                         ? ""
+                         : fmt::format(" ({} line{} skipped)", warnings.size(), warnings.size() == 1 ? "" : "s"));
   return kExitOk;
 }
 
@@ -182,23 +172,19 @@ int run_import(const LogOptions& o) {
 
 Subcommand add_log_command(CLI::App& parent) {
   auto o = std::make_shared<LogOptions>();
-  CLI::App* app =
-      parent.add_subcommand("log", "Inspect a tuning log; convert it to and from JSON Lines");
+  CLI::App* app = parent.add_subcommand("log", "Inspect a tuning log; convert it to and from JSON Lines");
   app->require_subcommand(1);
 
-  CLI::App* show =
-      app->add_subcommand("show", "Per workload: records, valid ones, errors by code, the best");
+  CLI::App* show = app->add_subcommand("show", "Per workload: records, valid ones, errors by code, the best");
   show->add_option("FILE", o->log, "The tuning log (.db)")->required();
   show->add_option("--workload", o->workload, "Only this workload key");
   show->add_flag("--json", o->json, "Print one JSON object");
 
-  CLI::App* exp =
-      app->add_subcommand("export", "Write a tuning log as JSON Lines (one record per line)");
+  CLI::App* exp = app->add_subcommand("export", "Write a tuning log as JSON Lines (one record per line)");
   exp->add_option("FILE", o->log, "The tuning log (.db)")->required();
   exp->add_option("-o,--output", o->output, "The .jsonl file to write (default: standard output)");
 
-  CLI::App* imp =
-      app->add_subcommand("import", "Add the records of a JSON Lines file to a tuning log");
+  CLI::App* imp = app->add_subcommand("import", "Add the records of a JSON Lines file to a tuning log");
   imp->add_option("IN", o->input, "The .jsonl file to read")->required();
   imp->add_option("FILE", o->log, "The tuning log (.db), created if missing")->required();
 

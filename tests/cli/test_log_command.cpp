@@ -19,8 +19,8 @@ using test::describe;
 using test::Result;
 using test::run;
 
-const char* kConv = "5806a8131f9e8862";
-const char* kAdd = "0ef474646a4142e1";
+const std::string kConv = "cce5417b2a38092c";
+const std::string kAdd = "0ef474646a4142e1";
 const char* kTarget = "llvm -mcpu=znver3 -mattr=+sse4.2,+avx,+avx2,+fma,+f16c";
 
 // A fresh path in the test temp directory, removed (with SQLite's companions) at scope exit.
@@ -43,12 +43,10 @@ struct Scratch {
 TuningRecord make_record(const std::string& key, int64_t trial, double cost_s) {
   TuningRecord r;
   r.workload_key = key;
-  r.workload =
-      key == kConv ? "conv2d+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64" : "add+add+relu 4 <- 4";
+  r.workload = key == kConv ? "conv2d+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64" : "add+add+relu 4 <- 4";
   r.target = kTarget;
   r.strategy = "ansor";
-  r.steps = {SplitStep{"relu", "i", {4}, false},
-             AnnotateStep{"relu", "i.0", LoopAnnotation::Parallel}};
+  r.steps = {SplitStep{"relu", "i", {4}, false}, AnnotateStep{"relu", "i.0", LoopAnnotation::Parallel}};
   r.costs_s = {cost_s, cost_s * 1.1, cost_s * 0.95};
   r.trial = trial;
   r.timestamp = 1764581371.0 + double(trial);
@@ -59,9 +57,8 @@ TuningRecord make_record(const std::string& key, int64_t trial, double cost_s) {
 // add: 2 records, both valid.
 void write_sample_log(const std::string& path) {
   TuningLog log = TuningLog::open(path);
-  std::vector<TuningRecord> batch = {make_record(kConv, 0, 4e-4), make_record(kConv, 1, 1e-4),
-                                     make_record(kConv, 2, 0), make_record(kConv, 3, 2e-4),
-                                     make_record(kConv, 4, 0)};
+  std::vector<TuningRecord> batch = {make_record(kConv, 0, 4e-4), make_record(kConv, 1, 1e-4), make_record(kConv, 2, 0),
+                                     make_record(kConv, 3, 2e-4), make_record(kConv, 4, 0)};
   batch[1].cut_short = true;
   batch[2].error = MeasureError::Compile;
   batch[2].costs_s.clear();
@@ -86,11 +83,9 @@ TEST(LogCommand, ShowSummarizesEachWorkload) {
     if (line.find(kAdd) != std::string::npos) add_line = line;
   }
   // key, records, valid, best ms, best trial, errors, workload
-  EXPECT_NE(conv_line.find("5       3      0.2000       3  compile 1, wrong_answer 1; 1 cut short"),
-            std::string::npos)
+  EXPECT_NE(conv_line.find("5       3      0.2000       3  compile 1, wrong_answer 1; 1 cut short"), std::string::npos)
       << conv_line;
-  EXPECT_NE(conv_line.find("conv2d+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64"),
-            std::string::npos);
+  EXPECT_NE(conv_line.find("conv2d+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64"), std::string::npos);
   EXPECT_NE(add_line.find("2       2      0.0020       1  -"), std::string::npos) << add_line;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
@@ -126,8 +121,7 @@ TEST(LogCommand, ShowJsonIsMachineReadable) {
   EXPECT_EQ(only["records"], 2);
   Result none = run("log show " + db + " --workload 0000000000000000");
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.err.find("has no records for workload '0000000000000000'"), std::string::npos)
-      << none.err;
+  EXPECT_NE(none.err.find("has no records for workload '0000000000000000'"), std::string::npos) << none.err;
 }
 
 TEST(LogCommand, ExportImportExportGivesIdenticalText) {
@@ -140,8 +134,7 @@ TEST(LogCommand, ExportImportExportGivesIdenticalText) {
   EXPECT_NE(exported.err.find("exported 7 records"), std::string::npos) << exported.err;
   // Every line is a record the library reads back.
   std::istringstream lines(exported.out);
-  for (std::string line; std::getline(lines, line);)
-    EXPECT_NO_THROW(record_from_json(nlohmann::json::parse(line)));
+  for (std::string line; std::getline(lines, line);) EXPECT_NO_THROW(record_from_json(nlohmann::json::parse(line)));
 
   Scratch jsonl_file(".jsonl");
   const std::string& jsonl = jsonl_file.path;
@@ -175,9 +168,7 @@ TEST(LogCommand, ImportSkipsBadLinesWithWarningsAndSucceeds) {
   ASSERT_EQ(r.exit_code, 0) << describe("log import", r);
   EXPECT_EQ(r.out, "imported 2 records from " + jsonl + " into " + db + " (2 lines skipped)\n");
   EXPECT_NE(r.err.find("warning: " + jsonl + ":2: not valid JSON"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("warning: " + jsonl + ":4: unknown tuning record version 3"),
-            std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("warning: " + jsonl + ":4: unknown tuning record version 3"), std::string::npos) << r.err;
   EXPECT_EQ(TuningLog::open(db).count(), 2);
   // Importing again appends: the log keeps every measurement it is given.
   ASSERT_EQ(run("log import " + jsonl + " " + db).exit_code, 0);
@@ -196,13 +187,10 @@ TEST(LogCommand, BadPathsExitTwoWithOneClearError) {
   write_sample_log(db);
   for (const Case& c : std::vector<Case>{
            {"log show " + missing, "error: tuning log '" + missing + "' does not exist"},
-           {"log show " + text,
-            "error: '" + text + "' is not a tensortune log (not an SQLite database)"},
+           {"log show " + text, "error: '" + text + "' is not a tensortune log (not an SQLite database)"},
            {"log export " + missing, "does not exist"},
-           {"log export " + db + " -o /nonexistent_dir_tt/out.jsonl",
-            "cannot write '/nonexistent_dir_tt/out.jsonl'"},
-           {"log import " + missing + ".jsonl " + db,
-            "cannot read '" + missing + ".jsonl': no such file"},
+           {"log export " + db + " -o /nonexistent_dir_tt/out.jsonl", "cannot write '/nonexistent_dir_tt/out.jsonl'"},
+           {"log import " + missing + ".jsonl " + db, "cannot read '" + missing + ".jsonl': no such file"},
            {"log import " + std::string(::testing::TempDir()) + " " + db, "not a regular file"},
            {"log import " + text + " " + text, "not an SQLite database"},
            {"log", "A subcommand is required"},
@@ -211,16 +199,14 @@ TEST(LogCommand, BadPathsExitTwoWithOneClearError) {
     Result r = run(c.args);
     EXPECT_EQ(r.exit_code, 2) << describe(c.args, r);
     EXPECT_NE(r.err.find(c.message), std::string::npos) << describe(c.args, r);
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'),
-              c.args == "log" || c.args == "log show" ? 2 : 1)
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), c.args == "log" || c.args == "log show" ? 2 : 1)
         << describe(c.args, r);
   }
   EXPECT_FALSE(std::filesystem::exists(missing));  // reading never creates a log
   for (const char* sub : {"log", "log show", "log export", "log import"}) {
     Result help = run(std::string(sub) + " --help");
     EXPECT_EQ(help.exit_code, 0) << describe(sub, help);
-    EXPECT_NE(help.out.find("Usage: tensortune " + std::string(sub)), std::string::npos)
-        << help.out;
+    EXPECT_NE(help.out.find("Usage: tensortune " + std::string(sub)), std::string::npos) << help.out;
   }
 }
 

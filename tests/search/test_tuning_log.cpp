@@ -21,8 +21,7 @@ namespace {
 
 using test::ScratchFile;
 
-std::vector<TuningRecord> batch_of(int64_t first_trial, int n,
-                                   const std::string& key = "0123456789abcdef") {
+std::vector<TuningRecord> batch_of(int64_t first_trial, int n, const std::string& key = "0123456789abcdef") {
   std::vector<TuningRecord> batch;
   for (int i = 0; i < n; ++i) {
     TuningRecord r = test::sample_record(first_trial + i, 1e-4 * double(first_trial + i + 1), key);
@@ -52,9 +51,8 @@ struct RawDb {
   ~RawDb() { sqlite3_close(db); }
   void exec(const std::string& sql) {
     char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-        << (error ? error : "") << "\n"
-        << sql;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "") << "\n"
+                                                                                  << sql;
     sqlite3_free(error);
   }
   sqlite3* db = nullptr;
@@ -91,6 +89,39 @@ TEST(TuningLog, BatchesSurviveReopening) {
   expect_same_records(log.records_for("fedcba9876543210"), second);
   expect_same_records(log.records_for("0123456789abcdef"), first);
   EXPECT_TRUE(log.records_for("no such key").empty());
+}
+
+// The query columns mirror the record (what `sqlite3 log.db` users and indexed lookups see).
+TEST(TuningLog, ColumnsIndexTheRecord) {
+  ScratchFile file(".db");
+  std::vector<TuningRecord> batch = batch_of(0, 3);  // the third is a wrong answer
+  TuningLog::open(file.path()).append(batch);
+  RawDb raw(file.path());
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(raw.db, "SELECT workload_key, target, error, cost_s, trial, record FROM records ORDER BY id",
+                         -1, &stmt, nullptr),
+      SQLITE_OK);
+  for (const TuningRecord& r : batch) {
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    auto text = [&](int i) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i))); };
+    EXPECT_EQ(text(0), r.workload_key);
+    EXPECT_EQ(text(1), r.target);
+    EXPECT_EQ(text(2), measure_error_name(r.error));
+    if (r.valid())
+      EXPECT_EQ(sqlite3_column_double(stmt, 3), r.cost());
+    else
+      EXPECT_EQ(sqlite3_column_type(stmt, 3), SQLITE_NULL);
+    EXPECT_EQ(sqlite3_column_int64(stmt, 4), r.trial);
+    EXPECT_EQ(text(5), to_json(r).dump());
+  }
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+  sqlite3_finalize(stmt);
+  // The file says what it is, for tools that read SQLite headers: application id "TTlg".
+  ASSERT_EQ(sqlite3_prepare_v2(raw.db, "PRAGMA application_id", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 0x54546c67);
+  sqlite3_finalize(stmt);
 }
 
 TEST(TuningLog, MetadataHoldsStringsAndBlobs) {
@@ -148,9 +179,7 @@ TEST(TuningLog, DamagedRowsAreSkippedWithAWarningNamingTheRow) {
   EXPECT_EQ(records[0].trial, 0);
   ASSERT_EQ(warnings.size(), 3u);
   EXPECT_EQ(warnings[0].rfind(file.path() + ": row 2: not valid JSON", 0), 0u) << warnings[0];
-  EXPECT_EQ(
-      warnings[1],
-      file.path() + ": row 3: unknown tuning record version 9 (this tensortune reads version 1)");
+  EXPECT_EQ(warnings[1], file.path() + ": row 3: unknown tuning record version 9 (this tensortune reads version 1)");
   EXPECT_EQ(warnings[2], file.path() + ": row 4: tuning record: missing field 'workload_key'");
   EXPECT_EQ(log.count(), 4);  // the rows are still there; reading skips them
   warnings.clear();
@@ -163,8 +192,7 @@ TEST(TuningLog, FilesThatAreNotLogsAreUserErrors) {
   ScratchFile text(".txt");
   std::ofstream(text.path()) << "workload,cost\nmatmul,0.1\n" << std::string(200, 'x') << "\n";
   expect_user_error([&] { TuningLog::open(text.path()); }, "not an SQLite database");
-  expect_user_error([&] { TuningLog::open(text.path(), LogOpenMode::MustExist); },
-                    "not an SQLite database");
+  expect_user_error([&] { TuningLog::open(text.path(), LogOpenMode::MustExist); }, "not an SQLite database");
 
   ScratchFile other(".db");
   RawDb(other.path()).exec("CREATE TABLE people (name TEXT)");
@@ -172,12 +200,10 @@ TEST(TuningLog, FilesThatAreNotLogsAreUserErrors) {
                     "is not a tensortune log (an SQLite database with tables people)");
 
   ScratchFile missing(".db");
-  expect_user_error([&] { TuningLog::open(missing.path(), LogOpenMode::MustExist); },
-                    "does not exist");
+  expect_user_error([&] { TuningLog::open(missing.path(), LogOpenMode::MustExist); }, "does not exist");
   EXPECT_FALSE(std::filesystem::exists(missing.path()));
   expect_user_error([&] { TuningLog::open(::testing::TempDir()); }, "is a directory");
-  expect_user_error([&] { TuningLog::open("/nonexistent_dir_tt/log.db"); },
-                    "cannot open tuning log");
+  expect_user_error([&] { TuningLog::open("/nonexistent_dir_tt/log.db"); }, "cannot open tuning log");
 
   ScratchFile empty(".db");
   std::ofstream(empty.path()).close();
@@ -187,9 +213,8 @@ TEST(TuningLog, FilesThatAreNotLogsAreUserErrors) {
   ScratchFile newer(".db");
   TuningLog::open(newer.path());
   RawDb(newer.path()).exec("UPDATE tensortune_log SET schema_version = 2");
-  expect_user_error(
-      [&] { TuningLog::open(newer.path()); },
-      "schema version 2; this tensortune reads version 1 (it was written by a newer one)");
+  expect_user_error([&] { TuningLog::open(newer.path()); },
+                    "schema version 2; this tensortune reads version 1 (it was written by a newer one)");
 }
 
 TEST(TuningLog, JsonLinesRoundTripIsTextIdentical) {
@@ -231,8 +256,7 @@ TEST(TuningLog, ImportSkipsBadLinesWithTheirLineNumbers) {
   EXPECT_EQ(import_jsonl(in, "in.jsonl", log, &warnings), 3);
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_EQ(warnings[0].rfind("in.jsonl:2: not valid JSON", 0), 0u) << warnings[0];
-  EXPECT_EQ(warnings[1],
-            "in.jsonl:4: unknown tuning record version 7 (this tensortune reads version 1)");
+  EXPECT_EQ(warnings[1], "in.jsonl:4: unknown tuning record version 7 (this tensortune reads version 1)");
   expect_same_records(log.read_all(), good);
 }
 

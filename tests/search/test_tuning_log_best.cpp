@@ -51,8 +51,7 @@ TEST(TargetCompatible, SameCpuAndTrackedFeaturesOnly) {
   EXPECT_FALSE(target_compatible(make_target("haswell", kAvx2).to_string(), zen3));
   EXPECT_FALSE(target_compatible(zen3.to_string() + " -mtriple=aarch64-linux-gnu", zen3));
   // Texts that are not target strings, or that leave the CPU out.
-  for (const char* text :
-       {"", "llvm", "cuda -mcpu=znver3", "llvm -mcpu=znver3 -O3", "llvm -mcpu=znver3 -mattr=avx2"})
+  for (const char* text : {"", "llvm", "cuda -mcpu=znver3", "llvm -mcpu=znver3 -O3", "llvm -mcpu=znver3 -mattr=avx2"})
     EXPECT_FALSE(target_compatible(text, zen3)) << text;
 }
 
@@ -92,9 +91,8 @@ TEST(BestRecord, FastestValidCompatibleRecordWins) {
 
 TEST(BestRecord, TiesBreakByTrialThenTimestampWhateverTheOrder) {
   Target here = make_target("znver3", kAvx2);
-  std::vector<TuningRecord> records = {record(here, 2e-4, 9), record(here, 2e-4, 4),
-                                       record(here, 2e-4, 4), record(here, 2e-4, 7),
-                                       record(here, 3e-4, 1)};
+  std::vector<TuningRecord> records = {record(here, 2e-4, 9), record(here, 2e-4, 4), record(here, 2e-4, 4),
+                                       record(here, 2e-4, 7), record(here, 3e-4, 1)};
   records[1].timestamp = 2000;
   records[2].timestamp = 1000;  // the one: lowest trial among the fastest, then earliest
   records[2].seed = 42;
@@ -118,24 +116,23 @@ TEST(WhyNoRecord, NamesWhatTheLogHolds) {
                                        record(make_target("haswell", kAvx2), 1e-4, 2)};
   EXPECT_EQ(why_no_record(records, kKey, here, 1),
             "the 3 records for workload 0123456789abcdef were measured on other targets only: '" +
-                make_target("haswell", kAvx2).to_string() + "' (1), '" + zen4.to_string() +
-                "' (2); this target is '" + here.to_string() + "'");
+                make_target("haswell", kAvx2).to_string() + "' (1), '" + zen4.to_string() + "' (2); this target is '" +
+                here.to_string() + "'");
 
   records = {record(here, 1e-4, 0, 4), record(here, 1e-4, 1, 4), record(here, 1e-4, 2, 1)};
   EXPECT_EQ(why_no_record(records, kKey, here, 2),
             "the records for workload 0123456789abcdef on this target were timed with other thread "
             "counts only: 1 (1 record), 4 (2 records); wanted 2");
 
-  records = {record(here, 1e-4, 0), record(here, 1e-4, 1), record(here, 1e-4, 2),
-             record(here, 1e-4, 3), record(zen4, 1e-4, 4)};
+  records = {record(here, 1e-4, 0), record(here, 1e-4, 1), record(here, 1e-4, 2), record(here, 1e-4, 3),
+             record(zen4, 1e-4, 4)};
   records[0].error = MeasureError::Compile;
   records[1].error = MeasureError::RunTimeout;
   records[2].error = MeasureError::Compile;
   records[3].cut_short = true;
-  EXPECT_EQ(
-      why_no_record(records, kKey, here, 1),
-      "none of the 4 records for workload 0123456789abcdef on this target at 1 thread is valid: "
-      "compile 2, run_timeout 1, cut short 1");
+  EXPECT_EQ(why_no_record(records, kKey, here, 1),
+            "none of the 4 records for workload 0123456789abcdef on this target at 1 thread is valid: "
+            "compile 2, run_timeout 1, cut short 1");
 }
 
 }  // namespace

@@ -106,9 +106,8 @@ TEST(RecordJson, UnknownVersionIsItsOwnError) {
       ADD_FAILURE() << "version " << version << " was read";
     } catch (const UnknownRecordVersion& e) {
       EXPECT_EQ(e.version(), version);
-      EXPECT_NE(
-          std::string(e.what()).find("unknown tuning record version " + std::to_string(version)),
-          std::string::npos)
+      EXPECT_NE(std::string(e.what()).find("unknown tuning record version " + std::to_string(version)),
+                std::string::npos)
           << e.what();
     }
   }

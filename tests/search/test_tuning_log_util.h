@@ -61,8 +61,7 @@ inline void expect_same_record(const TuningRecord& a, const TuningRecord& b) {
   EXPECT_EQ(a.strategy, b.strategy);
   EXPECT_EQ(steps_to_json(a.steps), steps_to_json(b.steps));
   ASSERT_EQ(a.steps.size(), b.steps.size());
-  for (size_t i = 0; i < a.steps.size(); ++i)
-    EXPECT_EQ(to_string(a.steps[i]), to_string(b.steps[i]));
+  for (size_t i = 0; i < a.steps.size(); ++i) EXPECT_EQ(to_string(a.steps[i]), to_string(b.steps[i]));
   EXPECT_EQ(a.costs_s, b.costs_s);  // exact: doubles survive the text form bit for bit
   EXPECT_EQ(a.error, b.error);
   EXPECT_EQ(a.error_message, b.error_message);
@@ -80,23 +79,22 @@ class ScratchFile {
  public:
   explicit ScratchFile(const std::string& suffix) {
     static int counter = 0;
-    path_ = std::filesystem::path(::testing::TempDir()) /
-            ("tt_log_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + suffix);
+    path_ = (std::filesystem::path(::testing::TempDir()) /
+             ("tt_log_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + suffix))
+                .string();
     remove_all();
   }
   ~ScratchFile() { remove_all(); }
   ScratchFile(const ScratchFile&) = delete;
   ScratchFile& operator=(const ScratchFile&) = delete;
-  const std::string& path() const { return path_str_ = path_.string(); }
+  const std::string& path() const { return path_; }
 
  private:
   void remove_all() {
     std::error_code ec;
-    for (const char* extra : {"", "-wal", "-shm", "-journal"})
-      std::filesystem::remove_all(path_.string() + extra, ec);
+    for (const char* extra : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove_all(path_ + extra, ec);
   }
-  std::filesystem::path path_;
-  mutable std::string path_str_;
+  std::string path_;
 };
 
 }  // namespace tt::test
