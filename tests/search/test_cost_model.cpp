@@ -215,6 +215,22 @@ TEST(CostModel, RetrainingOnTheSameSamplesIsDeterministic) {
   EXPECT_LE(a.boosted_rounds(), a.params().num_rounds);
 }
 
+// Labels are normalized per task: a task whose programs run 1000x slower is learned as well as one
+// alone (with one global normalization its labels would all be ~0.001 and carry no order).
+TEST(CostModel, LabelsAreNormalizedPerTask) {
+  const MeasuredSchedules& data = measured_matmul_schedules();
+  std::vector<TrainingSample> two_tasks = data.samples;
+  std::vector<double> slow_throughput;
+  for (const TrainingSample& s : data.samples) {
+    two_tasks.push_back({s.features, s.throughput / 1000, 1});
+    slow_throughput.push_back(s.throughput / 1000);
+  }
+  XGBoostCostModel model(test_params());
+  model.update(two_tasks);
+  RankingQuality q = ranking_quality(model.predict(features_of(data.samples)), slow_throughput, 1);
+  EXPECT_GT(q.pairwise_accuracy, 0.85);
+}
+
 TEST(CostModel, ProgramsWithoutRowsScoreLowest) {
   const MeasuredSchedules& data = measured_matmul_schedules();
   XGBoostCostModel model(test_params());

@@ -69,6 +69,23 @@ TEST(Features, NamesCoverEveryColumnOnce) {
 }
 
 // Every value of a naive 64^3 matmul follows from its three loops; pin the main ones exactly.
+// The column ranges features.h documents.
+TEST(Features, LayoutMatchesTheHeader) {
+  EXPECT_EQ(column("float_mad"), 0);
+  EXPECT_EQ(column("float_scalar_instrs"), 13);
+  EXPECT_EQ(column("vec_lanes"), 15);
+  EXPECT_EQ(column("unroll_loops"), 20);
+  EXPECT_EQ(column("par_loops"), 23);
+  EXPECT_EQ(column("num_loops"), 30);
+  EXPECT_EQ(column("inner0_extent"), 35);
+  EXPECT_EQ(column("buf0.is_read"), 43);
+  EXPECT_EQ(column("buf1.is_read"), 43 + kBufferFeatures);
+  EXPECT_EQ(column("arith_intensity_curve_0"), 138);
+  EXPECT_EQ(column("alloc_size"), 148);
+  EXPECT_EQ(column("arith_intensity"), 153);
+  EXPECT_EQ(kFeatureLength, 154);
+}
+
 TEST(Features, NaiveMatmulValues) {
   HardwareParams hw;
   LoweredFunc func = lower_with(matmul(64, 64, 64), {});
@@ -147,6 +164,25 @@ TEST(Features, VectorizedLoopSetsVectorColumns) {
   ProgramFeatures scalar = extract_features(lower_with(outputs, {}), hw);
   EXPECT_EQ(at(row, "float_mad"), at(scalar.rows[0], "float_mad"));
   EXPECT_EQ(at(row, "float_vector_instrs"), log2p(32.0 * 8 * 16));
+}
+
+// After lowering, an unrolled loop is gone; its copies of the store remain, and count.
+TEST(Features, UnrolledCopiesAreCounted) {
+  HardwareParams hw;
+  std::vector<Tensor> outputs = matmul(16, 8, 8);
+  std::vector<Step> steps{SplitStep{"matmul", "i", {4}, false},
+                          ReorderStep{"matmul", {"i.0", "j", "rk", "i.1"}},
+                          AnnotateStep{"matmul", "i.1", LoopAnnotation::Unroll}};
+  LoweredFunc func = lower_with(outputs, steps);
+  const auto row = extract_features(func, hw).rows.at(0);
+  EXPECT_EQ(at(row, "unroll_copies"), log2p(4)) << to_string(func);
+  EXPECT_EQ(at(row, "num_stores"), log2p(8));            // 4 init and 4 update copies
+  EXPECT_EQ(at(row, "float_mad"), log2p(16.0 * 8 * 8));  // the same work as the rolled loop
+  EXPECT_EQ(at(row, "inner0_extent"), log2p(8));         // rk is innermost now
+  const auto rolled = extract_features(lower_with(outputs, {steps[0], steps[1]}), hw).rows.at(0);
+  EXPECT_EQ(at(rolled, "unroll_copies"), log2p(1));
+  EXPECT_EQ(at(rolled, "inner0_extent"), log2p(4));
+  EXPECT_EQ(at(rolled, "float_mad"), at(row, "float_mad"));
 }
 
 TEST(Features, ParallelLoopAgainstThreads) {
