@@ -220,6 +220,43 @@ TEST(Features, ElementwiseWithoutReduction) {
   }
 }
 
+// The operator families the searches meet, naive and default-scheduled (padding stages, guards,
+// rfactor dot products, multi-stage softmax, odd extents): one finite row per buffer written.
+TEST(Features, OperatorFamiliesGiveFiniteRows) {
+  HardwareParams hw;
+  ops::Conv2dParams conv;
+  conv.padding = {1, 1, 1, 1};
+  ops::Conv2dParams depthwise = conv;
+  depthwise.groups = 8;
+  ops::Pool2dParams pool;
+  pool.kernel = {3, 3};
+  pool.stride = {2, 2};
+  pool.padding = {1, 1, 1, 1};
+  std::vector<std::pair<std::string, std::vector<Tensor>>> workloads{
+      {"conv2d", {ops::conv2d(input({1, 3, 17, 17}, "X"), input({8, 3, 3, 3}, "W"), conv)}},
+      {"depthwise",
+       {ops::relu6(ops::conv2d(input({1, 8, 7, 7}, "X"), input({8, 1, 3, 3}, "W"), depthwise))}},
+      {"dense", {ops::dense(input({2, 35}, "X"), input({17, 35}, "W"), input({17}, "b"))}},
+      {"batch_matmul", {ops::batch_matmul(input({2, 5, 9}, "A"), input({2, 9, 13}, "B"))}},
+      {"max_pool", {ops::max_pool2d(input({1, 4, 11, 11}, "X"), pool)}},
+      {"softmax", {ops::softmax(input({3, 19}, "X"))}},
+      {"gelu", {ops::gelu(input({5, 21}, "X"))}}};
+  for (const auto& [name, outputs] : workloads) {
+    for (bool scheduled : {false, true}) {
+      SCOPED_TRACE(name + (scheduled ? " default" : " naive"));
+      LoweredFunc func =
+          lower_with(outputs, scheduled ? default_schedule(outputs, hw) : std::vector<Step>{});
+      ProgramFeatures f = extract_features(func, hw);
+      ASSERT_EQ(f.rows.size(), buffers_written(func)) << to_string(func);
+      for (const auto& row : f.rows) {
+        ASSERT_EQ(row.size(), size_t(kFeatureLength));
+        for (float v : row) ASSERT_TRUE(std::isfinite(v)) << to_string(func);
+        EXPECT_GT(at(row, "buf0.bytes"), 0.0f);  // every store touches at least its own buffer
+      }
+    }
+  }
+}
+
 TEST(Features, DeterministicBitForBit) {
   HardwareParams hw;
   std::vector<Tensor> outputs = matmul(48, 40, 24);
