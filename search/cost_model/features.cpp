@@ -21,6 +21,20 @@ using namespace cost_model_detail;
 // Cache-line size used for the line counts; 64 bytes on every x86 CPU this project targets.
 constexpr double kCacheLineBytes = 64;
 
+// The two innermost running loops of the dominant store, each: extent, and the share of the
+// accesses that stay in place (stride 0), move by one element (stride +-1) or jump. LLVM fully
+// unrolls a short innermost loop and vectorizes the one outside it when every access there is
+// contiguous or invariant, so both levels matter even for kernels the schedule did not vectorize.
+constexpr int kInnerLoopLevels = 2;
+enum InnerLoopColumn : int {
+  kInnerExtent,
+  kInnerInvariant,
+  kInnerUnit,
+  kInnerStrided,
+  kInnerLoopColumns
+};
+
+// The row's columns, in order (features.h documents the groups).
 enum Column : int {
   // [0, kNumOpKinds): the OpKind counts, in OpKind order
   kFloatScalarOps = kNumOpKinds,
@@ -46,7 +60,7 @@ enum Column : int {
   kNumGuards,
   kNumStores,
   kInnerLoopBase,  // kInnerLoopLevels x kInnerLoopColumns
-  kBufferBase = kInnerLoopBase + 2 * 4,
+  kBufferBase = kInnerLoopBase + kInnerLoopLevels * kInnerLoopColumns,
   kIntensityBase = kBufferBase + kMaxBuffersPerRow * kBufferFeatures,
   kAllocSize = kIntensityBase + kIntensityCurvePoints,
   kAllocProd,
@@ -57,20 +71,6 @@ enum Column : int {
   kColumnEnd
 };
 static_assert(kColumnEnd == kFeatureLength, "the column list and kFeatureLength disagree");
-
-// The two innermost running loops of the dominant store, each: extent, and the share of the
-// accesses that stay in place (stride 0), move by one element (stride +-1) or jump. LLVM fully
-// unrolls a short innermost loop and vectorizes the one outside it when every access there is
-// contiguous or invariant, so both levels matter even for kernels the schedule did not vectorize.
-constexpr int kInnerLoopLevels = 2;
-enum InnerLoopColumn : int {
-  kInnerExtent,
-  kInnerInvariant,
-  kInnerUnit,
-  kInnerStrided,
-  kInnerLoopColumns
-};
-static_assert(kBufferBase == kInnerLoopBase + kInnerLoopLevels * kInnerLoopColumns);
 
 enum BufferColumn : int {
   kIsRead,
@@ -361,7 +361,7 @@ void write_inner_loops(RowBuilder& row, const StoreRecord& dominant,
 
 std::vector<float> build_row(const BufferNode* buffer,
                              const std::vector<const StoreRecord*>& stores,
-                             const StoreRecords& walker, const HardwareParams& hw) {
+                             const StoreRecords& records, const HardwareParams& hw) {
   std::vector<float> values(size_t(kFeatureLength), 0.0f);
   RowBuilder row(&values);
 
@@ -460,8 +460,8 @@ std::vector<float> build_row(const BufferNode* buffer,
   write_inner_loops(row, *dominant, group);
 
   if (buffer->scope == BufferScope::Local) {
-    auto it = walker.alloc_outer_prod.find(buffer);
-    double outer = it != walker.alloc_outer_prod.end() ? it->second : 1;
+    auto it = records.alloc_outer_prod.find(buffer);
+    double outer = it != records.alloc_outer_prod.end() ? it->second : 1;
     double size = double(buffer->size), bytes = size * buffer->dtype.bytes();
     row.set(kAllocSize, bytes);
     row.set(kAllocProd, size * outer);
@@ -496,19 +496,19 @@ const std::vector<std::string>& feature_names() {
 }
 
 ProgramFeatures extract_features(const LoweredFunc& func, const HardwareParams& hw) {
-  StoreRecords walker = record_stores(func.body);
+  StoreRecords records = record_stores(func.body);
   // Rows in the order of each buffer's first store; stores of one buffer (init and update of a
   // reduction, unrolled copies) share the row.
   std::vector<const BufferNode*> order;
   std::unordered_map<const BufferNode*, std::vector<const StoreRecord*>> by_buffer;
-  for (const StoreRecord& s : walker.stores) {
+  for (const StoreRecord& s : records.stores) {
     auto [it, inserted] = by_buffer.try_emplace(s.buffer);
     if (inserted) order.push_back(s.buffer);
     it->second.push_back(&s);
   }
   ProgramFeatures features;
   for (const BufferNode* b : order)
-    features.rows.push_back(build_row(b, by_buffer.at(b), walker, hw));
+    features.rows.push_back(build_row(b, by_buffer.at(b), records, hw));
   return features;
 }
 

@@ -15,8 +15,9 @@ namespace tt {
 // one-hot columns are 0 or 1):
 //   [0, 13)    arithmetic by kind, each = ops x lanes x product of the enclosing loop extents
 //   [13, 15)   float instructions by vector width (scalar / vector), x enclosing-loop product
-//   [15, 20)   vectorization: store lanes, lanes / native lanes, vector-store share, vectorized
-//   loops [20, 23)   unrolling: unrolled loops, their extent product, unrolled copies of the store
+//   [15, 20)   vectorization: store lanes, lanes / native lanes, vector-store share,
+//              vectorized loops and their extent product
+//   [20, 23)   unrolling: unrolled loops, their extent product, unrolled copies of the store
 //   [23, 30)   parallelism: parallel loops, extent product, innermost parallel extent, position
 //              one-hot, chunks per thread, load balance over hw.num_threads
 //   [30, 35)   loop nest: depth, extent product, innermost extent, enclosing guards, store count

@@ -69,6 +69,23 @@ TEST(Features, NamesCoverEveryColumnOnce) {
 }
 
 // Every value of a naive 64^3 matmul follows from its three loops; pin the main ones exactly.
+// The column ranges features.h documents.
+TEST(Features, LayoutMatchesTheHeader) {
+  EXPECT_EQ(column("float_mad"), 0);
+  EXPECT_EQ(column("float_scalar_instrs"), 13);
+  EXPECT_EQ(column("vec_lanes"), 15);
+  EXPECT_EQ(column("unroll_loops"), 20);
+  EXPECT_EQ(column("par_loops"), 23);
+  EXPECT_EQ(column("num_loops"), 30);
+  EXPECT_EQ(column("inner0_extent"), 35);
+  EXPECT_EQ(column("buf0.is_read"), 43);
+  EXPECT_EQ(column("buf1.is_read"), 43 + kBufferFeatures);
+  EXPECT_EQ(column("arith_intensity_curve_0"), 138);
+  EXPECT_EQ(column("alloc_size"), 148);
+  EXPECT_EQ(column("arith_intensity"), 153);
+  EXPECT_EQ(kFeatureLength, 154);
+}
+
 TEST(Features, NaiveMatmulValues) {
   HardwareParams hw;
   LoweredFunc func = lower_with(matmul(64, 64, 64), {});
@@ -149,6 +166,25 @@ TEST(Features, VectorizedLoopSetsVectorColumns) {
   EXPECT_EQ(at(row, "float_vector_instrs"), log2p(32.0 * 8 * 16));
 }
 
+// After lowering, an unrolled loop is gone; its copies of the store remain, and count.
+TEST(Features, UnrolledCopiesAreCounted) {
+  HardwareParams hw;
+  std::vector<Tensor> outputs = matmul(16, 8, 8);
+  std::vector<Step> steps{SplitStep{"matmul", "i", {4}, false},
+                          ReorderStep{"matmul", {"i.0", "j", "rk", "i.1"}},
+                          AnnotateStep{"matmul", "i.1", LoopAnnotation::Unroll}};
+  LoweredFunc func = lower_with(outputs, steps);
+  const auto row = extract_features(func, hw).rows.at(0);
+  EXPECT_EQ(at(row, "unroll_copies"), log2p(4)) << to_string(func);
+  EXPECT_EQ(at(row, "num_stores"), log2p(8));            // 4 init and 4 update copies
+  EXPECT_EQ(at(row, "float_mad"), log2p(16.0 * 8 * 8));  // the same work as the rolled loop
+  EXPECT_EQ(at(row, "inner0_extent"), log2p(8));         // rk is innermost now
+  const auto rolled = extract_features(lower_with(outputs, {steps[0], steps[1]}), hw).rows.at(0);
+  EXPECT_EQ(at(rolled, "unroll_copies"), log2p(1));
+  EXPECT_EQ(at(rolled, "inner0_extent"), log2p(4));
+  EXPECT_EQ(at(rolled, "float_mad"), at(row, "float_mad"));
+}
+
 TEST(Features, ParallelLoopAgainstThreads) {
   std::vector<Tensor> outputs = matmul(6, 16, 8);
   LoweredFunc func = lower_with(outputs, {AnnotateStep{"matmul", "i", LoopAnnotation::Parallel}});
@@ -181,6 +217,43 @@ TEST(Features, ElementwiseWithoutReduction) {
     }
     EXPECT_EQ(cmp, log2p(4 * 33));     // max(x, 0) once per element
     EXPECT_EQ(addsub, log2p(4 * 33));  // x + y once per element
+  }
+}
+
+// The operator families the searches meet, naive and default-scheduled (padding stages, guards,
+// rfactor dot products, multi-stage softmax, odd extents): one finite row per buffer written.
+TEST(Features, OperatorFamiliesGiveFiniteRows) {
+  HardwareParams hw;
+  ops::Conv2dParams conv;
+  conv.padding = {1, 1, 1, 1};
+  ops::Conv2dParams depthwise = conv;
+  depthwise.groups = 8;
+  ops::Pool2dParams pool;
+  pool.kernel = {3, 3};
+  pool.stride = {2, 2};
+  pool.padding = {1, 1, 1, 1};
+  std::vector<std::pair<std::string, std::vector<Tensor>>> workloads{
+      {"conv2d", {ops::conv2d(input({1, 3, 17, 17}, "X"), input({8, 3, 3, 3}, "W"), conv)}},
+      {"depthwise",
+       {ops::relu6(ops::conv2d(input({1, 8, 7, 7}, "X"), input({8, 1, 3, 3}, "W"), depthwise))}},
+      {"dense", {ops::dense(input({2, 35}, "X"), input({17, 35}, "W"), input({17}, "b"))}},
+      {"batch_matmul", {ops::batch_matmul(input({2, 5, 9}, "A"), input({2, 9, 13}, "B"))}},
+      {"max_pool", {ops::max_pool2d(input({1, 4, 11, 11}, "X"), pool)}},
+      {"softmax", {ops::softmax(input({3, 19}, "X"))}},
+      {"gelu", {ops::gelu(input({5, 21}, "X"))}}};
+  for (const auto& [name, outputs] : workloads) {
+    for (bool scheduled : {false, true}) {
+      SCOPED_TRACE(name + (scheduled ? " default" : " naive"));
+      LoweredFunc func =
+          lower_with(outputs, scheduled ? default_schedule(outputs, hw) : std::vector<Step>{});
+      ProgramFeatures f = extract_features(func, hw);
+      ASSERT_EQ(f.rows.size(), buffers_written(func)) << to_string(func);
+      for (const auto& row : f.rows) {
+        ASSERT_EQ(row.size(), size_t(kFeatureLength));
+        for (float v : row) ASSERT_TRUE(std::isfinite(v)) << to_string(func);
+        EXPECT_GT(at(row, "buf0.bytes"), 0.0f);  // every store touches at least its own buffer
+      }
+    }
   }
 }
 
