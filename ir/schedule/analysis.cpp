@@ -154,11 +154,13 @@ std::optional<std::string> StageAnalysis::elementwise_matched_consumer(const std
   }
 }
 
-int StageAnalysis::unit_stride_axis(const std::string& stage) const {
-  const OperationNode& op = *state_.stage(stage).op;
-  auto reads = tensor_reads(op.body);
-  for (int a = int(op.axes.size()) - 1; a >= 0; --a) {
-    const VarNode* v = op.axes[a].var.get();
+namespace {
+
+// The innermost of `axes` that every read using it indexes only in its last dimension, as the
+// axis alone or shifted by a constant, with at least one such read; -1 if none.
+int innermost_unit_stride(const std::vector<IterVar>& axes, const std::vector<const TensorReadNode*>& reads) {
+  for (int a = int(axes.size()) - 1; a >= 0; --a) {
+    const VarNode* v = axes[a].var.get();
     bool friendly = true, any = false;
     for (const TensorReadNode* read : reads) {
       for (size_t d = 0; d < read->indices.size(); ++d) {
@@ -173,6 +175,18 @@ int StageAnalysis::unit_stride_axis(const std::string& stage) const {
     if (friendly && any) return a;
   }
   return -1;
+}
+
+}  // namespace
+
+int StageAnalysis::unit_stride_axis(const std::string& stage) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  return innermost_unit_stride(op.axes, tensor_reads(op.body));
+}
+
+int StageAnalysis::unit_stride_reduce_axis(const std::string& stage) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  return innermost_unit_stride(op.reduce_axes(), tensor_reads(op.body));
 }
 
 }  // namespace tt

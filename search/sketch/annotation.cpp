@@ -136,7 +136,7 @@ class Emitter {
   void vectorize_innermost(const std::string& stage) {
     const Stage& st = state_.stage(stage);
     const IterInfo& it = st.iters[st.leaves.back()];
-    if (it.kind == IterKind::DataParallel && it.extent > 1 && it.extent <= params().max_vectorize_size)
+    if (it.kind == IterKind::DataParallel && it.extent > 1 && it.extent <= an_.max_vectorize_size())
       emit(AnnotateStep{stage, it.name, LoopAnnotation::Vectorize});
   }
 
@@ -311,7 +311,7 @@ class Emitter {
       if (axis < 0) axis = n - 1;
       const std::string root = st.iters[axis].name;
       const int64_t extent = st.iters[axis].extent;
-      if (d.tiles.size() != 1) d.tiles = {draw_lengths(extent, 2, params().max_vectorize_size)};
+      if (d.tiles.size() != 1) d.tiles = {draw_lengths(extent, 2, an_.max_vectorize_size())};
       const int64_t width = d.tiles[0][1];
       if (width > 1) {
         vector_loop = root;
@@ -385,6 +385,11 @@ std::vector<Step> Annotator::materialize(const Sketch& sketch, Decisions& decisi
 std::vector<Step> Annotator::sample(const Sketch& sketch, Decisions* decisions, std::mt19937_64& rng) {
   *decisions = Decisions{};
   return materialize(sketch, *decisions, &rng);
+}
+
+int64_t Annotator::max_vectorize_size() const {
+  if (params_.max_vectorize_size > 0) return params_.max_vectorize_size;
+  return int64_t(std::max(1, hw_.vector_lanes)) * std::max(1, params_.vectorize_native_multiple);
 }
 
 const std::vector<std::vector<int64_t>>& Annotator::factorizations(int64_t extent, int parts, int64_t max_innermost) {

@@ -36,6 +36,8 @@ class Annotator {
   const std::vector<std::vector<int64_t>>& factorizations(int64_t extent, int parts, int64_t max_innermost);
 
   const SketchParams& params() const { return params_; }
+  // SketchParams::max_vectorize_size resolved against the hardware's native vector width.
+  int64_t max_vectorize_size() const;
   const HardwareParams& hardware() const { return hw_; }
   const std::vector<Tensor>& outputs() const { return outputs_; }
 

@@ -83,7 +83,7 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
       auto [s, t] = splits[uniform(rng, int64_t(splits.size()))];
       bool simple = sketch.stages[s].role == StageRole::Simple && t >= 0;
       std::vector<int64_t>& lengths = t < 0 ? d.stages[s].rfactor_lengths : d.stages[s].tiles[t];
-      if (!move_factor(lengths, simple ? p.max_vectorize_size : p.max_innermost_split_factor, rng)) return std::nullopt;
+      if (!move_factor(lengths, simple ? annotator.max_vectorize_size() : p.max_innermost_split_factor, rng)) return std::nullopt;
       break;
     }
     case MutationKind::AutoUnroll: {

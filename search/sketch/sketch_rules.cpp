@@ -67,7 +67,10 @@ std::vector<SketchDraft> always_inline_apply(const SketchDraft& draft, const std
 }
 
 // Ansor's NeedsRfactor: a tiled reduction with little spatial work, or any other reduction longer
-// than the number of cores; never after a cache write or a previous rfactor.
+// than the number of cores; never after a cache write or a previous rfactor. Beyond Ansor (which
+// rewrites such layouts instead): a reduction read with unit stride along its innermost reduce
+// axis but along no output axis (dense with weights [N, K]), where only the rfactored partial sums
+// vectorize with contiguous loads.
 RuleResult add_rfactor_condition(const SketchDraft& d, const std::string& stage, const HardwareParams& hw) {
   StageAnalysis an(d.state);
   const SketchStage* p = find_plan(d, stage);
@@ -78,6 +81,8 @@ RuleResult add_rfactor_condition(const SketchDraft& d, const std::string& stage,
   bool needs = an.needs_multi_level_tiling(stage)
                    ? space_len <= reduce_len && space_len <= int64_t(hw.num_threads) * 16
                    : reduce_len > hw.num_threads;
+  needs |= an.unit_stride_axis(stage) < 0 && an.unit_stride_reduce_axis(stage) == int(reduce.size()) - 1 &&
+           reduce.back().extent > 1;
   return needs ? RuleResult::Apply : RuleResult::Skip;
 }
 

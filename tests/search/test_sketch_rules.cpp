@@ -46,9 +46,13 @@ TEST(SketchRules, MatmulHasTiledCacheWriteAndFusedVariants) {
             "  C.local: tiled, fused into consumer C at level 2\n");
 }
 
-TEST(SketchRules, DenseLikeMatmul) {
+TEST(SketchRules, DenseAlsoGetsDotProductRfactors) {
+  // W [N, K] is read with unit stride along k only: besides matmul's three sketches, the two
+  // rfactor ones whose partial sums vectorize along k (the default schedule's dot product).
   EXPECT_EQ(summary(generate_sketches(test::dense_graph(), threads(2))),
             (std::vector<std::string>{
+                "add_rfactor(inner) | dense=simple dense.rf=simple",
+                "add_rfactor(outer) | dense=simple dense.rf=simple",
                 "multi_level_tiling | dense=tiled SSRSRS",
                 "add_cache_write tiling_with_fusion(1) | dense=fused consumer@1 dense.local=tiled, fused into consumer@1",
                 "add_cache_write tiling_with_fusion(2) | dense=fused consumer@2 dense.local=tiled, fused into consumer@2",
