@@ -76,7 +76,9 @@ std::vector<std::string> StageAnalysis::producers(const std::string& stage) cons
   return out;
 }
 
-std::vector<std::string> StageAnalysis::consumers(const std::string& stage) const { return state_.consumers(stage); }
+std::vector<std::string> StageAnalysis::consumers(const std::string& stage) const {
+  return state_.consumers(stage);
+}
 
 std::vector<AxisInfo> StageAnalysis::spatial_axes(const std::string& stage) const {
   return axes_of(state_.stage(stage), false);
@@ -86,7 +88,9 @@ std::vector<AxisInfo> StageAnalysis::reduce_axes(const std::string& stage) const
   return axes_of(state_.stage(stage), true);
 }
 
-bool StageAnalysis::is_output(const std::string& stage) const { return state_.stage(stage).is_output; }
+bool StageAnalysis::is_output(const std::string& stage) const {
+  return state_.stage(stage).is_output;
+}
 
 bool StageAnalysis::is_simple_access(const std::string& stage) const {
   const OperationNode& op = *state_.stage(stage).op;
@@ -139,7 +143,8 @@ bool StageAnalysis::needs_multi_level_tiling(const std::string& stage) const {
   return reused >= 2 || (reused >= 1 && state_.stage(stage).has_reduction());
 }
 
-std::optional<std::string> StageAnalysis::elementwise_matched_consumer(const std::string& stage) const {
+std::optional<std::string> StageAnalysis::elementwise_matched_consumer(
+    const std::string& stage) const {
   const Stage* current = &state_.stage(stage);
   const std::vector<int64_t> shape = current->op->shape;
   while (true) {
@@ -158,7 +163,8 @@ namespace {
 
 // The innermost of `axes` that every read using it indexes only in its last dimension, as the
 // axis alone or shifted by a constant, with at least one such read; -1 if none.
-int innermost_unit_stride(const std::vector<IterVar>& axes, const std::vector<const TensorReadNode*>& reads) {
+int innermost_unit_stride(const std::vector<IterVar>& axes,
+                          const std::vector<const TensorReadNode*>& reads) {
   for (int a = int(axes.size()) - 1; a >= 0; --a) {
     const VarNode* v = axes[a].var.get();
     bool friendly = true, any = false;

@@ -45,11 +45,20 @@ class Emitter {
     for (size_t i = 0; i < sketch_.stages.size(); ++i) {
       const SketchStage& s = sketch_.stages[i];
       switch (s.role) {
-        case StageRole::Inlined: break;
-        case StageRole::Tiled: emit_tiled(int(i)); break;
-        case StageRole::TiledFused: emit_tiled_fused(int(i)); break;
-        case StageRole::FusedConsumer: emit_fused_consumer(int(i)); break;
-        case StageRole::Simple: emit_simple(int(i)); break;
+        case StageRole::Inlined:
+          break;
+        case StageRole::Tiled:
+          emit_tiled(int(i));
+          break;
+        case StageRole::TiledFused:
+          emit_tiled_fused(int(i));
+          break;
+        case StageRole::FusedConsumer:
+          emit_fused_consumer(int(i));
+          break;
+        case StageRole::Simple:
+          emit_simple(int(i));
+          break;
       }
     }
     return steps_;
@@ -94,9 +103,11 @@ class Emitter {
     const Stage& st = state_.stage(sketch_.stages[index].name);
     size_t n = st.op->axes.size();
     if (d.tiles.size() == size_t(st.num_roots)) return;
-    TT_ASSERT(d.tiles.empty(), "stage {} has {} tile entries for {} axes", st.name(), d.tiles.size(), st.num_roots);
+    TT_ASSERT(d.tiles.empty(), "stage {} has {} tile entries for {} axes", st.name(),
+              d.tiles.size(), st.num_roots);
     for (int r = 0; r < st.num_roots; ++r)
-      d.tiles.push_back(draw_lengths(st.iters[r].extent, size_t(r) < n ? 4 : 2, params().max_innermost_split_factor));
+      d.tiles.push_back(draw_lengths(st.iters[r].extent, size_t(r) < n ? 4 : 2,
+                                     params().max_innermost_split_factor));
   }
 
   int64_t draw_unroll() {
@@ -106,7 +117,8 @@ class Emitter {
 
   // Fuses the first `depth` of `loops` (adjacent, outermost first) and marks the result parallel;
   // returns the loop that now stands for loops[depth - 1].
-  std::string parallelize(const std::string& stage, const std::vector<std::string>& loops, int depth) {
+  std::string parallelize(const std::string& stage, const std::vector<std::string>& loops,
+                          int depth) {
     if (depth <= 0) return "";
     std::string loop = loops[0];
     if (depth > 1) {
@@ -164,7 +176,8 @@ class Emitter {
       emit(FuseStep{a.stage, loops});
       fused = state_.stage(a.stage).iters.back().name;
     }
-    if (d.rfactor_lengths.size() != 2) d.rfactor_lengths = draw_lengths(extent, 2, params().max_innermost_split_factor);
+    if (d.rfactor_lengths.size() != 2)
+      d.rfactor_lengths = draw_lengths(extent, 2, params().max_innermost_split_factor);
     emit(SplitStep{a.stage, fused, {d.rfactor_lengths[1]}});
     emit(RfactorStep{a.stage, fused + (a.factor_inner ? ".1" : ".0")});
   }
@@ -174,13 +187,15 @@ class Emitter {
   // reduce level). `spatial_lengths[a]` are the inner lengths to split axis a by.
   std::vector<std::string> tile(const std::string& stage, const std::vector<int>& axis_order,
                                 const std::vector<std::vector<int64_t>>& spatial_inner,
-                                const std::vector<int64_t>& reduce_inner, const std::string& structure) {
+                                const std::vector<int64_t>& reduce_inner,
+                                const std::string& structure) {
     const Stage& st = state_.stage(stage);
     const int n = int(st.op->axes.size());
     std::vector<std::string> roots;
     for (int r = 0; r < st.num_roots; ++r) roots.push_back(st.iters[r].name);
     for (int a = 0; a < n; ++a) emit(SplitStep{stage, roots[a], spatial_inner[a]});
-    for (int r = n; r < int(roots.size()); ++r) emit(SplitStep{stage, roots[r], {reduce_inner[r - n]}});
+    for (int r = n; r < int(roots.size()); ++r)
+      emit(SplitStep{stage, roots[r], {reduce_inner[r - n]}});
     std::vector<std::string> order;
     int s_level = 0, r_level = 0;
     for (char c : structure) {
@@ -188,7 +203,8 @@ class Emitter {
         for (int a : axis_order) order.push_back(roots[a] + "." + std::to_string(s_level));
         ++s_level;
       } else {
-        for (int r = n; r < int(roots.size()); ++r) order.push_back(roots[r] + "." + std::to_string(r_level));
+        for (int r = n; r < int(roots.size()); ++r)
+          order.push_back(roots[r] + "." + std::to_string(r_level));
         ++r_level;
       }
     }
@@ -272,7 +288,8 @@ class Emitter {
     const Stage& st = state_.stage(name);
     std::vector<Location> out = {Location{Location::Kind::Root, "", ""}};
     if (st.is_output) return out;
-    if (!st.has_reduction() && !state_.consumers(name).empty()) out.push_back(Location{Location::Kind::Inline, "", ""});
+    if (!st.has_reduction() && !state_.consumers(name).empty())
+      out.push_back(Location{Location::Kind::Inline, "", ""});
     std::vector<std::string> users = state_.effective_consumers(name);
     if (users.size() != 1) return out;
     auto add_loops = [&](const Stage& target, const std::string& last) {
@@ -286,7 +303,8 @@ class Emitter {
       }
     };
     const Stage& consumer = state_.stage(users[0]);
-    if (consumer.attach == AttachKind::At) add_loops(state_.stage(consumer.attach_stage), consumer.attach_loop);
+    if (consumer.attach == AttachKind::At)
+      add_loops(state_.stage(consumer.attach_stage), consumer.attach_loop);
     if (consumer.attach != AttachKind::Inline) add_loops(consumer, "");
     return out;
   }
@@ -375,14 +393,17 @@ void enumerate(int64_t extent, int parts, int64_t max_innermost, std::vector<int
 
 }  // namespace
 
-Annotator::Annotator(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params)
+Annotator::Annotator(std::vector<Tensor> outputs, const HardwareParams& hw,
+                     const SketchParams& params)
     : outputs_(std::move(outputs)), hw_(hw), params_(params) {}
 
-std::vector<Step> Annotator::materialize(const Sketch& sketch, Decisions& decisions, std::mt19937_64* rng) {
+std::vector<Step> Annotator::materialize(const Sketch& sketch, Decisions& decisions,
+                                         std::mt19937_64* rng) {
   return Emitter(*this, sketch, decisions, rng).run();
 }
 
-std::vector<Step> Annotator::sample(const Sketch& sketch, Decisions* decisions, std::mt19937_64& rng) {
+std::vector<Step> Annotator::sample(const Sketch& sketch, Decisions* decisions,
+                                    std::mt19937_64& rng) {
   *decisions = Decisions{};
   return materialize(sketch, *decisions, &rng);
 }
@@ -392,7 +413,8 @@ int64_t Annotator::max_vectorize_size() const {
   return int64_t(std::max(1, hw_.vector_lanes)) * std::max(1, params_.vectorize_native_multiple);
 }
 
-const std::vector<std::vector<int64_t>>& Annotator::factorizations(int64_t extent, int parts, int64_t max_innermost) {
+const std::vector<std::vector<int64_t>>& Annotator::factorizations(int64_t extent, int parts,
+                                                                   int64_t max_innermost) {
   TT_ASSERT(extent >= 1 && parts >= 1, "factorizations of {} into {} parts", extent, parts);
   auto key = std::make_tuple(extent, parts, max_innermost);
   auto it = factorization_cache_.find(key);

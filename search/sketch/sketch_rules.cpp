@@ -52,16 +52,19 @@ SketchDraft moved_on(SketchDraft d, int cursor, const char* rule) {
 
 // ---- the rules ----
 
-RuleResult always_inline_condition(const SketchDraft& d, const std::string& stage, const HardwareParams&) {
+RuleResult always_inline_condition(const SketchDraft& d, const std::string& stage,
+                                   const HardwareParams&) {
   StageAnalysis an(d.state);
-  if (an.is_output(stage) || an.consumers(stage).empty() || !an.reduce_axes(stage).empty()) return RuleResult::Skip;
+  if (an.is_output(stage) || an.consumers(stage).empty() || !an.reduce_axes(stage).empty())
+    return RuleResult::Skip;
   return an.is_strictly_inlinable(stage) ? RuleResult::ApplyAndSkipRest : RuleResult::Skip;
 }
 
 std::vector<SketchDraft> always_inline_apply(const SketchDraft& draft, const std::string& stage) {
   SketchDraft d = draft;
   d.state.apply(ComputeInlineStep{stage});
-  d.sketch.actions.push_back(SketchAction{SketchAction::Kind::Fixed, ComputeInlineStep{stage}, "", true});
+  d.sketch.actions.push_back(
+      SketchAction{SketchAction::Kind::Fixed, ComputeInlineStep{stage}, "", true});
   plan(d, stage).role = StageRole::Inlined;
   return {moved_on(std::move(d), draft.cursor - 1, "always_inline")};
 }
@@ -71,7 +74,8 @@ std::vector<SketchDraft> always_inline_apply(const SketchDraft& draft, const std
 // rewrites such layouts instead): a reduction read with unit stride along its innermost reduce
 // axis but along no output axis (dense with weights [N, K]), where only the rfactored partial sums
 // vectorize with contiguous loads.
-RuleResult add_rfactor_condition(const SketchDraft& d, const std::string& stage, const HardwareParams& hw) {
+RuleResult add_rfactor_condition(const SketchDraft& d, const std::string& stage,
+                                 const HardwareParams& hw) {
   StageAnalysis an(d.state);
   const SketchStage* p = find_plan(d, stage);
   if (has_cache_stage(d.state, stage) || (p && p->from_rfactor)) return RuleResult::Skip;
@@ -81,8 +85,8 @@ RuleResult add_rfactor_condition(const SketchDraft& d, const std::string& stage,
   bool needs = an.needs_multi_level_tiling(stage)
                    ? space_len <= reduce_len && space_len <= int64_t(hw.num_threads) * 16
                    : reduce_len > hw.num_threads;
-  needs |= an.unit_stride_axis(stage) < 0 && an.unit_stride_reduce_axis(stage) == int(reduce.size()) - 1 &&
-           reduce.back().extent > 1;
+  needs |= an.unit_stride_axis(stage) < 0 &&
+           an.unit_stride_reduce_axis(stage) == int(reduce.size()) - 1 && reduce.back().extent > 1;
   return needs ? RuleResult::Apply : RuleResult::Skip;
 }
 
@@ -92,7 +96,8 @@ std::vector<SketchDraft> add_rfactor_apply(const SketchDraft& draft, const std::
     SketchDraft d = draft;
     const Stage& st = d.state.stage(stage);
     std::vector<std::string> reduce_loops;
-    for (int r = int(st.op->axes.size()); r < st.num_roots; ++r) reduce_loops.push_back(st.iters[r].name);
+    for (int r = int(st.op->axes.size()); r < st.num_roots; ++r)
+      reduce_loops.push_back(st.iters[r].name);
     std::string fused = reduce_loops[0];
     if (reduce_loops.size() > 1) {
       d.state.apply(FuseStep{stage, reduce_loops});
@@ -105,16 +110,19 @@ std::vector<SketchDraft> add_rfactor_apply(const SketchDraft& draft, const std::
     plan(d, stage).from_rfactor = true;
     plan(d, stage + ".rf").from_rfactor = true;
     // The partial stage sits just before the merge stage; both are done.
-    out.push_back(moved_on(std::move(d), draft.cursor - 1, inner ? "add_rfactor(inner)" : "add_rfactor(outer)"));
+    out.push_back(moved_on(std::move(d), draft.cursor - 1,
+                           inner ? "add_rfactor(inner)" : "add_rfactor(outer)"));
   }
   return out;
 }
 
 // Unlike Ansor, only for reductions: the cache stage pays for itself by keeping accumulators in
 // registers; for an injective stage (softmax's normalization) it is only an extra copy.
-RuleResult add_cache_write_condition(const SketchDraft& d, const std::string& stage, const HardwareParams&) {
+RuleResult add_cache_write_condition(const SketchDraft& d, const std::string& stage,
+                                     const HardwareParams&) {
   StageAnalysis an(d.state);
-  if (has_cache_stage(d.state, stage) || !an.needs_multi_level_tiling(stage) || an.reduce_axes(stage).empty())
+  if (has_cache_stage(d.state, stage) || !an.needs_multi_level_tiling(stage) ||
+      an.reduce_axes(stage).empty())
     return RuleResult::Skip;
   return an.elementwise_matched_consumer(stage) ? RuleResult::Skip : RuleResult::Apply;
 }
@@ -122,12 +130,14 @@ RuleResult add_cache_write_condition(const SketchDraft& d, const std::string& st
 std::vector<SketchDraft> add_cache_write_apply(const SketchDraft& draft, const std::string& stage) {
   SketchDraft d = draft;
   d.state.apply(CacheWriteStep{stage});
-  d.sketch.actions.push_back(SketchAction{SketchAction::Kind::Fixed, CacheWriteStep{stage}, "", true});
+  d.sketch.actions.push_back(
+      SketchAction{SketchAction::Kind::Fixed, CacheWriteStep{stage}, "", true});
   // The cursor now points at the new "<stage>.local", which the fusion rule tiles into the copy.
   return {moved_on(std::move(d), draft.cursor, "add_cache_write")};
 }
 
-RuleResult tiling_with_fusion_condition(const SketchDraft& d, const std::string& stage, const HardwareParams&) {
+RuleResult tiling_with_fusion_condition(const SketchDraft& d, const std::string& stage,
+                                        const HardwareParams&) {
   StageAnalysis an(d.state);
   if (!an.needs_multi_level_tiling(stage)) return RuleResult::Skip;
   std::optional<std::string> consumer = an.elementwise_matched_consumer(stage);
@@ -138,7 +148,8 @@ RuleResult tiling_with_fusion_condition(const SketchDraft& d, const std::string&
   return has_cache_stage(d.state, stage) ? RuleResult::ApplyAndSkipRest : RuleResult::Apply;
 }
 
-std::vector<SketchDraft> tiling_with_fusion_apply(const SketchDraft& draft, const std::string& stage) {
+std::vector<SketchDraft> tiling_with_fusion_apply(const SketchDraft& draft,
+                                                  const std::string& stage) {
   std::string consumer = *StageAnalysis(draft.state).elementwise_matched_consumer(stage);
   std::vector<SketchDraft> out;
   for (int level : {1, 2}) {
@@ -151,13 +162,15 @@ std::vector<SketchDraft> tiling_with_fusion_apply(const SketchDraft& draft, cons
     c.role = StageRole::FusedConsumer;
     c.fused_with = stage;
     c.fuse_level = level;
-    out.push_back(moved_on(std::move(d), draft.cursor - 1, level == 1 ? "tiling_with_fusion(1)" : "tiling_with_fusion(2)"));
+    out.push_back(moved_on(std::move(d), draft.cursor - 1,
+                           level == 1 ? "tiling_with_fusion(1)" : "tiling_with_fusion(2)"));
   }
   return out;
 }
 
 RuleResult tiling_condition(const SketchDraft& d, const std::string& stage, const HardwareParams&) {
-  return StageAnalysis(d.state).needs_multi_level_tiling(stage) ? RuleResult::ApplyAndSkipRest : RuleResult::Skip;
+  return StageAnalysis(d.state).needs_multi_level_tiling(stage) ? RuleResult::ApplyAndSkipRest
+                                                                : RuleResult::Skip;
 }
 
 std::vector<SketchDraft> tiling_apply(const SketchDraft& draft, const std::string& stage) {
@@ -190,7 +203,8 @@ const std::vector<SketchRule>& cpu_sketch_rules() {
   return rules;
 }
 
-std::vector<Sketch> generate_sketches(const std::vector<Tensor>& outputs, const HardwareParams& hw) {
+std::vector<Sketch> generate_sketches(const std::vector<Tensor>& outputs,
+                                      const HardwareParams& hw) {
   if (outputs.empty()) user_error("generate_sketches: the task has no outputs");
   SketchDraft start{ScheduleState(outputs), Sketch{}, 0};
   start.cursor = int(start.state.stages().size()) - 1;

@@ -31,7 +31,8 @@ enum class RuleResult : uint8_t {
 
 struct SketchRule {
   const char* name;
-  std::function<RuleResult(const SketchDraft&, const std::string& stage, const HardwareParams&)> condition;
+  std::function<RuleResult(const SketchDraft&, const std::string& stage, const HardwareParams&)>
+      condition;
   // The drafts made from `draft` at its cursor stage, each with its cursor already moved on.
   std::function<std::vector<SketchDraft>(const SketchDraft&, const std::string& stage)> apply;
 };

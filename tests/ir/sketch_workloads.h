@@ -58,8 +58,9 @@ inline std::vector<Tensor> softmax_graph(int64_t rows = 4, int64_t cols = 32) {
 inline std::vector<Tensor> elementwise_graph() {
   Tensor sum = ops::add(f32({4, 6, 16}, "x"), f32({4, 6, 16}, "y"), "add");
   Tensor r = ops::relu(sum, "relu");
-  return {compute(r.shape(), [&](const std::vector<Var>& i) { return r(i[0], i[1], i[2]) * 2.0f; }, "scale",
-                  ops::kTagElemwise)};
+  return {compute(
+      r.shape(), [&](const std::vector<Var>& i) { return r(i[0], i[1], i[2]) * 2.0f; }, "scale",
+      ops::kTagElemwise)};
 }
 
 }  // namespace tt::test

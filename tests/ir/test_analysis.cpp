@@ -30,7 +30,7 @@ TEST(StageAnalysis, Matmul) {
   EXPECT_TRUE(an.needs_multi_level_tiling("C"));
   EXPECT_FALSE(an.is_strictly_inlinable("C"));
   EXPECT_FALSE(an.elementwise_matched_consumer("C"));
-  EXPECT_EQ(an.unit_stride_axis("C"), 1);  // j: last index of B, absent from A
+  EXPECT_EQ(an.unit_stride_axis("C"), 1);          // j: last index of B, absent from A
   EXPECT_EQ(an.unit_stride_reduce_axis("C"), -1);  // rk is B's first index
   EXPECT_THROW(an.spatial_axes("nope"), UserError);
 }
@@ -67,7 +67,7 @@ TEST(StageAnalysis, ConvBiasRelu) {
   EXPECT_EQ(an.consumers("conv"), std::vector<std::string>{"bias"});
   EXPECT_EQ(names(an.reduce_axes("conv")).size(), 3u);
   EXPECT_TRUE(an.needs_multi_level_tiling("conv"));
-  EXPECT_FALSE(an.is_simple_access("conv"));  // pad[.., h + rh, ..]
+  EXPECT_FALSE(an.is_simple_access("conv"));   // pad[.., h + rh, ..]
   EXPECT_EQ(an.unit_stride_axis("conv"), -1);  // w + rs mixes two axes
   EXPECT_EQ(an.unit_stride_reduce_axis("conv"), -1);
   // The pad stage branches (select), so it is not always inlined; bias_add broadcasts b[c], a
@@ -146,7 +146,8 @@ TEST(StageAnalysis, TransposeIsNotStrictlyInlinable) {
   EXPECT_FALSE(an.is_strictly_inlinable("t"));  // reads x[j, i]: axes out of order
   // Reading the same axis twice (a diagonal) is not inlinable either.
   Tensor sq = f32({8, 8}, "sq");
-  Tensor diag = compute({8, 8}, [&](const std::vector<Var>& i) { return sq(i[0], i[0]) + sq(i[0], i[1]); }, "diag");
+  Tensor diag = compute(
+      {8, 8}, [&](const std::vector<Var>& i) { return sq(i[0], i[0]) + sq(i[0], i[1]); }, "diag");
   ScheduleState dstate({ops::relu(diag, "r")});
   EXPECT_FALSE(StageAnalysis(dstate).is_strictly_inlinable("diag"));
   // A constant tensor that reads nothing is inlinable; exp is not.

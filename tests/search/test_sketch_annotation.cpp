@@ -45,8 +45,9 @@ std::string describe(const Candidate& steps) {
 }
 
 // Builds and runs one candidate; fails the test with its steps if it is wrong or cannot build.
-void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps, KernelCompiler& compiler,
-                     std::vector<NDArray>& values, const std::vector<NDArray>& expected) {
+void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps,
+                     KernelCompiler& compiler, std::vector<NDArray>& values,
+                     const std::vector<NDArray>& expected) {
   SCOPED_TRACE("steps:\n" + describe(steps));
   std::optional<BuiltKernel> built;
   try {
@@ -64,7 +65,8 @@ TEST(SketchAnnotation, FactorizationsAreExactAndCapped) {
   Annotator an({}, HardwareParams{}, SketchParams{});
   EXPECT_EQ(an.factorizations(12, 2, 64),
             (std::vector<std::vector<int64_t>>{{1, 12}, {2, 6}, {3, 4}, {4, 3}, {6, 2}, {12, 1}}));
-  EXPECT_EQ(an.factorizations(12, 2, 4), (std::vector<std::vector<int64_t>>{{3, 4}, {4, 3}, {6, 2}, {12, 1}}));
+  EXPECT_EQ(an.factorizations(12, 2, 4),
+            (std::vector<std::vector<int64_t>>{{3, 4}, {4, 3}, {6, 2}, {12, 1}}));
   // Ordered factorizations of 2^8 into 4 parts: C(8 + 3, 3).
   EXPECT_EQ(an.factorizations(256, 4, 256).size(), 165u);
   for (const auto& f : an.factorizations(96, 4, 8)) {
@@ -77,8 +79,8 @@ TEST(SketchAnnotation, FactorizationsAreExactAndCapped) {
 TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
   // Two threads, so the parallel decisions are exercised; the count is what keeps this test fast
   // (each candidate is one compile).
-  constexpr int kSamplesPerFamily = 24;
-  constexpr int kChildrenPerFamily = 12;
+  constexpr int kSamplesPerFamily = 20;
+  constexpr int kChildrenPerFamily = 10;
   KernelCompiler compiler;
   set_num_threads(2);
   int checked = 0;
@@ -94,14 +96,17 @@ TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
     std::vector<SketchCandidate> samples;
     for (int i = 0; i < kSamplesPerFamily; ++i) {
       int sketch = i % int(policy.sketches().size());
-      std::optional<SketchCandidate> c = sample_candidate(policy.annotator(), policy.sketches(), sketch, rng);
-      ASSERT_TRUE(c.has_value()) << "sketch " << sketch << ":\n" << to_string(policy.sketches()[sketch]);
+      std::optional<SketchCandidate> c =
+          sample_candidate(policy.annotator(), policy.sketches(), sketch, rng);
+      ASSERT_TRUE(c.has_value()) << "sketch " << sketch << ":\n"
+                                 << to_string(policy.sketches()[sketch]);
       check_candidate(f.outputs, c->steps, compiler, values, expected);
       samples.push_back(std::move(*c));
       ++checked;
     }
     int children = 0;
-    for (int attempt = 0; attempt < 20 * kChildrenPerFamily && children < kChildrenPerFamily; ++attempt) {
+    for (int attempt = 0; attempt < 20 * kChildrenPerFamily && children < kChildrenPerFamily;
+         ++attempt) {
       const SketchCandidate& a = samples[rng() % samples.size()];
       const SketchCandidate& b = samples[rng() % samples.size()];
       std::optional<SketchCandidate> child =

@@ -33,12 +33,13 @@ std::vector<std::string> summary(const std::vector<Sketch>& sketches) {
 
 TEST(SketchRules, MatmulHasTiledCacheWriteAndFusedVariants) {
   auto sketches = generate_sketches(test::matmul_graph(), threads(2));
-  EXPECT_EQ(summary(sketches),
-            (std::vector<std::string>{
-                "multi_level_tiling | C=tiled SSRSRS",
-                "add_cache_write tiling_with_fusion(1) | C=fused consumer@1 C.local=tiled, fused into consumer@1",
-                "add_cache_write tiling_with_fusion(2) | C=fused consumer@2 C.local=tiled, fused into consumer@2",
-            }));
+  EXPECT_EQ(summary(sketches), (std::vector<std::string>{
+                                   "multi_level_tiling | C=tiled SSRSRS",
+                                   "add_cache_write tiling_with_fusion(1) | C=fused consumer@1 "
+                                   "C.local=tiled, fused into consumer@1",
+                                   "add_cache_write tiling_with_fusion(2) | C=fused consumer@2 "
+                                   "C.local=tiled, fused into consumer@2",
+                               }));
   EXPECT_EQ(to_string(sketches[2]),
             "rules: add_cache_write tiling_with_fusion(2)\n"
             "  cache_write(C)\n"
@@ -54,8 +55,10 @@ TEST(SketchRules, DenseAlsoGetsDotProductRfactors) {
                 "add_rfactor(inner) | dense=simple dense.rf=simple",
                 "add_rfactor(outer) | dense=simple dense.rf=simple",
                 "multi_level_tiling | dense=tiled SSRSRS",
-                "add_cache_write tiling_with_fusion(1) | dense=fused consumer@1 dense.local=tiled, fused into consumer@1",
-                "add_cache_write tiling_with_fusion(2) | dense=fused consumer@2 dense.local=tiled, fused into consumer@2",
+                "add_cache_write tiling_with_fusion(1) | dense=fused consumer@1 dense.local=tiled, "
+                "fused into consumer@1",
+                "add_cache_write tiling_with_fusion(2) | dense=fused consumer@2 dense.local=tiled, "
+                "fused into consumer@2",
             }));
 }
 
@@ -63,14 +66,15 @@ TEST(SketchRules, SmallSpaceLongReductionGetsRfactor) {
   // 1x4 outputs over 512 terms: too little spatial work for the threads, so rfactor variants come
   // first (both parts), beside the usual tiled ones.
   auto sketches = generate_sketches(test::matmul_graph(1, 4, 512), threads(2));
-  EXPECT_EQ(summary(sketches),
-            (std::vector<std::string>{
-                "add_rfactor(inner) | C=simple C.rf=simple",
-                "add_rfactor(outer) | C=simple C.rf=simple",
-                "multi_level_tiling | C=tiled SSRSRS",
-                "add_cache_write tiling_with_fusion(1) | C=fused consumer@1 C.local=tiled, fused into consumer@1",
-                "add_cache_write tiling_with_fusion(2) | C=fused consumer@2 C.local=tiled, fused into consumer@2",
-            }));
+  EXPECT_EQ(summary(sketches), (std::vector<std::string>{
+                                   "add_rfactor(inner) | C=simple C.rf=simple",
+                                   "add_rfactor(outer) | C=simple C.rf=simple",
+                                   "multi_level_tiling | C=tiled SSRSRS",
+                                   "add_cache_write tiling_with_fusion(1) | C=fused consumer@1 "
+                                   "C.local=tiled, fused into consumer@1",
+                                   "add_cache_write tiling_with_fusion(2) | C=fused consumer@2 "
+                                   "C.local=tiled, fused into consumer@2",
+                               }));
   EXPECT_EQ(to_string(sketches[0]),
             "rules: add_rfactor(inner)\n"
             "  rfactor(C, fused reduce loop split by ?, inner part)\n"
@@ -83,11 +87,14 @@ TEST(SketchRules, ConvBiasReluFusesTheEpilogue) {
   // write: relu already is an element-wise consumer); the pad stage (a select) stays untiled.
   EXPECT_EQ(summary(generate_sketches(test::conv_bias_relu_graph(), threads(2))),
             (std::vector<std::string>{
-                "always_inline tiling_with_fusion(1) | relu=fused consumer@1 bias=inlined conv=tiled, fused into "
+                "always_inline tiling_with_fusion(1) | relu=fused consumer@1 bias=inlined "
+                "conv=tiled, fused into "
                 "consumer@1 conv.pad=simple",
-                "always_inline tiling_with_fusion(2) | relu=fused consumer@2 bias=inlined conv=tiled, fused into "
+                "always_inline tiling_with_fusion(2) | relu=fused consumer@2 bias=inlined "
+                "conv=tiled, fused into "
                 "consumer@2 conv.pad=simple",
-                "always_inline multi_level_tiling | relu=simple bias=inlined conv=tiled SSRSRS conv.pad=simple",
+                "always_inline multi_level_tiling | relu=simple bias=inlined conv=tiled SSRSRS "
+                "conv.pad=simple",
             }));
 }
 
@@ -95,9 +102,11 @@ TEST(SketchRules, DepthwiseConv) {
   EXPECT_EQ(summary(generate_sketches(test::depthwise_graph(), threads(2))),
             (std::vector<std::string>{
                 "multi_level_tiling | dwconv=tiled SSRSRS dwconv.pad=simple",
-                "add_cache_write tiling_with_fusion(1) | dwconv=fused consumer@1 dwconv.local=tiled, fused into "
+                "add_cache_write tiling_with_fusion(1) | dwconv=fused consumer@1 "
+                "dwconv.local=tiled, fused into "
                 "consumer@1 dwconv.pad=simple",
-                "add_cache_write tiling_with_fusion(2) | dwconv=fused consumer@2 dwconv.local=tiled, fused into "
+                "add_cache_write tiling_with_fusion(2) | dwconv=fused consumer@2 "
+                "dwconv.local=tiled, fused into "
                 "consumer@2 dwconv.pad=simple",
             }));
 }
@@ -122,13 +131,16 @@ TEST(SketchRules, Softmax) {
     EXPECT_EQ(s.stages[0].name, "softmax");
     EXPECT_EQ(s.stages[0].role, StageRole::Tiled);
   }
-  EXPECT_EQ(summary({sketches.back()}),
-            std::vector<std::string>{"multi_level_tiling | softmax=tiled SSRSRS softmax.expsum=simple softmax.max=simple"});
+  EXPECT_EQ(
+      summary({sketches.back()}),
+      std::vector<std::string>{
+          "multi_level_tiling | softmax=tiled SSRSRS softmax.expsum=simple softmax.max=simple"});
 }
 
 TEST(SketchRules, ElementwiseChainInlinesAllButTheOutput) {
   EXPECT_EQ(summary(generate_sketches(test::elementwise_graph(), threads(2))),
-            std::vector<std::string>{"always_inline always_inline | scale=simple relu=inlined add=inlined"});
+            std::vector<std::string>{
+                "always_inline always_inline | scale=simple relu=inlined add=inlined"});
 }
 
 TEST(SketchRules, NoOutputsIsAUserError) {
