@@ -122,5 +122,71 @@ TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
   std::printf("sketch candidates checked: %d\n", checked);
 }
 
+TEST(SketchAnnotation, DecisionsReplayToTheSameSteps) {
+  // Once drawn, decisions alone determine the steps: no generator needed, same candidate.
+  SketchPolicy policy(test::conv_bias_relu_graph(), host_hardware(2), SketchParams{}, 21);
+  for (const SketchCandidate& c : policy.sample_init_population(20)) {
+    Decisions copy = c.decisions;
+    EXPECT_EQ(
+        candidate_key(policy.annotator().materialize(policy.sketches()[c.sketch], copy, nullptr)),
+        c.key);
+    EXPECT_FALSE(to_string(policy.sketches()[c.sketch], copy).empty());
+  }
+}
+
+TEST(SketchAnnotation, TileSizeMutationMovesOneFactor) {
+  SketchPolicy policy(test::matmul_graph(64, 48, 32), host_hardware(2), SketchParams{}, 4);
+  std::vector<SketchCandidate> samples = policy.sample_init_population(10);
+  int mutated = 0;
+  for (const SketchCandidate& parent : samples) {
+    std::optional<SketchCandidate> child = policy.mutate(parent, MutationKind::TileSize);
+    if (!child) continue;
+    ++mutated;
+    EXPECT_EQ(child->sketch, parent.sketch);
+    int changed = 0;
+    for (size_t s = 0; s < parent.decisions.stages.size(); ++s) {
+      const auto& a = parent.decisions.stages[s].tiles;
+      const auto& b = child->decisions.stages[s].tiles;
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t t = 0; t < a.size(); ++t) {
+        if (a[t] == b[t]) continue;
+        ++changed;
+        int64_t pa = 1, pb = 1;
+        for (int64_t x : a[t]) pa *= x;
+        for (int64_t x : b[t]) pb *= x;
+        EXPECT_EQ(pa, pb);  // the extent is still covered exactly
+        EXPECT_LE(b[t].back(), policy.params().max_innermost_split_factor);
+      }
+    }
+    EXPECT_EQ(changed, 1);
+    EXPECT_NE(child->key, parent.key);
+  }
+  EXPECT_GT(mutated, 5);
+}
+
+TEST(SketchAnnotation, ParallelAndUnrollMutationsChangeTheirDecision) {
+  SketchPolicy policy(test::matmul_graph(64, 64, 64), host_hardware(2), SketchParams{}, 8);
+  int parallel = 0, unroll = 0;
+  for (const SketchCandidate& parent : policy.sample_init_population(10)) {
+    if (auto child = policy.mutate(parent, MutationKind::Parallel)) {
+      bool differs = false;
+      for (size_t s = 0; s < parent.decisions.stages.size(); ++s)
+        differs |=
+            parent.decisions.stages[s].parallel_depth != child->decisions.stages[s].parallel_depth;
+      EXPECT_TRUE(differs);
+      ++parallel;
+    }
+    if (auto child = policy.mutate(parent, MutationKind::AutoUnroll)) {
+      bool differs = false;
+      for (size_t s = 0; s < parent.decisions.stages.size(); ++s)
+        differs |= parent.decisions.stages[s].auto_unroll != child->decisions.stages[s].auto_unroll;
+      EXPECT_TRUE(differs);
+      ++unroll;
+    }
+  }
+  EXPECT_GT(parallel, 0);
+  EXPECT_GT(unroll, 0);
+}
+
 }  // namespace
 }  // namespace tt
