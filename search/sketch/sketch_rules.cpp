@@ -50,6 +50,16 @@ SketchDraft moved_on(SketchDraft d, int cursor, const char* rule) {
   return d;
 }
 
+// The element-wise consumer `stage` can fuse into, unless another stage already claimed it (two
+// convolutions feeding one residual add: only one can live in its tiles).
+std::optional<std::string> fusable_consumer(const SketchDraft& d, const std::string& stage) {
+  std::optional<std::string> consumer = StageAnalysis(d.state).elementwise_matched_consumer(stage);
+  if (!consumer) return std::nullopt;
+  const SketchStage* c = find_plan(d, *consumer);
+  if (c && c->role != StageRole::Simple) return std::nullopt;
+  return consumer;
+}
+
 // ---- the rules ----
 
 RuleResult always_inline_condition(const SketchDraft& d, const std::string& stage,
@@ -124,7 +134,7 @@ RuleResult add_cache_write_condition(const SketchDraft& d, const std::string& st
   if (has_cache_stage(d.state, stage) || !an.needs_multi_level_tiling(stage) ||
       an.reduce_axes(stage).empty())
     return RuleResult::Skip;
-  return an.elementwise_matched_consumer(stage) ? RuleResult::Skip : RuleResult::Apply;
+  return fusable_consumer(d, stage) ? RuleResult::Skip : RuleResult::Apply;
 }
 
 std::vector<SketchDraft> add_cache_write_apply(const SketchDraft& draft, const std::string& stage) {
@@ -140,17 +150,13 @@ RuleResult tiling_with_fusion_condition(const SketchDraft& d, const std::string&
                                         const HardwareParams&) {
   StageAnalysis an(d.state);
   if (!an.needs_multi_level_tiling(stage)) return RuleResult::Skip;
-  std::optional<std::string> consumer = an.elementwise_matched_consumer(stage);
-  if (!consumer) return RuleResult::Skip;
-  // A consumer already tiled (or fused with another producer) keeps its own structure.
-  const SketchStage* c = find_plan(d, *consumer);
-  if (c && c->role != StageRole::Simple) return RuleResult::Skip;
+  if (!fusable_consumer(d, stage)) return RuleResult::Skip;
   return has_cache_stage(d.state, stage) ? RuleResult::ApplyAndSkipRest : RuleResult::Apply;
 }
 
 std::vector<SketchDraft> tiling_with_fusion_apply(const SketchDraft& draft,
                                                   const std::string& stage) {
-  std::string consumer = *StageAnalysis(draft.state).elementwise_matched_consumer(stage);
+  std::string consumer = *fusable_consumer(draft, stage);
   std::vector<SketchDraft> out;
   for (int level : {1, 2}) {
     SketchDraft d = draft;

@@ -2,6 +2,8 @@
 // built them, which stage is inlined, cache-written, rfactored, tiled or fused).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "ir/error.h"
 #include "search/sketch/sketch_rules.h"
 #include "tests/ir/sketch_workloads.h"
@@ -141,6 +143,22 @@ TEST(SketchRules, ElementwiseChainInlinesAllButTheOutput) {
   EXPECT_EQ(summary(generate_sketches(test::elementwise_graph(), threads(2))),
             std::vector<std::string>{
                 "always_inline always_inline | scale=simple relu=inlined add=inlined"});
+}
+
+TEST(SketchRules, TwoProducersOfOneEpilogue) {
+  // out = P + Q with P, Q two matmuls: the one visited first (Q) fuses into the add; P, finding
+  // its consumer taken, is cache-written and fuses into its own copy instead.
+  Tensor a = test::f32({16, 8}, "A"), b = test::f32({8, 24}, "B");
+  Tensor p = ops::matmul(a, b, "P"), q = ops::matmul(a, b, "Q");
+  auto sketches = generate_sketches({ops::add(p, q, "out")}, threads(2));
+  std::vector<std::string> lines = summary(sketches);
+  EXPECT_EQ(lines.size(), 9u);
+  EXPECT_NE(
+      std::find(
+          lines.begin(), lines.end(),
+          "tiling_with_fusion(2) add_cache_write tiling_with_fusion(1) | out=fused consumer@2 "
+          "Q=tiled, fused into consumer@2 P=fused consumer@1 P.local=tiled, fused into consumer@1"),
+      lines.end());
 }
 
 TEST(SketchRules, NoOutputsIsAUserError) {
