@@ -63,4 +63,11 @@ inline std::vector<Tensor> elementwise_graph() {
       ops::kTagElemwise)};
 }
 
+// out = A·B + A·C: two reductions feeding one element-wise epilogue.
+inline std::vector<Tensor> two_matmuls_add_graph(int64_t m = 16, int64_t n = 24, int64_t k = 8) {
+  Tensor a = f32({m, k}, "A");
+  Tensor p = ops::matmul(a, f32({k, n}, "B"), "P"), q = ops::matmul(a, f32({k, n}, "C"), "Q");
+  return {ops::add(p, q, "out")};
+}
+
 }  // namespace tt::test

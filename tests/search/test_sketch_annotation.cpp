@@ -35,6 +35,7 @@ std::vector<Family> families() {
       {"max_pool", test::max_pool_graph(3, 7)},
       {"softmax", test::softmax_graph(3, 20)},
       {"elementwise", test::elementwise_graph()},
+      {"two_matmuls_add", test::two_matmuls_add_graph()},
   };
 }
 

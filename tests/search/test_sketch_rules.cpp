@@ -148,9 +148,7 @@ TEST(SketchRules, ElementwiseChainInlinesAllButTheOutput) {
 TEST(SketchRules, TwoProducersOfOneEpilogue) {
   // out = P + Q with P, Q two matmuls: the one visited first (Q) fuses into the add; P, finding
   // its consumer taken, is cache-written and fuses into its own copy instead.
-  Tensor a = test::f32({16, 8}, "A"), b = test::f32({8, 24}, "B");
-  Tensor p = ops::matmul(a, b, "P"), q = ops::matmul(a, b, "Q");
-  auto sketches = generate_sketches({ops::add(p, q, "out")}, threads(2));
+  auto sketches = generate_sketches(test::two_matmuls_add_graph(), threads(2));
   std::vector<std::string> lines = summary(sketches);
   EXPECT_EQ(lines.size(), 9u);
   EXPECT_NE(
