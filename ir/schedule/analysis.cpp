@@ -195,4 +195,19 @@ int StageAnalysis::unit_stride_reduce_axis(const std::string& stage) const {
   return innermost_unit_stride(op.reduce_axes(), tensor_reads(op.body));
 }
 
+std::optional<std::string> StageAnalysis::packable_input(const std::string& stage) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  int unit = unit_stride_axis(stage);
+  if (unit < 0 || op.reduce_axes().empty()) return std::nullopt;
+  for (const TensorReadNode* read : tensor_reads(op.body)) {
+    if (!read->op->is_placeholder() || read->indices.empty() ||
+        read->indices.back().as<VarNode>() != op.axes[unit].var.get())
+      continue;
+    for (const IterVar& r : op.reduce_axes())
+      for (const Expr& index : read->indices)
+        if (uses_var(index, r.var.get())) return read->op->name;
+  }
+  return std::nullopt;
+}
+
 }  // namespace tt

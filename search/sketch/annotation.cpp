@@ -148,7 +148,7 @@ class Emitter {
   void vectorize_innermost(const std::string& stage) {
     const Stage& st = state_.stage(stage);
     const IterInfo& it = st.iters[st.leaves.back()];
-    if (it.kind == IterKind::DataParallel && it.extent > 1 && it.extent <= an_.max_vectorize_size())
+    if (it.kind == IterKind::DataParallel && an_.is_vector_width(it.extent))
       emit(AnnotateStep{stage, it.name, LoopAnnotation::Vectorize});
   }
 
@@ -329,11 +329,18 @@ class Emitter {
       if (axis < 0) axis = n - 1;
       const std::string root = st.iters[axis].name;
       const int64_t extent = st.iters[axis].extent;
-      if (d.tiles.size() != 1) d.tiles = {draw_lengths(extent, 2, an_.max_vectorize_size())};
+      if (d.tiles.size() != 1) {
+        std::vector<std::vector<int64_t>> options;
+        for (const auto& f : an_.factorizations(extent, 2, an_.max_vectorize_size()))
+          if (f[1] == 1 || an_.is_vector_width(f[1])) options.push_back(f);
+        d.tiles = {options[uniform(int64_t(options.size()))]};
+      }
       const int64_t width = d.tiles[0][1];
-      if (width > 1) {
+      if (an_.is_vector_width(width)) {
         vector_loop = root;
-        if (width < extent) {
+        // Computed inside a consumer, the axis shrinks to the region that consumer needs: a split
+        // keeps the vector at `width` lanes whatever that region is.
+        if (width < extent || where.kind == Location::Kind::At) {
           emit(SplitStep{name, root, {width}});
           vector_loop = root + ".1";
         }
@@ -411,6 +418,12 @@ std::vector<Step> Annotator::sample(const Sketch& sketch, Decisions* decisions,
 int64_t Annotator::max_vectorize_size() const {
   if (params_.max_vectorize_size > 0) return params_.max_vectorize_size;
   return int64_t(std::max(1, hw_.vector_lanes)) * std::max(1, params_.vectorize_native_multiple);
+}
+
+bool Annotator::is_vector_width(int64_t lanes) const {
+  if (lanes < 2 || lanes > max_vectorize_size()) return false;
+  const int64_t native = std::max(1, hw_.vector_lanes);
+  return params_.allow_odd_vector_widths || (lanes & (lanes - 1)) == 0 || lanes % native == 0;
 }
 
 const std::vector<std::vector<int64_t>>& Annotator::factorizations(int64_t extent, int parts,

@@ -39,6 +39,9 @@ class Annotator {
   const SketchParams& params() const { return params_; }
   // SketchParams::max_vectorize_size resolved against the hardware's native vector width.
   int64_t max_vectorize_size() const;
+  // Whether a loop of `lanes` iterations may be vectorized: within max_vectorize_size, and a power
+  // of two or whole native vectors unless SketchParams::allow_odd_vector_widths.
+  bool is_vector_width(int64_t lanes) const;
   const HardwareParams& hardware() const { return hw_; }
   const std::vector<Tensor>& outputs() const { return outputs_; }
 

@@ -91,6 +91,8 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
       if (!move_factor(lengths,
                        simple ? annotator.max_vectorize_size() : p.max_innermost_split_factor, rng))
         return std::nullopt;
+      if (simple && lengths.back() > 1 && !annotator.is_vector_width(lengths.back()))
+        return std::nullopt;
       break;
     }
     case MutationKind::AutoUnroll: {

@@ -154,22 +154,43 @@ RuleResult tiling_with_fusion_condition(const SketchDraft& d, const std::string&
   return has_cache_stage(d.state, stage) ? RuleResult::ApplyAndSkipRest : RuleResult::Apply;
 }
 
+// Levels 1 and 2 (Ansor's CPU variants). A cache-written stage with a packable input (a GEMM's B)
+// also gets each level with that input cache-read into a panel (the default schedule's packed
+// operand), beyond Ansor; the panel stage is Simple, so annotation picks where it is computed
+// (at one of the consumer's outer loops, at the root, or inlined, which undoes it).
 std::vector<SketchDraft> tiling_with_fusion_apply(const SketchDraft& draft,
                                                   const std::string& stage) {
   std::string consumer = *fusable_consumer(draft, stage);
+  std::optional<std::string> packable;
+  if (has_cache_stage(draft.state, stage))
+    packable = StageAnalysis(draft.state).packable_input(stage);
   std::vector<SketchDraft> out;
   for (int level : {1, 2}) {
-    SketchDraft d = draft;
-    SketchStage& p = plan(d, stage);
-    p.role = StageRole::TiledFused;
-    p.fused_with = consumer;
-    p.fuse_level = level;
-    SketchStage& c = plan(d, consumer);
-    c.role = StageRole::FusedConsumer;
-    c.fused_with = stage;
-    c.fuse_level = level;
-    out.push_back(moved_on(std::move(d), draft.cursor - 1,
-                           level == 1 ? "tiling_with_fusion(1)" : "tiling_with_fusion(2)"));
+    for (bool pack : {false, true}) {
+      if (pack && !packable) continue;
+      SketchDraft d = draft;
+      SketchStage& p = plan(d, stage);
+      p.role = StageRole::TiledFused;
+      p.fused_with = consumer;
+      p.fuse_level = level;
+      SketchStage& c = plan(d, consumer);
+      c.role = StageRole::FusedConsumer;
+      c.fused_with = stage;
+      c.fuse_level = level;
+      int next = draft.cursor - 1;
+      d.sketch.rules.push_back(level == 1 ? "tiling_with_fusion(1)" : "tiling_with_fusion(2)");
+      if (pack) {
+        d.state.apply(CacheReadStep{*packable, stage});
+        d.sketch.actions.push_back(
+            SketchAction{SketchAction::Kind::Fixed, CacheReadStep{*packable, stage}, "", true});
+        // The panel stage lands just before `stage`; it is a plain copy the always-inline rule
+        // would undo, so the walk passes over it.
+        plan(d, *packable + ".cache");
+        d.sketch.rules.push_back("add_cache_read");
+      }
+      d.cursor = next;
+      out.push_back(std::move(d));
+    }
   }
   return out;
 }

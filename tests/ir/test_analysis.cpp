@@ -32,6 +32,7 @@ TEST(StageAnalysis, Matmul) {
   EXPECT_FALSE(an.elementwise_matched_consumer("C"));
   EXPECT_EQ(an.unit_stride_axis("C"), 1);          // j: last index of B, absent from A
   EXPECT_EQ(an.unit_stride_reduce_axis("C"), -1);  // rk is B's first index
+  EXPECT_EQ(an.packable_input("C"), "B");          // B[rk, j]: a panel per block of j
   EXPECT_THROW(an.spatial_axes("nope"), UserError);
 }
 
@@ -53,6 +54,7 @@ TEST(StageAnalysis, Dense) {
   // n is read in W's first dimension: no output axis is unit-stride for every read.
   EXPECT_EQ(an.unit_stride_axis("dense"), -1);
   EXPECT_EQ(an.unit_stride_reduce_axis("dense"), 0);  // k is the last index of both X and W
+  EXPECT_FALSE(an.packable_input("dense"));
   // With one row, X misses n but W misses only an axis of extent 1: still one reused input plus
   // a reduction.
   ScheduleState gemv(test::dense_graph(1, 40, 64));
@@ -70,6 +72,7 @@ TEST(StageAnalysis, ConvBiasRelu) {
   EXPECT_FALSE(an.is_simple_access("conv"));   // pad[.., h + rh, ..]
   EXPECT_EQ(an.unit_stride_axis("conv"), -1);  // w + rs mixes two axes
   EXPECT_EQ(an.unit_stride_reduce_axis("conv"), -1);
+  EXPECT_FALSE(an.packable_input("conv"));
   // The pad stage branches (select), so it is not always inlined; bias_add broadcasts b[c], a
   // simple same-order read, and relu reads at its own axes.
   EXPECT_FALSE(an.is_strictly_inlinable("conv.pad"));

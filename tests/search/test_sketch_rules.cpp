@@ -34,19 +34,27 @@ std::vector<std::string> summary(const std::vector<Sketch>& sketches) {
 }
 
 TEST(SketchRules, MatmulHasTiledCacheWriteAndFusedVariants) {
+  // Tiled alone, or cache-written and fused into the copy at level 1 or 2, each with or without
+  // B packed into a panel.
   auto sketches = generate_sketches(test::matmul_graph(), threads(2));
   EXPECT_EQ(summary(sketches), (std::vector<std::string>{
                                    "multi_level_tiling | C=tiled SSRSRS",
                                    "add_cache_write tiling_with_fusion(1) | C=fused consumer@1 "
                                    "C.local=tiled, fused into consumer@1",
+                                   "add_cache_write tiling_with_fusion(1) add_cache_read | C=fused "
+                                   "consumer@1 C.local=tiled, fused into consumer@1 B.cache=simple",
                                    "add_cache_write tiling_with_fusion(2) | C=fused consumer@2 "
                                    "C.local=tiled, fused into consumer@2",
+                                   "add_cache_write tiling_with_fusion(2) add_cache_read | C=fused "
+                                   "consumer@2 C.local=tiled, fused into consumer@2 B.cache=simple",
                                }));
-  EXPECT_EQ(to_string(sketches[2]),
-            "rules: add_cache_write tiling_with_fusion(2)\n"
+  EXPECT_EQ(to_string(sketches[4]),
+            "rules: add_cache_write tiling_with_fusion(2) add_cache_read\n"
             "  cache_write(C)\n"
+            "  cache_read(B, C.local)\n"
             "  C: fused consumer of C.local, levels 0..1\n"
-            "  C.local: tiled, fused into consumer C at level 2\n");
+            "  C.local: tiled, fused into consumer C at level 2\n"
+            "  B.cache: simple\n");
 }
 
 TEST(SketchRules, DenseAlsoGetsDotProductRfactors) {
@@ -68,15 +76,11 @@ TEST(SketchRules, SmallSpaceLongReductionGetsRfactor) {
   // 1x4 outputs over 512 terms: too little spatial work for the threads, so rfactor variants come
   // first (both parts), beside the usual tiled ones.
   auto sketches = generate_sketches(test::matmul_graph(1, 4, 512), threads(2));
-  EXPECT_EQ(summary(sketches), (std::vector<std::string>{
-                                   "add_rfactor(inner) | C=simple C.rf=simple",
-                                   "add_rfactor(outer) | C=simple C.rf=simple",
-                                   "multi_level_tiling | C=tiled SSRSRS",
-                                   "add_cache_write tiling_with_fusion(1) | C=fused consumer@1 "
-                                   "C.local=tiled, fused into consumer@1",
-                                   "add_cache_write tiling_with_fusion(2) | C=fused consumer@2 "
-                                   "C.local=tiled, fused into consumer@2",
-                               }));
+  std::vector<std::string> lines = summary(sketches);
+  ASSERT_EQ(lines.size(), 7u);  // the two rfactor sketches, then matmul's five
+  EXPECT_EQ(lines[0], "add_rfactor(inner) | C=simple C.rf=simple");
+  EXPECT_EQ(lines[1], "add_rfactor(outer) | C=simple C.rf=simple");
+  EXPECT_EQ(lines[2], "multi_level_tiling | C=tiled SSRSRS");
   EXPECT_EQ(to_string(sketches[0]),
             "rules: add_rfactor(inner)\n"
             "  rfactor(C, fused reduce loop split by ?, inner part)\n"
@@ -147,10 +151,11 @@ TEST(SketchRules, ElementwiseChainInlinesAllButTheOutput) {
 
 TEST(SketchRules, TwoProducersOfOneEpilogue) {
   // out = P + Q with P, Q two matmuls: the one visited first (Q) fuses into the add; P, finding
-  // its consumer taken, is cache-written and fuses into its own copy instead.
+  // its consumer taken, is cache-written and fuses into its own copy instead (with or without a
+  // panel of B): 2 x 5 sketches, plus 3 with Q tiled alone.
   auto sketches = generate_sketches(test::two_matmuls_add_graph(), threads(2));
   std::vector<std::string> lines = summary(sketches);
-  EXPECT_EQ(lines.size(), 9u);
+  EXPECT_EQ(lines.size(), 13u);
   EXPECT_NE(
       std::find(
           lines.begin(), lines.end(),
