@@ -176,8 +176,16 @@ class Emitter {
       emit(FuseStep{a.stage, loops});
       fused = state_.stage(a.stage).iters.back().name;
     }
-    if (d.rfactor_lengths.size() != 2)
-      d.rfactor_lengths = draw_lengths(extent, 2, params().max_innermost_split_factor);
+    if (d.rfactor_lengths.size() != 2) {
+      // A part of length 1 makes the rfactor pointless (no partial sums, or one), so both parts
+      // are longer where the extent allows it.
+      std::vector<std::vector<int64_t>> options;
+      for (const auto& f : an_.factorizations(extent, 2, params().max_innermost_split_factor))
+        if (f[0] > 1 && f[1] > 1) options.push_back(f);
+      d.rfactor_lengths = options.empty()
+                              ? draw_lengths(extent, 2, params().max_innermost_split_factor)
+                              : options[uniform(int64_t(options.size()))];
+    }
     emit(SplitStep{a.stage, fused, {d.rfactor_lengths[1]}});
     emit(RfactorStep{a.stage, fused + (a.factor_inner ? ".1" : ".0")});
   }

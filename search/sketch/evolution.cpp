@@ -93,6 +93,8 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
         return std::nullopt;
       if (simple && lengths.back() > 1 && !annotator.is_vector_width(lengths.back()))
         return std::nullopt;
+      // As annotation draws them: an rfactor part of length 1 makes the rfactor pointless.
+      if (t < 0 && (lengths[0] == 1 || lengths[1] == 1)) return std::nullopt;
       break;
     }
     case MutationKind::AutoUnroll: {

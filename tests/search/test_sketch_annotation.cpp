@@ -56,6 +56,9 @@ void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps,
   } catch (const UserError& e) {
     ADD_FAILURE() << "candidate does not build: " << e.what();
     return;
+  } catch (const InternalError& e) {
+    ADD_FAILURE() << "building the candidate hits a compiler bug: " << e.what();
+    return;
   }
   std::vector<NDArray> actual = run_kernel(built->kernel, values, outputs);
   CompareResult r = compare_outputs(actual, expected);
@@ -211,6 +214,26 @@ TEST(SketchAnnotation, DISABLED_OddVectorWidthInsideUnrolledTile) {
       PragmaStep{"C.local", "i.0", "auto_unroll_max_step", 512},
       AnnotateStep{"B.cache", "j", LoopAnnotation::Vectorize},  // 12 lanes: the region at i.0
       ComputeAtStep{"B.cache", "C.local", "i.0"},
+  };
+  KernelCompiler compiler;
+  ScheduleState initial(outputs);
+  std::vector<Tensor> inputs = initial.inputs();
+  std::vector<NDArray> values = random_inputs(inputs, 11);
+  check_candidate(outputs, steps, compiler, values, reference_outputs(outputs, inputs, values));
+}
+
+// Known lowering bug: the rfactored max-pool's partial stage keeps a reduce loop of extent 1, and
+// the pad stage computed at the data-parallel loop just outside it gets a region that still names
+// that loop's variable (the verifier rejects the loop IR). Annotation avoids rfactor parts of
+// length 1; enable this test once lowering handles it.
+TEST(SketchAnnotation, DISABLED_ProducerAtLoopOutsideUnitReduceLoop) {
+  auto outputs = test::max_pool_graph(3, 7);
+  std::vector<Step> steps = {
+      FuseStep{"pool", {"ry", "rx"}},
+      SplitStep{"pool", "ry.rx.fused", {1}},
+      RfactorStep{"pool", "ry.rx.fused.0"},
+      ComputeAtStep{"pool.rf", "pool", "j"},
+      ComputeAtStep{"pool.pad", "pool.rf", "ry.rx.fused.0"},
   };
   KernelCompiler compiler;
   ScheduleState initial(outputs);
