@@ -143,11 +143,12 @@ TEST(SketchPolicy, UnlowerableCandidatesAreNeverProposed) {
 TEST(SketchPolicy, SpaceHoldsTheRegisterBlockedStructure) {
   // 256^3 matmul: some sampled candidate has the default schedule's structure — the cache-write
   // stage computed inside the output's tile loops with its reduction outside a small register
-  // tile whose innermost loop is vectorized, and a parallel outer loop on the output.
+  // tile whose innermost loop is vectorized, and a parallel outer loop on the output; some also
+  // with B packed into a panel computed at one of the output's tile loops.
   HardwareParams hw = hardware(2);
   auto outputs = test::matmul_graph(256, 256, 256);
   SketchPolicy policy(outputs, hw, small_params(), 1);
-  int found = 0;
+  int found = 0, with_panel = 0;
   for (const SketchCandidate& c : policy.sample_init_population(300)) {
     ScheduleState state(outputs);
     state.apply(c.steps);
@@ -169,9 +170,15 @@ TEST(SketchPolicy, SpaceHoldsTheRegisterBlockedStructure) {
     int64_t tile = 1;
     for (int p = last_reduce + 1; p < int(acc.leaves.size()); ++p)
       tile *= acc.iters[acc.leaves[p]].extent;
-    if (tile >= 2 * inner.extent && tile <= int64_t(hw.vector_registers) * hw.vector_lanes) ++found;
+    if (tile < 2 * inner.extent || tile > int64_t(hw.vector_registers) * hw.vector_lanes) continue;
+    ++found;
+    // And the default schedule's packed panel: B copied per tile of C into a contiguous buffer.
+    for (const Stage& s : state.stages())
+      if (s.name() == "B.cache" && s.attach == AttachKind::At && s.attach_stage == "C")
+        ++with_panel;
   }
   EXPECT_GT(found, 0);
+  EXPECT_GT(with_panel, 0);
 }
 
 TEST(SketchPolicy, BadParametersAreUserErrors) {
