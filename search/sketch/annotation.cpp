@@ -5,7 +5,6 @@
 #include "search/sketch/annotation.h"
 
 #include <algorithm>
-#include <functional>
 
 #include "ir/error.h"
 #include "ir/schedule/analysis.h"
