@@ -76,7 +76,9 @@ std::vector<std::string> StageAnalysis::producers(const std::string& stage) cons
   return out;
 }
 
-std::vector<std::string> StageAnalysis::consumers(const std::string& stage) const { return state_.consumers(stage); }
+std::vector<std::string> StageAnalysis::consumers(const std::string& stage) const {
+  return state_.consumers(stage);
+}
 
 std::vector<AxisInfo> StageAnalysis::spatial_axes(const std::string& stage) const {
   return axes_of(state_.stage(stage), false);
@@ -86,7 +88,9 @@ std::vector<AxisInfo> StageAnalysis::reduce_axes(const std::string& stage) const
   return axes_of(state_.stage(stage), true);
 }
 
-bool StageAnalysis::is_output(const std::string& stage) const { return state_.stage(stage).is_output; }
+bool StageAnalysis::is_output(const std::string& stage) const {
+  return state_.stage(stage).is_output;
+}
 
 bool StageAnalysis::is_simple_access(const std::string& stage) const {
   const OperationNode& op = *state_.stage(stage).op;
@@ -139,7 +143,8 @@ bool StageAnalysis::needs_multi_level_tiling(const std::string& stage) const {
   return reused >= 2 || (reused >= 1 && state_.stage(stage).has_reduction());
 }
 
-std::optional<std::string> StageAnalysis::elementwise_matched_consumer(const std::string& stage) const {
+std::optional<std::string> StageAnalysis::elementwise_matched_consumer(
+    const std::string& stage) const {
   const Stage* current = &state_.stage(stage);
   const std::vector<int64_t> shape = current->op->shape;
   while (true) {
@@ -154,11 +159,14 @@ std::optional<std::string> StageAnalysis::elementwise_matched_consumer(const std
   }
 }
 
-int StageAnalysis::unit_stride_axis(const std::string& stage) const {
-  const OperationNode& op = *state_.stage(stage).op;
-  auto reads = tensor_reads(op.body);
-  for (int a = int(op.axes.size()) - 1; a >= 0; --a) {
-    const VarNode* v = op.axes[a].var.get();
+namespace {
+
+// The innermost of `axes` that every read using it indexes only in its last dimension, as the
+// axis alone or shifted by a constant, with at least one such read; -1 if none.
+int innermost_unit_stride(const std::vector<IterVar>& axes,
+                          const std::vector<const TensorReadNode*>& reads) {
+  for (int a = int(axes.size()) - 1; a >= 0; --a) {
+    const VarNode* v = axes[a].var.get();
     bool friendly = true, any = false;
     for (const TensorReadNode* read : reads) {
       for (size_t d = 0; d < read->indices.size(); ++d) {
@@ -173,6 +181,33 @@ int StageAnalysis::unit_stride_axis(const std::string& stage) const {
     if (friendly && any) return a;
   }
   return -1;
+}
+
+}  // namespace
+
+int StageAnalysis::unit_stride_axis(const std::string& stage) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  return innermost_unit_stride(op.axes, tensor_reads(op.body));
+}
+
+int StageAnalysis::unit_stride_reduce_axis(const std::string& stage) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  return innermost_unit_stride(op.reduce_axes(), tensor_reads(op.body));
+}
+
+std::optional<std::string> StageAnalysis::packable_input(const std::string& stage) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  int unit = unit_stride_axis(stage);
+  if (unit < 0 || op.reduce_axes().empty()) return std::nullopt;
+  for (const TensorReadNode* read : tensor_reads(op.body)) {
+    if (!read->op->is_placeholder() || read->indices.empty() ||
+        read->indices.back().as<VarNode>() != op.axes[unit].var.get())
+      continue;
+    for (const IterVar& r : op.reduce_axes())
+      for (const Expr& index : read->indices)
+        if (uses_var(index, r.var.get())) return read->op->name;
+  }
+  return std::nullopt;
 }
 
 }  // namespace tt

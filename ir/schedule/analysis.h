@@ -54,6 +54,13 @@ class StageAnalysis {
   // its last (unit-stride) dimension, as the axis alone or shifted by a constant, with at least
   // one such read; -1 if none. Vectorizing that axis gives contiguous loads and stores.
   int unit_stride_axis(const std::string& stage) const;
+  // The same for the reduce axes (index into reduce_axes): dense with weights [N, K] reads its
+  // reduction with unit stride but no output axis, a dot-product layout.
+  int unit_stride_reduce_axis(const std::string& stage) const;
+  // An input (placeholder) the stage reads with its unit-stride axis as the last index and some
+  // reduce axis in another (a GEMM's B[k, j]): packing the tile of it that a register-blocked
+  // accumulator reads into a contiguous panel makes every load of the inner loop unit-stride.
+  std::optional<std::string> packable_input(const std::string& stage) const;
 
   const ScheduleState& state() const { return state_; }
 

@@ -5,7 +5,6 @@
 #include "search/sketch/annotation.h"
 
 #include <algorithm>
-#include <functional>
 
 #include "ir/error.h"
 #include "ir/schedule/analysis.h"
@@ -45,11 +44,20 @@ class Emitter {
     for (size_t i = 0; i < sketch_.stages.size(); ++i) {
       const SketchStage& s = sketch_.stages[i];
       switch (s.role) {
-        case StageRole::Inlined: break;
-        case StageRole::Tiled: emit_tiled(int(i)); break;
-        case StageRole::TiledFused: emit_tiled_fused(int(i)); break;
-        case StageRole::FusedConsumer: emit_fused_consumer(int(i)); break;
-        case StageRole::Simple: emit_simple(int(i)); break;
+        case StageRole::Inlined:
+          break;
+        case StageRole::Tiled:
+          emit_tiled(int(i));
+          break;
+        case StageRole::TiledFused:
+          emit_tiled_fused(int(i));
+          break;
+        case StageRole::FusedConsumer:
+          emit_fused_consumer(int(i));
+          break;
+        case StageRole::Simple:
+          emit_simple(int(i));
+          break;
       }
     }
     return steps_;
@@ -94,9 +102,11 @@ class Emitter {
     const Stage& st = state_.stage(sketch_.stages[index].name);
     size_t n = st.op->axes.size();
     if (d.tiles.size() == size_t(st.num_roots)) return;
-    TT_ASSERT(d.tiles.empty(), "stage {} has {} tile entries for {} axes", st.name(), d.tiles.size(), st.num_roots);
+    TT_ASSERT(d.tiles.empty(), "stage {} has {} tile entries for {} axes", st.name(),
+              d.tiles.size(), st.num_roots);
     for (int r = 0; r < st.num_roots; ++r)
-      d.tiles.push_back(draw_lengths(st.iters[r].extent, size_t(r) < n ? 4 : 2, params().max_innermost_split_factor));
+      d.tiles.push_back(draw_lengths(st.iters[r].extent, size_t(r) < n ? 4 : 2,
+                                     params().max_innermost_split_factor));
   }
 
   int64_t draw_unroll() {
@@ -106,7 +116,8 @@ class Emitter {
 
   // Fuses the first `depth` of `loops` (adjacent, outermost first) and marks the result parallel;
   // returns the loop that now stands for loops[depth - 1].
-  std::string parallelize(const std::string& stage, const std::vector<std::string>& loops, int depth) {
+  std::string parallelize(const std::string& stage, const std::vector<std::string>& loops,
+                          int depth) {
     if (depth <= 0) return "";
     std::string loop = loops[0];
     if (depth > 1) {
@@ -136,7 +147,7 @@ class Emitter {
   void vectorize_innermost(const std::string& stage) {
     const Stage& st = state_.stage(stage);
     const IterInfo& it = st.iters[st.leaves.back()];
-    if (it.kind == IterKind::DataParallel && it.extent > 1 && it.extent <= params().max_vectorize_size)
+    if (it.kind == IterKind::DataParallel && an_.is_vector_width(it.extent))
       emit(AnnotateStep{stage, it.name, LoopAnnotation::Vectorize});
   }
 
@@ -164,7 +175,16 @@ class Emitter {
       emit(FuseStep{a.stage, loops});
       fused = state_.stage(a.stage).iters.back().name;
     }
-    if (d.rfactor_lengths.size() != 2) d.rfactor_lengths = draw_lengths(extent, 2, params().max_innermost_split_factor);
+    if (d.rfactor_lengths.size() != 2) {
+      // A part of length 1 makes the rfactor pointless (no partial sums, or one), so both parts
+      // are longer where the extent allows it.
+      std::vector<std::vector<int64_t>> options;
+      for (const auto& f : an_.factorizations(extent, 2, params().max_innermost_split_factor))
+        if (f[0] > 1 && f[1] > 1) options.push_back(f);
+      d.rfactor_lengths = options.empty()
+                              ? draw_lengths(extent, 2, params().max_innermost_split_factor)
+                              : options[uniform(int64_t(options.size()))];
+    }
     emit(SplitStep{a.stage, fused, {d.rfactor_lengths[1]}});
     emit(RfactorStep{a.stage, fused + (a.factor_inner ? ".1" : ".0")});
   }
@@ -174,13 +194,15 @@ class Emitter {
   // reduce level). `spatial_lengths[a]` are the inner lengths to split axis a by.
   std::vector<std::string> tile(const std::string& stage, const std::vector<int>& axis_order,
                                 const std::vector<std::vector<int64_t>>& spatial_inner,
-                                const std::vector<int64_t>& reduce_inner, const std::string& structure) {
+                                const std::vector<int64_t>& reduce_inner,
+                                const std::string& structure) {
     const Stage& st = state_.stage(stage);
     const int n = int(st.op->axes.size());
     std::vector<std::string> roots;
     for (int r = 0; r < st.num_roots; ++r) roots.push_back(st.iters[r].name);
     for (int a = 0; a < n; ++a) emit(SplitStep{stage, roots[a], spatial_inner[a]});
-    for (int r = n; r < int(roots.size()); ++r) emit(SplitStep{stage, roots[r], {reduce_inner[r - n]}});
+    for (int r = n; r < int(roots.size()); ++r)
+      emit(SplitStep{stage, roots[r], {reduce_inner[r - n]}});
     std::vector<std::string> order;
     int s_level = 0, r_level = 0;
     for (char c : structure) {
@@ -188,7 +210,8 @@ class Emitter {
         for (int a : axis_order) order.push_back(roots[a] + "." + std::to_string(s_level));
         ++s_level;
       } else {
-        for (int r = n; r < int(roots.size()); ++r) order.push_back(roots[r] + "." + std::to_string(r_level));
+        for (int r = n; r < int(roots.size()); ++r)
+          order.push_back(roots[r] + "." + std::to_string(r_level));
         ++r_level;
       }
     }
@@ -272,7 +295,8 @@ class Emitter {
     const Stage& st = state_.stage(name);
     std::vector<Location> out = {Location{Location::Kind::Root, "", ""}};
     if (st.is_output) return out;
-    if (!st.has_reduction() && !state_.consumers(name).empty()) out.push_back(Location{Location::Kind::Inline, "", ""});
+    if (!st.has_reduction() && !state_.consumers(name).empty())
+      out.push_back(Location{Location::Kind::Inline, "", ""});
     std::vector<std::string> users = state_.effective_consumers(name);
     if (users.size() != 1) return out;
     auto add_loops = [&](const Stage& target, const std::string& last) {
@@ -286,7 +310,8 @@ class Emitter {
       }
     };
     const Stage& consumer = state_.stage(users[0]);
-    if (consumer.attach == AttachKind::At) add_loops(state_.stage(consumer.attach_stage), consumer.attach_loop);
+    if (consumer.attach == AttachKind::At)
+      add_loops(state_.stage(consumer.attach_stage), consumer.attach_loop);
     if (consumer.attach != AttachKind::Inline) add_loops(consumer, "");
     return out;
   }
@@ -311,11 +336,18 @@ class Emitter {
       if (axis < 0) axis = n - 1;
       const std::string root = st.iters[axis].name;
       const int64_t extent = st.iters[axis].extent;
-      if (d.tiles.size() != 1) d.tiles = {draw_lengths(extent, 2, params().max_vectorize_size)};
+      if (d.tiles.size() != 1) {
+        std::vector<std::vector<int64_t>> options;
+        for (const auto& f : an_.factorizations(extent, 2, an_.max_vectorize_size()))
+          if (f[1] == 1 || an_.is_vector_width(f[1])) options.push_back(f);
+        d.tiles = {options[uniform(int64_t(options.size()))]};
+      }
       const int64_t width = d.tiles[0][1];
-      if (width > 1) {
+      if (an_.is_vector_width(width)) {
         vector_loop = root;
-        if (width < extent) {
+        // Computed inside a consumer, the axis shrinks to the region that consumer needs: a split
+        // keeps the vector at `width` lanes whatever that region is.
+        if (width < extent || where.kind == Location::Kind::At) {
           emit(SplitStep{name, root, {width}});
           vector_loop = root + ".1";
         }
@@ -375,19 +407,34 @@ void enumerate(int64_t extent, int parts, int64_t max_innermost, std::vector<int
 
 }  // namespace
 
-Annotator::Annotator(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params)
+Annotator::Annotator(std::vector<Tensor> outputs, const HardwareParams& hw,
+                     const SketchParams& params)
     : outputs_(std::move(outputs)), hw_(hw), params_(params) {}
 
-std::vector<Step> Annotator::materialize(const Sketch& sketch, Decisions& decisions, std::mt19937_64* rng) {
+std::vector<Step> Annotator::materialize(const Sketch& sketch, Decisions& decisions,
+                                         std::mt19937_64* rng) {
   return Emitter(*this, sketch, decisions, rng).run();
 }
 
-std::vector<Step> Annotator::sample(const Sketch& sketch, Decisions* decisions, std::mt19937_64& rng) {
+std::vector<Step> Annotator::sample(const Sketch& sketch, Decisions* decisions,
+                                    std::mt19937_64& rng) {
   *decisions = Decisions{};
   return materialize(sketch, *decisions, &rng);
 }
 
-const std::vector<std::vector<int64_t>>& Annotator::factorizations(int64_t extent, int parts, int64_t max_innermost) {
+int64_t Annotator::max_vectorize_size() const {
+  if (params_.max_vectorize_size > 0) return params_.max_vectorize_size;
+  return int64_t(std::max(1, hw_.vector_lanes)) * std::max(1, params_.vectorize_native_multiple);
+}
+
+bool Annotator::is_vector_width(int64_t lanes) const {
+  if (lanes < 2 || lanes > max_vectorize_size()) return false;
+  const int64_t native = std::max(1, hw_.vector_lanes);
+  return params_.allow_odd_vector_widths || (lanes & (lanes - 1)) == 0 || lanes % native == 0;
+}
+
+const std::vector<std::vector<int64_t>>& Annotator::factorizations(int64_t extent, int parts,
+                                                                   int64_t max_innermost) {
   TT_ASSERT(extent >= 1 && parts >= 1, "factorizations of {} into {} parts", extent, parts);
   auto key = std::make_tuple(extent, parts, max_innermost);
   auto it = factorization_cache_.find(key);

@@ -33,9 +33,15 @@ class Annotator {
 
   // Every way to write `extent` as `parts` exact lengths (outermost first, product = extent) whose
   // innermost is at most `max_innermost`, in lexicographic order (memoized).
-  const std::vector<std::vector<int64_t>>& factorizations(int64_t extent, int parts, int64_t max_innermost);
+  const std::vector<std::vector<int64_t>>& factorizations(int64_t extent, int parts,
+                                                          int64_t max_innermost);
 
   const SketchParams& params() const { return params_; }
+  // SketchParams::max_vectorize_size resolved against the hardware's native vector width.
+  int64_t max_vectorize_size() const;
+  // Whether a loop of `lanes` iterations may be vectorized: within max_vectorize_size, and a power
+  // of two or whole native vectors unless SketchParams::allow_odd_vector_widths.
+  bool is_vector_width(int64_t lanes) const;
   const HardwareParams& hardware() const { return hw_; }
   const std::vector<Tensor>& outputs() const { return outputs_; }
 
@@ -43,7 +49,8 @@ class Annotator {
   std::vector<Tensor> outputs_;
   HardwareParams hw_;
   SketchParams params_;
-  std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>> factorization_cache_;
+  std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>>
+      factorization_cache_;
 };
 
 }  // namespace tt

@@ -9,10 +9,12 @@ namespace tt {
 
 namespace {
 
-int64_t uniform(std::mt19937_64& rng, int64_t n) { return std::uniform_int_distribution<int64_t>(0, n - 1)(rng); }
+int64_t uniform(std::mt19937_64& rng, int64_t n) {
+  return std::uniform_int_distribution<int64_t>(0, n - 1)(rng);
+}
 
-std::optional<SketchCandidate> emit(Annotator& annotator, const std::vector<Sketch>& sketches, int sketch,
-                                    Decisions decisions, std::mt19937_64& rng) {
+std::optional<SketchCandidate> emit(Annotator& annotator, const std::vector<Sketch>& sketches,
+                                    int sketch, Decisions decisions, std::mt19937_64& rng) {
   SketchCandidate c;
   c.sketch = sketch;
   try {
@@ -54,17 +56,20 @@ bool move_factor(std::vector<int64_t>& lengths, int64_t max_innermost, std::mt19
 
 MutationKind draw_mutation_kind(const SketchParams& p, std::mt19937_64& rng) {
   std::discrete_distribution<int> pick({p.mutate_tile_size_weight, p.mutate_auto_unroll_weight,
-                                        p.mutate_compute_location_weight, p.mutate_parallel_weight});
+                                        p.mutate_compute_location_weight,
+                                        p.mutate_parallel_weight});
   return MutationKind(pick(rng));
 }
 
-std::optional<SketchCandidate> sample_candidate(Annotator& annotator, const std::vector<Sketch>& sketches, int index,
+std::optional<SketchCandidate> sample_candidate(Annotator& annotator,
+                                                const std::vector<Sketch>& sketches, int index,
                                                 std::mt19937_64& rng) {
   return emit(annotator, sketches, index, Decisions{}, rng);
 }
 
 std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sketch>& sketches,
-                                      const SketchCandidate& parent, MutationKind kind, std::mt19937_64& rng) {
+                                      const SketchCandidate& parent, MutationKind kind,
+                                      std::mt19937_64& rng) {
   Decisions d = parent.decisions;
   const Sketch& sketch = sketches[parent.sketch];
   const SketchParams& p = annotator.params();
@@ -83,7 +88,13 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
       auto [s, t] = splits[uniform(rng, int64_t(splits.size()))];
       bool simple = sketch.stages[s].role == StageRole::Simple && t >= 0;
       std::vector<int64_t>& lengths = t < 0 ? d.stages[s].rfactor_lengths : d.stages[s].tiles[t];
-      if (!move_factor(lengths, simple ? p.max_vectorize_size : p.max_innermost_split_factor, rng)) return std::nullopt;
+      if (!move_factor(lengths,
+                       simple ? annotator.max_vectorize_size() : p.max_innermost_split_factor, rng))
+        return std::nullopt;
+      if (simple && lengths.back() > 1 && !annotator.is_vector_width(lengths.back()))
+        return std::nullopt;
+      // As annotation draws them: an rfactor part of length 1 makes the rfactor pointless.
+      if (t < 0 && (lengths[0] == 1 || lengths[1] == 1)) return std::nullopt;
       break;
     }
     case MutationKind::AutoUnroll: {
@@ -101,7 +112,8 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
     case MutationKind::ComputeLocation: {
       std::vector<int> stages;
       for (size_t s = 0; s < d.stages.size(); ++s)
-        if (sketch.stages[s].role == StageRole::Simple && d.stages[s].compute_location_count > 1) stages.push_back(int(s));
+        if (sketch.stages[s].role == StageRole::Simple && d.stages[s].compute_location_count > 1)
+          stages.push_back(int(s));
       if (stages.empty()) return std::nullopt;
       StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
       const int64_t count = sd.compute_location_count, current = sd.compute_location % count;
@@ -125,7 +137,8 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
 }
 
 std::optional<SketchCandidate> crossover(Annotator& annotator, const std::vector<Sketch>& sketches,
-                                         const SketchCandidate& a, const SketchCandidate& b, std::mt19937_64& rng) {
+                                         const SketchCandidate& a, const SketchCandidate& b,
+                                         std::mt19937_64& rng) {
   if (a.sketch != b.sketch) return std::nullopt;
   Decisions d = a.decisions;
   for (size_t s = 0; s < d.stages.size() && s < b.decisions.stages.size(); ++s)

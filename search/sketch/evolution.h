@@ -29,7 +29,8 @@ enum class MutationKind : uint8_t { TileSize, AutoUnroll, ComputeLocation, Paral
 MutationKind draw_mutation_kind(const SketchParams& params, std::mt19937_64& rng);
 
 // A fresh random candidate of sketch `index`; nullopt if its steps are invalid.
-std::optional<SketchCandidate> sample_candidate(Annotator& annotator, const std::vector<Sketch>& sketches, int index,
+std::optional<SketchCandidate> sample_candidate(Annotator& annotator,
+                                                const std::vector<Sketch>& sketches, int index,
                                                 std::mt19937_64& rng);
 
 // The parent with one decision of `kind` changed, re-emitted; nullopt when the parent has no
@@ -40,11 +41,13 @@ std::optional<SketchCandidate> sample_candidate(Annotator& annotator, const std:
 // - ComputeLocation: move one untiled stage to another legal location.
 // - Parallel: change how many outer loops one stage fuses into its parallel loop.
 std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sketch>& sketches,
-                                      const SketchCandidate& parent, MutationKind kind, std::mt19937_64& rng);
+                                      const SketchCandidate& parent, MutationKind kind,
+                                      std::mt19937_64& rng);
 
 // Each stage's decisions taken from either parent with equal odds; nullopt for parents of
 // different sketches or an invalid child.
 std::optional<SketchCandidate> crossover(Annotator& annotator, const std::vector<Sketch>& sketches,
-                                         const SketchCandidate& a, const SketchCandidate& b, std::mt19937_64& rng);
+                                         const SketchCandidate& a, const SketchCandidate& b,
+                                         std::mt19937_64& rng);
 
 }  // namespace tt

@@ -7,11 +7,16 @@ namespace tt {
 
 const char* stage_role_name(StageRole role) {
   switch (role) {
-    case StageRole::Inlined: return "inlined";
-    case StageRole::Tiled: return "tiled SSRSRS";
-    case StageRole::TiledFused: return "tiled, fused into consumer";
-    case StageRole::FusedConsumer: return "fused consumer";
-    case StageRole::Simple: return "simple";
+    case StageRole::Inlined:
+      return "inlined";
+    case StageRole::Tiled:
+      return "tiled SSRSRS";
+    case StageRole::TiledFused:
+      return "tiled, fused into consumer";
+    case StageRole::FusedConsumer:
+      return "fused consumer";
+    case StageRole::Simple:
+      return "simple";
   }
   return "?";
 }
@@ -32,14 +37,15 @@ std::string to_string(const Sketch& sketch) {
     if (a.kind == SketchAction::Kind::Fixed) {
       os << "  " << to_string(a.step) << "\n";
     } else {
-      os << "  rfactor(" << a.stage << ", fused reduce loop split by ?, " << (a.factor_inner ? "inner" : "outer")
-         << " part)\n";
+      os << "  rfactor(" << a.stage << ", fused reduce loop split by ?, "
+         << (a.factor_inner ? "inner" : "outer") << " part)\n";
     }
   }
   for (const SketchStage& s : sketch.stages) {
     os << "  " << s.name << ": " << stage_role_name(s.role);
     if (s.role == StageRole::TiledFused) os << " " << s.fused_with << " at level " << s.fuse_level;
-    if (s.role == StageRole::FusedConsumer) os << " of " << s.fused_with << ", levels 0.." << s.fuse_level - 1;
+    if (s.role == StageRole::FusedConsumer)
+      os << " of " << s.fused_with << ", levels 0.." << s.fuse_level - 1;
     if (s.from_rfactor) os << " (rfactor)";
     os << "\n";
   }
@@ -56,8 +62,10 @@ std::string to_string(const Sketch& sketch, const Decisions& decisions) {
       for (size_t k = 0; k < t.size(); ++k) os << (k ? "," : "") << t[k];
       os << "]";
     }
-    if (!d.rfactor_lengths.empty()) os << " rfactor[" << d.rfactor_lengths[0] << "," << d.rfactor_lengths[1] << "]";
-    os << " parallel=" << d.parallel_depth << " unroll=" << d.auto_unroll << " at=" << d.compute_location << "\n";
+    if (!d.rfactor_lengths.empty())
+      os << " rfactor[" << d.rfactor_lengths[0] << "," << d.rfactor_lengths[1] << "]";
+    os << " parallel=" << d.parallel_depth << " unroll=" << d.auto_unroll
+       << " at=" << d.compute_location << "\n";
   }
   return os.str();
 }

@@ -43,7 +43,8 @@ struct SketchAction {
   } kind = Kind::Fixed;
   Step step;          // Fixed
   std::string stage;  // Rfactor: the reduction; its plan (in Sketch::stages) holds the factor
-  bool factor_inner = true;  // Rfactor: the inner part becomes the partial stage's (vectorizable) axis
+  bool factor_inner =
+      true;  // Rfactor: the inner part becomes the partial stage's (vectorizable) axis
 };
 
 struct Sketch {
@@ -63,9 +64,10 @@ struct StageDecision {
   std::vector<std::vector<int64_t>> tiles;
   // Rfactor actions on this stage: the lengths {outer, inner} of the fused reduce loop.
   std::vector<int64_t> rfactor_lengths;
-  int parallel_depth = -1;      // leading loops fused into the parallel loop (0 = serial); clamped
-  int64_t auto_unroll = -1;     // auto_unroll_max_step pragma on the outermost loop (0 = none)
-  int64_t compute_location = -1;  // Simple: index into the legal locations, taken modulo their number
+  int parallel_depth = -1;   // leading loops fused into the parallel loop (0 = serial); clamped
+  int64_t auto_unroll = -1;  // auto_unroll_max_step pragma on the outermost loop (0 = none)
+  int64_t compute_location =
+      -1;  // Simple: index into the legal locations, taken modulo their number
   // Filled in by annotation, not a choice: how many leading loops could join the parallel loop and
   // how many compute locations there were (mutation draws from these ranges).
   int parallel_candidates = 0;

@@ -36,9 +36,18 @@ struct SketchParams {
   int sample_init_max_attempts = 4;
   // The innermost tile of every split stays at most this (Ansor 64).
   int64_t max_innermost_split_factor = 64;
-  // Largest vector (elements) a loop is vectorized with: one AVX-512 register of float32, or two
-  // AVX2 registers (LLVM splits it), so one value works on every CPU here (Ansor 16).
-  int64_t max_vectorize_size = 16;
+  // Largest vectorized loop (elements). Codegen emits one vector operation per vectorized loop and
+  // LLVM splits it into native registers, so a loop of k native vectors is how a register tile
+  // gets k vectors along its unit-stride axis (the default schedules use 2-3). Ansor caps at 16,
+  // which on AVX2 allows only 2 registers across; 0 means `vectorize_native_multiple` native
+  // vectors (HardwareParams::vector_lanes), which follows the CPU.
+  int64_t max_vectorize_size = 0;
+  int vectorize_native_multiple = 4;
+  // Vector widths other than powers of two and multiples of the native width (12 lanes on
+  // AVX-512, 6 or 7 on AVX2). Off: LLVM 19 spilled a <12 x float> with an aligned 32-byte store
+  // to a 16-byte-aligned stack slot (SIGSEGV) in a register-tiled GEMM candidate; turn it on once
+  // codegen avoids such vectors. Loops of other widths stay scalar.
+  bool allow_odd_vector_widths = false;
   // auto_unroll_max_step values drawn for each reduction stage (Ansor's CPU set).
   std::vector<int64_t> auto_unroll_candidates = {0, 16, 64, 512};
   // The initial parallel loop fuses outer loops until it has this many iterations per thread

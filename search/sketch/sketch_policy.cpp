@@ -14,33 +14,40 @@ namespace tt {
 namespace {
 
 const SketchParams& checked(const SketchParams& params) {
-  if (params.population < 1) user_error("sketch search: population must be positive, got {}", params.population);
-  if (params.num_iters < 0) user_error("sketch search: num_iters must not be negative, got {}", params.num_iters);
+  if (params.population < 1)
+    user_error("sketch search: population must be positive, got {}", params.population);
+  if (params.num_iters < 0)
+    user_error("sketch search: num_iters must not be negative, got {}", params.num_iters);
   return params;
 }
 
 }  // namespace
 
-SketchPolicy::SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params,
-                           uint64_t seed)
-    : params_(checked(params)), annotator_(outputs, hw, params), sketches_(generate_sketches(outputs, hw)), rng_(seed) {}
+SketchPolicy::SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw,
+                           const SketchParams& params, uint64_t seed)
+    : params_(checked(params)),
+      annotator_(outputs, hw, params),
+      sketches_(generate_sketches(outputs, hw)),
+      rng_(seed) {}
 
 std::vector<SketchCandidate> SketchPolicy::sample_init_population(int count) {
   std::vector<SketchCandidate> out;
   std::set<std::string> seen;
-  const int64_t max_attempts = int64_t(std::max(1, params_.sample_init_max_attempts)) * std::max(count, 1);
+  const int64_t max_attempts =
+      int64_t(std::max(1, params_.sample_init_max_attempts)) * std::max(count, 1);
   for (int64_t attempt = 0; attempt < max_attempts && int(out.size()) < count; ++attempt) {
     // Enough valid samples after one population's worth of attempts is enough (Ansor's minimum).
     if (attempt >= count && int(out.size()) >= params_.sample_init_min_population) break;
-    int sketch = int(std::uniform_int_distribution<int64_t>(0, int64_t(sketches_.size()) - 1)(rng_));
+    int sketch =
+        int(std::uniform_int_distribution<int64_t>(0, int64_t(sketches_.size()) - 1)(rng_));
     std::optional<SketchCandidate> c = sample_candidate(annotator_, sketches_, sketch, rng_);
     if (c && seen.insert(c->key).second) out.push_back(std::move(*c));
   }
   return out;
 }
 
-std::vector<SketchCandidate> SketchPolicy::next_generation(const std::vector<SketchCandidate>& population,
-                                                           const std::vector<double>& scores) {
+std::vector<SketchCandidate> SketchPolicy::next_generation(
+    const std::vector<SketchCandidate>& population, const std::vector<double>& scores) {
   // Roulette wheel on max(score, 0); all zero (or no finite score) falls back to uniform.
   std::vector<double> weights(population.size());
   double total = 0;
@@ -74,9 +81,11 @@ std::vector<Candidate> SketchPolicy::propose(int n, const CandidateScorer& score
   if (n <= 0 || sketches_.empty()) return {};
   const std::set<std::string> measured_set(measured.begin(), measured.end());
   const int num_seeds = int(params_.sample_init_use_measured_ratio * params_.population);
-  std::vector<SketchCandidate> initial = sample_init_population(params_.population - std::min(num_seeds, int(best_measured_.size())));
+  std::vector<SketchCandidate> initial =
+      sample_init_population(params_.population - std::min(num_seeds, int(best_measured_.size())));
   std::vector<SketchCandidate> population = initial;
-  for (int s = 0; s < int(best_measured_.size()) && s < num_seeds; ++s) population.push_back(best_measured_[s].second);
+  for (int s = 0; s < int(best_measured_.size()) && s < num_seeds; ++s)
+    population.push_back(best_measured_[s].second);
   if (population.empty()) return {};
 
   // Best predicted unmeasured candidates seen in any generation, by key.
@@ -86,20 +95,22 @@ std::vector<Candidate> SketchPolicy::propose(int n, const CandidateScorer& score
     std::vector<Candidate> steps;
     for (const SketchCandidate& c : population) steps.push_back(c.steps);
     std::vector<double> scores = scorer(steps);
-    TT_ASSERT(scores.size() == population.size(), "scorer returned {} scores for {} candidates", scores.size(),
-              population.size());
+    TT_ASSERT(scores.size() == population.size(), "scorer returned {} scores for {} candidates",
+              scores.size(), population.size());
     for (size_t i = 0; i < population.size(); ++i) {
       if (iter == 0) initial_scores[population[i].key] = scores[i];
       if (!std::isfinite(scores[i]) || measured_set.count(population[i].key)) continue;
       auto it = best.find(population[i].key);
-      if (it == best.end() || it->second.first < scores[i]) best[population[i].key] = {scores[i], population[i]};
+      if (it == best.end() || it->second.first < scores[i])
+        best[population[i].key] = {scores[i], population[i]};
     }
     if (iter < params_.num_iters) population = next_generation(population, scores);
   }
 
   std::vector<const std::pair<double, SketchCandidate>*> ranked;
   for (const auto& [key, entry] : best) ranked.push_back(&entry);
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto* a, const auto* b) { return a->first > b->first; });
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto* a, const auto* b) { return a->first > b->first; });
 
   const int num_random = int(params_.eps_greedy * n);
   std::vector<Candidate> out;
@@ -137,7 +148,8 @@ void SketchPolicy::observe(const std::vector<MeasuredCandidate>& results) {
   }
   std::stable_sort(best_measured_.begin(), best_measured_.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
-  const size_t keep = size_t(std::max(1.0, params_.sample_init_use_measured_ratio * params_.population));
+  const size_t keep =
+      size_t(std::max(1.0, params_.sample_init_use_measured_ratio * params_.population));
   if (best_measured_.size() > keep) best_measured_.resize(keep);
 }
 

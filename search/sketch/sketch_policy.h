@@ -23,10 +23,12 @@ class SketchPolicy : public SearchPolicy {
  public:
   // All randomness comes from one generator seeded with `seed`: the same seed, scorer outputs and
   // observed results give the same proposals.
-  SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params, uint64_t seed);
+  SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params,
+               uint64_t seed);
 
   std::string name() const override { return "ansor"; }
-  std::vector<Candidate> propose(int n, const CandidateScorer& scorer, const std::vector<std::string>& measured) override;
+  std::vector<Candidate> propose(int n, const CandidateScorer& scorer,
+                                 const std::vector<std::string>& measured) override;
   // Keeps the best measured candidates this policy proposed (as decisions, so they can be mutated)
   // for the next initial population. Candidates it never proposed (a resumed log's records) only
   // count as measured through propose's `measured` argument.

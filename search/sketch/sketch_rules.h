@@ -31,14 +31,18 @@ enum class RuleResult : uint8_t {
 
 struct SketchRule {
   const char* name;
-  std::function<RuleResult(const SketchDraft&, const std::string& stage, const HardwareParams&)> condition;
+  std::function<RuleResult(const SketchDraft&, const std::string& stage, const HardwareParams&)>
+      condition;
   // The drafts made from `draft` at its cursor stage, each with its cursor already moved on.
   std::function<std::vector<SketchDraft>(const SketchDraft&, const std::string& stage)> apply;
 };
 
 // The CPU rules in Ansor's order: always-inline, add-rfactor, add-cache-write, multi-level tiling
-// with fusion (levels 1 and 2), multi-level tiling, skip. One difference: cache-write only for
-// reductions (see sketch_rules.cpp).
+// with fusion (levels 1 and 2), multi-level tiling, skip. Differences from Ansor (each explained
+// in sketch_rules.cpp): cache-write only for reductions; rfactor also for dot-product layouts
+// (dense with weights [N, K]); a cache-written GEMM's fused variants also come with its B operand
+// packed into a panel (cache-read); a consumer already claimed by one producer's fusion is not
+// offered to another.
 const std::vector<SketchRule>& cpu_sketch_rules();
 
 // Every sketch of the task, in a deterministic order. Each stage's role is set; stages no rule

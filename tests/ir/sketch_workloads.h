@@ -58,8 +58,16 @@ inline std::vector<Tensor> softmax_graph(int64_t rows = 4, int64_t cols = 32) {
 inline std::vector<Tensor> elementwise_graph() {
   Tensor sum = ops::add(f32({4, 6, 16}, "x"), f32({4, 6, 16}, "y"), "add");
   Tensor r = ops::relu(sum, "relu");
-  return {compute(r.shape(), [&](const std::vector<Var>& i) { return r(i[0], i[1], i[2]) * 2.0f; }, "scale",
-                  ops::kTagElemwise)};
+  return {compute(
+      r.shape(), [&](const std::vector<Var>& i) { return r(i[0], i[1], i[2]) * 2.0f; }, "scale",
+      ops::kTagElemwise)};
+}
+
+// out = A·B + A·C: two reductions feeding one element-wise epilogue.
+inline std::vector<Tensor> two_matmuls_add_graph(int64_t m = 16, int64_t n = 24, int64_t k = 8) {
+  Tensor a = f32({m, k}, "A");
+  Tensor p = ops::matmul(a, f32({k, n}, "B"), "P"), q = ops::matmul(a, f32({k, n}, "C"), "Q");
+  return {ops::add(p, q, "out")};
 }
 
 }  // namespace tt::test

@@ -30,7 +30,9 @@ TEST(StageAnalysis, Matmul) {
   EXPECT_TRUE(an.needs_multi_level_tiling("C"));
   EXPECT_FALSE(an.is_strictly_inlinable("C"));
   EXPECT_FALSE(an.elementwise_matched_consumer("C"));
-  EXPECT_EQ(an.unit_stride_axis("C"), 1);  // j: last index of B, absent from A
+  EXPECT_EQ(an.unit_stride_axis("C"), 1);          // j: last index of B, absent from A
+  EXPECT_EQ(an.unit_stride_reduce_axis("C"), -1);  // rk is B's first index
+  EXPECT_EQ(an.packable_input("C"), "B");          // B[rk, j]: a panel per block of j
   EXPECT_THROW(an.spatial_axes("nope"), UserError);
 }
 
@@ -51,6 +53,8 @@ TEST(StageAnalysis, Dense) {
   EXPECT_TRUE(an.needs_multi_level_tiling("dense"));
   // n is read in W's first dimension: no output axis is unit-stride for every read.
   EXPECT_EQ(an.unit_stride_axis("dense"), -1);
+  EXPECT_EQ(an.unit_stride_reduce_axis("dense"), 0);  // k is the last index of both X and W
+  EXPECT_FALSE(an.packable_input("dense"));
   // With one row, X misses n but W misses only an axis of extent 1: still one reused input plus
   // a reduction.
   ScheduleState gemv(test::dense_graph(1, 40, 64));
@@ -65,8 +69,10 @@ TEST(StageAnalysis, ConvBiasRelu) {
   EXPECT_EQ(an.consumers("conv"), std::vector<std::string>{"bias"});
   EXPECT_EQ(names(an.reduce_axes("conv")).size(), 3u);
   EXPECT_TRUE(an.needs_multi_level_tiling("conv"));
-  EXPECT_FALSE(an.is_simple_access("conv"));  // pad[.., h + rh, ..]
+  EXPECT_FALSE(an.is_simple_access("conv"));   // pad[.., h + rh, ..]
   EXPECT_EQ(an.unit_stride_axis("conv"), -1);  // w + rs mixes two axes
+  EXPECT_EQ(an.unit_stride_reduce_axis("conv"), -1);
+  EXPECT_FALSE(an.packable_input("conv"));
   // The pad stage branches (select), so it is not always inlined; bias_add broadcasts b[c], a
   // simple same-order read, and relu reads at its own axes.
   EXPECT_FALSE(an.is_strictly_inlinable("conv.pad"));
@@ -143,7 +149,8 @@ TEST(StageAnalysis, TransposeIsNotStrictlyInlinable) {
   EXPECT_FALSE(an.is_strictly_inlinable("t"));  // reads x[j, i]: axes out of order
   // Reading the same axis twice (a diagonal) is not inlinable either.
   Tensor sq = f32({8, 8}, "sq");
-  Tensor diag = compute({8, 8}, [&](const std::vector<Var>& i) { return sq(i[0], i[0]) + sq(i[0], i[1]); }, "diag");
+  Tensor diag = compute(
+      {8, 8}, [&](const std::vector<Var>& i) { return sq(i[0], i[0]) + sq(i[0], i[1]); }, "diag");
   ScheduleState dstate({ops::relu(diag, "r")});
   EXPECT_FALSE(StageAnalysis(dstate).is_strictly_inlinable("diag"));
   // A constant tensor that reads nothing is inlinable; exp is not.

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <optional>
-#include <set>
 
 #include "codegen/runtime.h"
 #include "ir/error.h"
@@ -36,6 +35,7 @@ std::vector<Family> families() {
       {"max_pool", test::max_pool_graph(3, 7)},
       {"softmax", test::softmax_graph(3, 20)},
       {"elementwise", test::elementwise_graph()},
+      {"two_matmuls_add", test::two_matmuls_add_graph()},
   };
 }
 
@@ -46,14 +46,18 @@ std::string describe(const Candidate& steps) {
 }
 
 // Builds and runs one candidate; fails the test with its steps if it is wrong or cannot build.
-void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps, KernelCompiler& compiler,
-                     std::vector<NDArray>& values, const std::vector<NDArray>& expected) {
+void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps,
+                     KernelCompiler& compiler, std::vector<NDArray>& values,
+                     const std::vector<NDArray>& expected) {
   SCOPED_TRACE("steps:\n" + describe(steps));
   std::optional<BuiltKernel> built;
   try {
     built.emplace(build_kernel(outputs, steps, compiler, "sketch"));
   } catch (const UserError& e) {
     ADD_FAILURE() << "candidate does not build: " << e.what();
+    return;
+  } catch (const InternalError& e) {
+    ADD_FAILURE() << "building the candidate hits a compiler bug: " << e.what();
     return;
   }
   std::vector<NDArray> actual = run_kernel(built->kernel, values, outputs);
@@ -65,7 +69,8 @@ TEST(SketchAnnotation, FactorizationsAreExactAndCapped) {
   Annotator an({}, HardwareParams{}, SketchParams{});
   EXPECT_EQ(an.factorizations(12, 2, 64),
             (std::vector<std::vector<int64_t>>{{1, 12}, {2, 6}, {3, 4}, {4, 3}, {6, 2}, {12, 1}}));
-  EXPECT_EQ(an.factorizations(12, 2, 4), (std::vector<std::vector<int64_t>>{{3, 4}, {4, 3}, {6, 2}, {12, 1}}));
+  EXPECT_EQ(an.factorizations(12, 2, 4),
+            (std::vector<std::vector<int64_t>>{{3, 4}, {4, 3}, {6, 2}, {12, 1}}));
   // Ordered factorizations of 2^8 into 4 parts: C(8 + 3, 3).
   EXPECT_EQ(an.factorizations(256, 4, 256).size(), 165u);
   for (const auto& f : an.factorizations(96, 4, 8)) {
@@ -76,51 +81,165 @@ TEST(SketchAnnotation, FactorizationsAreExactAndCapped) {
 }
 
 TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
-  constexpr int kSamplesPerFamily = 30;
-  constexpr int kChildrenPerFamily = 16;
+  // Two threads, so the parallel decisions are exercised; the count is what keeps this test fast
+  // (each candidate is one compile).
+  constexpr int kSamplesPerFamily = 20;
+  constexpr int kChildrenPerFamily = 10;
   KernelCompiler compiler;
+  set_num_threads(2);
   int checked = 0;
   for (const Family& f : families()) {
     SCOPED_TRACE(f.name);
-    for (int threads : {1, 2}) {
-      set_num_threads(threads);
-      SketchParams params;
-      SketchPolicy policy(f.outputs, host_hardware(threads), params, 7 + threads);
-      ScheduleState initial(f.outputs);
-      std::vector<Tensor> inputs = initial.inputs();
-      std::vector<NDArray> values = random_inputs(inputs, 11);
-      std::vector<NDArray> expected = reference_outputs(f.outputs, inputs, values);
-      std::vector<SketchCandidate> samples = policy.sample_init_population(kSamplesPerFamily / 2);
-      ASSERT_FALSE(samples.empty());
-      // Every sketch is represented among the samples of a small family.
-      std::set<int> sketches_seen;
-      for (const SketchCandidate& c : samples) {
-        sketches_seen.insert(c.sketch);
-        check_candidate(f.outputs, c.steps, compiler, values, expected);
-        ++checked;
-      }
-      if (policy.sketches().size() <= 3) {
-        EXPECT_EQ(sketches_seen.size(), policy.sketches().size());
-      }
-      std::mt19937_64 rng(threads);
-      int children = 0;
-      for (int attempt = 0; attempt < 20 * kChildrenPerFamily && children < kChildrenPerFamily / 2; ++attempt) {
-        const SketchCandidate& a = samples[rng() % samples.size()];
-        const SketchCandidate& b = samples[rng() % samples.size()];
-        std::optional<SketchCandidate> child =
-            attempt % 3 == 2 ? policy.crossover(a, b) : policy.mutate(a, MutationKind(attempt % 4));
-        if (!child) continue;
-        check_candidate(f.outputs, child->steps, compiler, values, expected);
-        ++children;
-        ++checked;
-      }
-      if (std::string(f.name) != "elementwise") {
-        EXPECT_GT(children, 0);
-      }
+    SketchPolicy policy(f.outputs, host_hardware(2), SketchParams{}, 7);
+    ScheduleState initial(f.outputs);
+    std::vector<Tensor> inputs = initial.inputs();
+    std::vector<NDArray> values = random_inputs(inputs, 11);
+    std::vector<NDArray> expected = reference_outputs(f.outputs, inputs, values);
+    // The sketches in turn, so each is sampled; a fresh sample is never invalid.
+    std::mt19937_64 rng(3);
+    std::vector<SketchCandidate> samples;
+    for (int i = 0; i < kSamplesPerFamily; ++i) {
+      int sketch = i % int(policy.sketches().size());
+      std::optional<SketchCandidate> c =
+          sample_candidate(policy.annotator(), policy.sketches(), sketch, rng);
+      ASSERT_TRUE(c.has_value()) << "sketch " << sketch << ":\n"
+                                 << to_string(policy.sketches()[sketch]);
+      check_candidate(f.outputs, c->steps, compiler, values, expected);
+      samples.push_back(std::move(*c));
+      ++checked;
     }
+    int children = 0;
+    for (int attempt = 0; attempt < 20 * kChildrenPerFamily && children < kChildrenPerFamily;
+         ++attempt) {
+      const SketchCandidate& a = samples[rng() % samples.size()];
+      const SketchCandidate& b = samples[rng() % samples.size()];
+      std::optional<SketchCandidate> child =
+          attempt % 3 == 2 ? policy.crossover(a, b) : policy.mutate(a, MutationKind(attempt % 4));
+      if (!child) continue;
+      check_candidate(f.outputs, child->steps, compiler, values, expected);
+      ++children;
+      ++checked;
+    }
+    EXPECT_GT(children, 0);
   }
   set_num_threads(1);
   std::printf("sketch candidates checked: %d\n", checked);
+}
+
+TEST(SketchAnnotation, DecisionsReplayToTheSameSteps) {
+  // Once drawn, decisions alone determine the steps: no generator needed, same candidate.
+  SketchPolicy policy(test::conv_bias_relu_graph(), host_hardware(2), SketchParams{}, 21);
+  for (const SketchCandidate& c : policy.sample_init_population(20)) {
+    Decisions copy = c.decisions;
+    EXPECT_EQ(
+        candidate_key(policy.annotator().materialize(policy.sketches()[c.sketch], copy, nullptr)),
+        c.key);
+    EXPECT_FALSE(to_string(policy.sketches()[c.sketch], copy).empty());
+  }
+}
+
+TEST(SketchAnnotation, TileSizeMutationMovesOneFactor) {
+  SketchPolicy policy(test::matmul_graph(64, 48, 32), host_hardware(2), SketchParams{}, 4);
+  std::vector<SketchCandidate> samples = policy.sample_init_population(10);
+  int mutated = 0;
+  for (const SketchCandidate& parent : samples) {
+    std::optional<SketchCandidate> child = policy.mutate(parent, MutationKind::TileSize);
+    if (!child) continue;
+    ++mutated;
+    EXPECT_EQ(child->sketch, parent.sketch);
+    int changed = 0;
+    for (size_t s = 0; s < parent.decisions.stages.size(); ++s) {
+      const auto& a = parent.decisions.stages[s].tiles;
+      const auto& b = child->decisions.stages[s].tiles;
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t t = 0; t < a.size(); ++t) {
+        if (a[t] == b[t]) continue;
+        ++changed;
+        int64_t pa = 1, pb = 1;
+        for (int64_t x : a[t]) pa *= x;
+        for (int64_t x : b[t]) pb *= x;
+        EXPECT_EQ(pa, pb);  // the extent is still covered exactly
+        EXPECT_LE(b[t].back(), policy.params().max_innermost_split_factor);
+      }
+    }
+    EXPECT_EQ(changed, 1);
+    EXPECT_NE(child->key, parent.key);
+  }
+  EXPECT_GT(mutated, 5);
+}
+
+TEST(SketchAnnotation, ParallelAndUnrollMutationsChangeTheirDecision) {
+  SketchPolicy policy(test::matmul_graph(64, 64, 64), host_hardware(2), SketchParams{}, 8);
+  int parallel = 0, unroll = 0;
+  for (const SketchCandidate& parent : policy.sample_init_population(10)) {
+    if (auto child = policy.mutate(parent, MutationKind::Parallel)) {
+      bool differs = false;
+      for (size_t s = 0; s < parent.decisions.stages.size(); ++s)
+        differs |=
+            parent.decisions.stages[s].parallel_depth != child->decisions.stages[s].parallel_depth;
+      EXPECT_TRUE(differs);
+      ++parallel;
+    }
+    if (auto child = policy.mutate(parent, MutationKind::AutoUnroll)) {
+      bool differs = false;
+      for (size_t s = 0; s < parent.decisions.stages.size(); ++s)
+        differs |= parent.decisions.stages[s].auto_unroll != child->decisions.stages[s].auto_unroll;
+      EXPECT_TRUE(differs);
+      ++unroll;
+    }
+  }
+  EXPECT_GT(parallel, 0);
+  EXPECT_GT(unroll, 0);
+}
+
+// Known codegen bug (LLVM 19, AVX-512 host): a 12-lane vector copy of a GEMM panel computed
+// inside an auto-unrolled accumulator is spilled with an aligned 32-byte store to a 16-byte-
+// aligned stack slot and the kernel dies of SIGSEGV. The sketch space avoids such widths
+// (SketchParams::allow_odd_vector_widths); enable this test once codegen is fixed.
+TEST(SketchAnnotation, DISABLED_OddVectorWidthInsideUnrolledTile) {
+  auto outputs = test::matmul_graph(16, 24, 12);
+  std::vector<Step> steps = {
+      CacheWriteStep{"C"},
+      CacheReadStep{"B", "C.local"},
+      SplitStep{"C", "i", {2, 8, 1}},
+      SplitStep{"C", "j", {2, 1, 6}},
+      ReorderStep{"C", {"i.0", "j.0", "i.1", "j.1", "i.2", "j.2", "i.3", "j.3"}},
+      AnnotateStep{"C", "j.3", LoopAnnotation::Vectorize},
+      ComputeAtStep{"C.local", "C", "j.0"},
+      SplitStep{"C.local", "i", {8, 1}},
+      SplitStep{"C.local", "j", {1, 6}},
+      SplitStep{"C.local", "rk", {3}},
+      ReorderStep{"C.local", {"i.0", "j.0", "rk.0", "i.1", "j.1", "rk.1", "i.2", "j.2"}},
+      AnnotateStep{"C.local", "j.2", LoopAnnotation::Vectorize},
+      PragmaStep{"C.local", "i.0", "auto_unroll_max_step", 512},
+      AnnotateStep{"B.cache", "j", LoopAnnotation::Vectorize},  // 12 lanes: the region at i.0
+      ComputeAtStep{"B.cache", "C.local", "i.0"},
+  };
+  KernelCompiler compiler;
+  ScheduleState initial(outputs);
+  std::vector<Tensor> inputs = initial.inputs();
+  std::vector<NDArray> values = random_inputs(inputs, 11);
+  check_candidate(outputs, steps, compiler, values, reference_outputs(outputs, inputs, values));
+}
+
+// Known lowering bug: the rfactored max-pool's partial stage keeps a reduce loop of extent 1, and
+// the pad stage computed at the data-parallel loop just outside it gets a region that still names
+// that loop's variable (the verifier rejects the loop IR). Annotation avoids rfactor parts of
+// length 1; enable this test once lowering handles it.
+TEST(SketchAnnotation, DISABLED_ProducerAtLoopOutsideUnitReduceLoop) {
+  auto outputs = test::max_pool_graph(3, 7);
+  std::vector<Step> steps = {
+      FuseStep{"pool", {"ry", "rx"}},
+      SplitStep{"pool", "ry.rx.fused", {1}},
+      RfactorStep{"pool", "ry.rx.fused.0"},
+      ComputeAtStep{"pool.rf", "pool", "j"},
+      ComputeAtStep{"pool.pad", "pool.rf", "ry.rx.fused.0"},
+  };
+  KernelCompiler compiler;
+  ScheduleState initial(outputs);
+  std::vector<Tensor> inputs = initial.inputs();
+  std::vector<NDArray> values = random_inputs(inputs, 11);
+  check_candidate(outputs, steps, compiler, values, reference_outputs(outputs, inputs, values));
 }
 
 }  // namespace

@@ -32,7 +32,9 @@ SketchParams small_params() {
 }
 
 // A deterministic stand-in for the cost model: a hash of the candidate's key in [0, 1).
-double key_hash(const std::string& key) { return double(std::hash<std::string>{}(key) % 100000) / 100000.0; }
+double key_hash(const std::string& key) {
+  return double(std::hash<std::string>{}(key) % 100000) / 100000.0;
+}
 
 std::vector<double> hash_scores(const std::vector<Candidate>& candidates) {
   std::vector<double> out;
@@ -48,7 +50,8 @@ std::vector<std::string> keys(const std::vector<Candidate>& candidates) {
 
 TEST(SketchPolicy, SameSeedSameProposalsDifferentSeedsDiffer) {
   auto outputs = test::conv_bias_relu_graph();
-  SketchPolicy a(outputs, hardware(2), small_params(), 42), b(outputs, hardware(2), small_params(), 42);
+  SketchPolicy a(outputs, hardware(2), small_params(), 42),
+      b(outputs, hardware(2), small_params(), 42);
   SketchPolicy c(outputs, hardware(2), small_params(), 43);
   EXPECT_EQ(a.name(), "ansor");
   auto pa = keys(a.propose(16, hash_scores, {}));
@@ -117,7 +120,8 @@ TEST(SketchPolicy, BestPredictedFirstThenAnEpsilonShareOfRandomOnes) {
       EXPECT_GE(scores[i - 1], scores[i]) << i;  // all evolved: ranked by the hash part
     }
   }
-  for (int i = 64 - num_random; i < 64; ++i) EXPECT_TRUE(initial.count(candidate_key(proposals[i]))) << i;
+  for (int i = 64 - num_random; i < 64; ++i)
+    EXPECT_TRUE(initial.count(candidate_key(proposals[i]))) << i;
 }
 
 TEST(SketchPolicy, UnlowerableCandidatesAreNeverProposed) {
@@ -127,7 +131,8 @@ TEST(SketchPolicy, UnlowerableCandidatesAreNeverProposed) {
     std::vector<double> out;
     for (const Candidate& c : candidates) {
       bool parallel = candidate_key(c).find("parallel") != std::string::npos;
-      out.push_back(parallel ? -std::numeric_limits<double>::infinity() : key_hash(candidate_key(c)));
+      out.push_back(parallel ? -std::numeric_limits<double>::infinity()
+                             : key_hash(candidate_key(c)));
     }
     return out;
   };
@@ -138,11 +143,12 @@ TEST(SketchPolicy, UnlowerableCandidatesAreNeverProposed) {
 TEST(SketchPolicy, SpaceHoldsTheRegisterBlockedStructure) {
   // 256^3 matmul: some sampled candidate has the default schedule's structure — the cache-write
   // stage computed inside the output's tile loops with its reduction outside a small register
-  // tile whose innermost loop is vectorized, and a parallel outer loop on the output.
+  // tile whose innermost loop is vectorized, and a parallel outer loop on the output; some also
+  // with B packed into a panel computed at one of the output's tile loops.
   HardwareParams hw = hardware(2);
   auto outputs = test::matmul_graph(256, 256, 256);
   SketchPolicy policy(outputs, hw, small_params(), 1);
-  int found = 0;
+  int found = 0, with_panel = 0;
   for (const SketchCandidate& c : policy.sample_init_population(300)) {
     ScheduleState state(outputs);
     state.apply(c.steps);
@@ -162,10 +168,17 @@ TEST(SketchPolicy, SpaceHoldsTheRegisterBlockedStructure) {
       if (acc.iters[acc.leaves[p]].kind == IterKind::Reduce) last_reduce = p;
     if (last_reduce < 0) continue;
     int64_t tile = 1;
-    for (int p = last_reduce + 1; p < int(acc.leaves.size()); ++p) tile *= acc.iters[acc.leaves[p]].extent;
-    if (tile >= 2 * inner.extent && tile <= int64_t(hw.vector_registers) * hw.vector_lanes) ++found;
+    for (int p = last_reduce + 1; p < int(acc.leaves.size()); ++p)
+      tile *= acc.iters[acc.leaves[p]].extent;
+    if (tile < 2 * inner.extent || tile > int64_t(hw.vector_registers) * hw.vector_lanes) continue;
+    ++found;
+    // And the default schedule's packed panel: B copied per tile of C into a contiguous buffer.
+    for (const Stage& s : state.stages())
+      if (s.name() == "B.cache" && s.attach == AttachKind::At && s.attach_stage == "C")
+        ++with_panel;
   }
   EXPECT_GT(found, 0);
+  EXPECT_GT(with_panel, 0);
 }
 
 TEST(SketchPolicy, BadParametersAreUserErrors) {
