@@ -15,11 +15,7 @@
 //                      [--threads 1,2] [--workloads matmul,conv1,...] [--same-process]
 //        bench_kernels --only tensortune|openblas|onednn|fma-peak [--threads T] [--workloads ...]
 //                      (one measurement per workload and thread count, as JSON: what a round runs)
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -36,16 +32,20 @@
 
 #include "bench/fma_peak.h"
 #include "bench/kernel_peers.h"
+#include "bench/kernel_report.h"
+#include "bench/worker_process.h"
 #include "codegen/target.h"
 #include "ir/error.h"
 
-extern char** environ;
-
 namespace {
 
+using tt::bench::Cell;
 using tt::bench::FmaPeak;
 using tt::bench::Impl;
 using tt::bench::ImplRun;
+using tt::bench::median;
+using tt::bench::run_worker;
+using tt::bench::thread_environment;
 using tt::bench::Workload;
 
 // ---- parameters ----
@@ -201,79 +201,6 @@ std::string env_or(const char* name, const char* fallback) {
   return value ? value : fallback;
 }
 
-// ---- worker processes ----
-
-// The thread variables a measurement's process starts with: its own runtime's pool sized to the
-// thread count before the process starts (as users run these libraries), every other pool at one
-// thread so no idle pool shares the cores.
-std::map<std::string, std::string> thread_environment(const std::string& only, int threads) {
-  std::string t = std::to_string(threads);
-  std::map<std::string, std::string> env{{"OMP_NUM_THREADS", "1"}, {"OPENBLAS_NUM_THREADS", "1"}};
-  if (only == "openblas") env["OPENBLAS_NUM_THREADS"] = t;
-  if (only == "onednn") env["OMP_NUM_THREADS"] = t;
-  return env;
-}
-
-std::string self_path() {
-  char path[4096];
-  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-  if (n <= 0) tt::internal_error("cannot read /proc/self/exe");
-  return std::string(path, size_t(n));
-}
-
-// Runs this program with `args` and the thread environment; returns its stdout parsed as JSON.
-// Its stderr goes to ours. A failed or silent worker is an error with its exit status.
-nlohmann::json run_worker(const std::vector<std::string>& args,
-                          const std::map<std::string, std::string>& overrides) {
-  std::vector<std::string> env_text;
-  for (char** e = environ; *e; ++e) {
-    std::string entry = *e;
-    std::string key = entry.substr(0, entry.find('='));
-    if (!overrides.count(key) && key != "GOTO_NUM_THREADS") env_text.push_back(entry);
-  }
-  for (const auto& [key, value] : overrides) env_text.push_back(key + "=" + value);
-  std::vector<char*> envp, argv;
-  for (std::string& e : env_text) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> arg_text{self_path()};
-  arg_text.insert(arg_text.end(), args.begin(), args.end());
-  for (std::string& a : arg_text) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) tt::internal_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  pid_t pid = 0;
-  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (spawned != 0) {
-    close(fds[0]);
-    tt::internal_error("cannot start {}: error {}", argv[0], spawned);
-  }
-  std::string output;
-  char buffer[65536];
-  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) output.append(buffer, size_t(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::string command;
-  for (const std::string& a : args) command += " " + a;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error(fmt::format("worker{} failed ({})", command,
-                                         WIFSIGNALED(status)
-                                             ? fmt::format("signal {}", WTERMSIG(status))
-                                             : fmt::format("exit {}", WEXITSTATUS(status))));
-  }
-  try {
-    return nlohmann::json::parse(output);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(fmt::format("worker{} printed no JSON: {}", command, e.what()));
-  }
-}
-
 std::vector<std::string> timing_args(const tt::TimingOptions& timing) {
   return {"--repeat", std::to_string(timing.repeat), "--min-repeat-ms",
           fmt::format("{}", timing.min_repeat_ms)};
@@ -338,178 +265,6 @@ int worker_main(const Options& options) {
   }
   fmt::print("{}\n", out.dump());
   return 0;
-}
-
-// ---- statistics over rounds ----
-
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-// One workload at one thread count: every implementation's measurement in every round.
-struct Cell {
-  const Workload* workload = nullptr;
-  int threads = 1;
-  std::map<Impl, std::vector<ImplRun>> runs;  // by implementation, one per round
-  std::vector<std::string> errors;            // workers that failed
-
-  std::vector<double> gflops(Impl impl) const {
-    std::vector<double> v;
-    auto it = runs.find(impl);
-    if (it == runs.end()) return v;
-    for (const ImplRun& r : it->second) {
-      if (r.measurement) v.push_back(r.measurement->gflops);
-    }
-    return v;
-  }
-  double median_gflops(Impl impl) const { return median(gflops(impl)); }
-  // tensortune / best peer in each round where both were measured.
-  std::vector<double> round_ratios() const {
-    std::vector<double> ratios;
-    auto tt_runs = runs.find(Impl::Tensortune);
-    if (tt_runs == runs.end()) return ratios;
-    for (size_t r = 0; r < tt_runs->second.size(); ++r) {
-      const ImplRun& mine = tt_runs->second[r];
-      if (!mine.measurement) continue;
-      double best = NAN;
-      for (Impl peer : {Impl::OpenBLAS, Impl::OneDNN}) {
-        auto it = runs.find(peer);
-        if (it == runs.end() || r >= it->second.size() || !it->second[r].measurement) continue;
-        double g = it->second[r].measurement->gflops;
-        if (!(g <= best)) best = g;
-      }
-      if (!std::isnan(best)) ratios.push_back(mine.measurement->gflops / best);
-    }
-    return ratios;
-  }
-  bool wrong() const {
-    auto it = runs.find(Impl::Tensortune);
-    if (it == runs.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(),
-                       [](const ImplRun& r) { return r.wrong; });
-  }
-  std::string check() const {
-    auto it = runs.find(Impl::Tensortune);
-    if (it == runs.end() || it->second.empty()) return "";
-    for (const ImplRun& r : it->second) {
-      if (r.wrong) return r.check;
-    }
-    return it->second.front().check;
-  }
-  std::string impl_info(Impl impl) const {
-    auto it = runs.find(impl);
-    return it == runs.end() || it->second.empty() ? "" : it->second.front().impl_info;
-  }
-  // What the peers ran: oneDNN's implementation name, OpenBLAS's kernel set.
-  std::string peer_impls() const {
-    std::string text = impl_info(Impl::OneDNN);
-    std::string blas = impl_info(Impl::OpenBLAS);
-    if (!blas.empty()) text += (text.empty() ? "OpenBLAS " : "; OpenBLAS ") + blas;
-    return text;
-  }
-};
-
-std::string gflops_cell(const Cell& cell, Impl impl, double peak) {
-  double g = cell.median_gflops(impl);
-  if (std::isnan(g)) return "–";
-  return peak > 0 ? fmt::format("{:.1f} ({:.0f}%)", g, 100 * g / peak) : fmt::format("{:.1f}", g);
-}
-
-std::string ratio_cell(const Cell& cell) {
-  std::vector<double> ratios = cell.round_ratios();
-  if (ratios.empty()) return cell.wrong() ? "**WRONG**" : "–";
-  auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
-  return fmt::format("{:.2f} ({:.2f}–{:.2f})", median(ratios), *lo, *hi);
-}
-
-void print_table(const std::vector<Cell>& cells, int threads, double peak) {
-  fmt::print("\n### {} thread{}{}\n\n", threads, threads == 1 ? "" : "s",
-             peak > 0 ? fmt::format(" (FMA peak {:.1f} GFLOP/s)", peak) : "");
-  fmt::print(
-      "| workload | tensortune GFLOP/s (% peak) | OpenBLAS GFLOP/s (% peak) | oneDNN GFLOP/s (% "
-      "peak) | "
-      "tensortune / best peer, median of rounds (range) | tensortune ms | peer implementations "
-      "|\n");
-  fmt::print("|---|--:|--:|--:|--:|--:|---|\n");
-  for (const Cell& cell : cells) {
-    if (cell.threads != threads) continue;
-    double g = cell.median_gflops(Impl::Tensortune);
-    std::string ms = std::isnan(g) ? (cell.wrong() ? "**WRONG**" : "–")
-                                   : fmt::format("{:.3f}", double(cell.workload->flops) / g * 1e-6);
-    fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", cell.workload->name,
-               gflops_cell(cell, Impl::Tensortune, peak), gflops_cell(cell, Impl::OpenBLAS, peak),
-               gflops_cell(cell, Impl::OneDNN, peak), ratio_cell(cell), ms, cell.peer_impls());
-  }
-}
-
-// How each runtime obeyed the thread setting on the first workload: the threads that did the
-// work (load-independent), CPU seconds per wall second, and the speed-up over one thread.
-std::vector<std::string> thread_control_report(const std::vector<Cell>& cells) {
-  std::vector<std::string> lines;
-  if (cells.empty()) return lines;
-  const Workload* first = cells.front().workload;
-  for (Impl impl : tt::bench::kAllImpls) {
-    if (!tt::bench::implements(impl, *first)) continue;
-    std::string text = fmt::format("{} on {}:", tt::bench::impl_label(impl), first->name);
-    double single = NAN;
-    bool suspect = false, any = false;
-    for (const Cell& cell : cells) {
-      if (cell.workload != first) continue;
-      auto it = cell.runs.find(impl);
-      if (it == cell.runs.end()) continue;
-      std::vector<double> working, share;
-      for (const ImplRun& r : it->second) {
-        if (!r.measurement) continue;
-        working.push_back(r.measurement->working_threads);
-        share.push_back(r.measurement->utilization);
-        suspect |= r.measurement->working_threads != cell.threads;
-      }
-      if (working.empty()) continue;
-      any = true;
-      double g = cell.median_gflops(impl);
-      if (cell.threads == 1) single = g;
-      text += fmt::format(" {} thread{}: {:.0f} working, {:.2f} CPU s/wall s{};", cell.threads,
-                          cell.threads == 1 ? "" : "s", median(working), median(share),
-                          cell.threads > 1 && !std::isnan(single)
-                              ? fmt::format(", {:.2f}x the 1-thread speed", g / single)
-                              : "");
-    }
-    if (!any) continue;
-    if (suspect) text += " <-- SUSPECT: in some round the working threads differ from the setting";
-    lines.push_back(text);
-  }
-  return lines;
-}
-
-nlohmann::json cell_json(const Cell& cell, double peak) {
-  nlohmann::json impls = nlohmann::json::object();
-  for (const auto& [impl, runs] : cell.runs) {
-    nlohmann::json rounds = nlohmann::json::array();
-    for (const ImplRun& r : runs) rounds.push_back(tt::bench::to_json(r));
-    double g = cell.median_gflops(impl);
-    impls[tt::bench::impl_id(impl)] = {
-        {"median_gflops", std::isnan(g) ? nlohmann::json(nullptr) : nlohmann::json(g)},
-        {"fraction_of_peak",
-         std::isnan(g) || peak <= 0 ? nlohmann::json(nullptr) : nlohmann::json(g / peak)},
-        {"rounds", rounds}};
-  }
-  std::vector<double> ratios = cell.round_ratios();
-  return {{"workload", cell.workload->id},
-          {"name", cell.workload->name},
-          {"threads", cell.threads},
-          {"flops", cell.workload->flops},
-          {"implementations", impls},
-          {"round_ratios", ratios},
-          {"ratio_to_best_peer",
-           ratios.empty() ? nlohmann::json(nullptr) : nlohmann::json(median(ratios))},
-          {"onednn_impl", cell.impl_info(Impl::OneDNN)},
-          {"openblas_impl", cell.impl_info(Impl::OpenBLAS)},
-          {"check", cell.check()},
-          {"wrong", cell.wrong()},
-          {"errors", cell.errors}};
 }
 
 int driver_main(const Options& options) {
@@ -678,6 +433,21 @@ int driver_main(const Options& options) {
           worst_threads, worst_share);
     }
     for (int threads : options.threads) print_table(cells, threads, peak_of(threads));
+    // Nothing runs above the FMA peak: a share above it means the peak loop itself was slowed.
+    for (const Cell& cell : cells) {
+      double peak = peak_of(cell.threads);
+      bool above = false;
+      for (Impl impl : tt::bench::kAllImpls) above |= peak > 0 && cell.median_gflops(impl) > peak;
+      if (above) {
+        fmt::print(
+            "\n**Warning: some figures exceed the measured FMA peak** ({} at {} thread(s)): the "
+            "peak loop ran "
+            "while the machine was busy, so the shares of the peak are too high. Re-run on a quiet "
+            "machine.\n",
+            cell.workload->name, cell.threads);
+        break;
+      }
+    }
     fmt::print(
         "\nCells: median GFLOP/s over rounds (its share of the FMA peak at that thread count); the "
         "ratio is the "

@@ -35,7 +35,7 @@ __attribute__((target("avx512f"))) float fma_loop_avx512(int64_t iterations) {
   TT_FMA_CHAINS(DECLARE)
   TT_FMA_CHAINS_EXTRA(DECLARE)
 #undef DECLARE
-      for (int64_t it = 0; it < iterations; ++it) {
+  for (int64_t it = 0; it < iterations; ++it) {
 #define STEP(i) acc##i = _mm512_fmadd_ps(acc##i, a, b);
     TT_FMA_CHAINS(STEP) TT_FMA_CHAINS_EXTRA(STEP)
 #undef STEP
@@ -45,9 +45,9 @@ __attribute__((target("avx512f"))) float fma_loop_avx512(int64_t iterations) {
   TT_FMA_CHAINS(SUM)
   TT_FMA_CHAINS_EXTRA(SUM)
 #undef SUM
-      // Summed through memory: GCC 12's _mm512_reduce_add_ps warns about an uninitialized
-      // temporary.
-      alignas(64) float lanes[16];
+  // Summed through memory: GCC 12's _mm512_reduce_add_ps warns about an uninitialized
+  // temporary.
+  alignas(64) float lanes[16];
   _mm512_store_ps(lanes, sum);
   float total = 0;
   for (float lane : lanes) total += lane;
