@@ -41,7 +41,8 @@ def time_tensortune(binary, model, threads, repeat, warmup, log):
 def time_torch(model, threads, repeat, warmup):
     out = common.run_json([common.TORCH_PYTHON, TORCH_CHILD, model, str(threads), str(repeat), str(warmup)],
                           env=common.thread_env(threads), what="PyTorch")
-    return {"median_ms": out["median_ms"], "threads_used": out["torch_threads"], "raw": out}
+    # Both of torch's pools: its intra-op (OpenMP) threads and the OpenBLAS it calls for BLAS.
+    return {"median_ms": out["median_ms"], "threads_used": (out["torch_threads"], out["openblas_threads"]), "raw": out}
 
 
 def log_for(args, model):
@@ -185,6 +186,20 @@ def main():
     print("\nCells: medians over rounds; ratios: median (lowest–highest) over rounds of PyTorch's latency / "
           "tensortune's in the same round (above 1: tensortune is faster). GFLOP counts 2 x multiply-adds of the "
           "convolutions and linear layers (from PyTorch's modules).")
+    print("\nThread control (what each side reported using, over all rounds):\n")
+    for row in rows:
+        t = row["threads"]
+        parts = []
+        for name, side in row["sides"].items():
+            used = side["threads_used"]
+            if name == "PyTorch":
+                shown = ", ".join(f"torch {a} / its OpenBLAS {b}" for a, b in used)
+                ok = all(a == t and b == t for a, b in used)
+            else:
+                shown = ", ".join(str(u) for u in used)
+                ok = all(u == t for u in used)
+            parts.append(f"{name} {shown or '–'}" + ("" if ok else " <-- SUSPECT: not the thread count asked for"))
+        print(f"- {row['model']} at {t} thread(s): " + "; ".join(parts))
     for row in rows:
         if row["log"]:
             print(f"- {row['model']}: tuned with log {row['log']}")
