@@ -19,7 +19,8 @@ Steps (each one command of the tensortune CLI, results printed as Markdown; prog
 
 Usage: /usr/bin/python3 bench/bench_tuning.py [--quick] [--steps matmul,convs,e2e,efficiency]
            [--matmul-trials 1000] [--conv-trials-per-task 500] [--model-trials 2000] [--seed 1]
-           [--rounds 5] [--log-prefix tuning_logs/bench-DATE] [--binary build/tensortune] [--json]
+           [--rounds 5] [--threads 1,2] [--models resnet18,mobilenet_v2] [--log-prefix tuning_logs/bench-DATE]
+           [--binary build/tensortune] [--json]
 Logs are kept (tuning_logs/ is ignored by git); rerunning with the same --log-prefix resumes them.
 """
 import argparse
@@ -40,7 +41,6 @@ BENCH_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_m
 # "Within 10% of the final best": the usual measure of how fast a search converges.
 CONVERGENCE_MARGIN = 1.10
 PHASES = ("search", "build", "run", "model_update", "log")
-E2E_MODELS = ("resnet18", "mobilenet_v2")
 
 
 # ---- running the tools ----
@@ -416,14 +416,14 @@ def step_e2e(args, report, state):
     rows, logs = [], {}
     for threads in args.threads:
         log_args = []
-        for model in E2E_MODELS:
+        for model in args.models:
             log = f"{args.log_prefix}-{model}-t{threads}.db"
             tuned = run_live([args.binary, "tune", model, "--trials", str(args.model_trials), "--log", log,
                               "--threads", str(threads), "--seed", str(args.seed), "--json"], f"tune {model}")
             report["phases"].append(phase_times(f"{model} {threads} thread(s)", tuned))
             logs[(model, threads)] = log
             log_args += ["--log", f"{model}={log}"]
-        command = [common.TORCH_PYTHON, BENCH_MODELS, "--models", ",".join(E2E_MODELS), "--threads", str(threads),
+        command = [common.TORCH_PYTHON, BENCH_MODELS, "--models", ",".join(args.models), "--threads", str(threads),
                    "--rounds", str(args.rounds), "--binary", args.binary, "--json"] + log_args
         if args.quick:
             command.append("--quick")
@@ -505,6 +505,7 @@ def main():
     parser.add_argument("--conv-trials-per-task", type=int, default=500)
     parser.add_argument("--model-trials", type=int, default=2000)
     parser.add_argument("--threads", default="1,2", help="thread counts of the end-to-end step")
+    parser.add_argument("--models", default="resnet18,mobilenet_v2", help="models of the end-to-end step")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the peer measurements")
     parser.add_argument("--log-prefix", default=None, help="log paths start with this (default tuning_logs/bench-DATE)")
@@ -515,6 +516,7 @@ def main():
     if args.quick:
         args.matmul_trials, args.conv_trials_per_task, args.model_trials, args.rounds = 16, 2, 32, 1
     args.threads = [int(t) for t in args.threads.split(",") if t]
+    args.models = [m for m in args.models.split(",") if m]
     steps = [s for s in args.steps.split(",") if s]
     unknown = set(steps) - {"matmul", "convs", "e2e", "efficiency"}
     if unknown:

@@ -63,5 +63,67 @@ class Curves(unittest.TestCase):
         self.assertIsNone(tuning.geomean([]))
 
 
+# A stand-in for the `tune` / `compare` commands that are not built yet: it answers in the shape the
+# bench_tuning spec gives (tasks[i].best_latency_ms, cost_model.pairwise_accuracy, seconds,
+# measured_this_run; compare's [{"trials", "latency_ms"}]) and hands everything else to the real
+# binary, so the script's whole report path runs before the real commands exist. Its numbers are
+# made up and never reach a report.
+FAKE_CLI = r"""#!/usr/bin/python3
+import json, os, subprocess, sys
+REAL = os.environ["TT_REAL_BINARY"]
+args = sys.argv[1:]
+def value(flag):
+    return args[args.index(flag) + 1]
+if args == ["--help"]:
+    print("Subcommands:\n  tune   Search\n  run    Run\n  op     Op\n  inspect Inspect\n  compare Compare")
+elif args[0] == "tune":
+    trials = int(value("--trials"))
+    if args[1] == "op":
+        tasks = [dict(description="matmul 1024x1024 <- 1024x1024, 1024x1024", flops=2 * 1024 ** 3, trials=trials,
+                      best_latency_ms=25.0 if value("--cost-model") == "xgb" else 30.0)]
+    else:
+        real = json.loads(subprocess.run([REAL, "inspect", args[1], "--json"], capture_output=True, text=True).stdout)
+        tasks = [dict(t, trials=trials // len(real["tasks"]), best_latency_ms=t["flops"] / 50e9 * 1e3)
+                 for t in real["tasks"]]
+    with open(value("--log"), "w") as f:
+        json.dump([dict(trials=t, latency_ms=40.0 / (1 + t)) for t in range(1, trials + 1)], f)
+    print(json.dumps(dict(tasks=tasks, cost_model=dict(pairwise_accuracy=0.75), measured_this_run=trials,
+                          seconds=dict(search=1.0, build=2.0, run=3.0, model_update=0.5, log=0.1))))
+elif args[0] == "compare" and "--json" in args:
+    print(open(value("--log")).read())
+elif args[0] == "run" and "--log" in args:
+    i = args.index("--log")
+    os.execv(REAL, [REAL] + args[:i] + args[i + 2:])
+else:
+    os.execv(REAL, [REAL] + args)
+"""
+
+
+@unittest.skipUnless(os.path.exists(common.DEFAULT_BINARY) and
+                     os.path.exists(os.path.join(common.BENCH_BUILD, "bench", "bench_kernels")),
+                     "needs build/tensortune and build-bench/bench/bench_kernels")
+class TuningReport(unittest.TestCase):
+    def test_quick_report_against_the_spec_shapes(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = os.path.join(tmp, "tensortune")
+            with open(fake, "w") as f:
+                f.write(FAKE_CLI)
+            os.chmod(fake, 0o755)
+            env = dict(os.environ, TT_REAL_BINARY=common.DEFAULT_BINARY)
+            out = subprocess.run([common.TORCH_PYTHON, os.path.join(os.path.dirname(__file__), "bench_tuning.py"),
+                                  "--quick", "--steps", "matmul,convs,efficiency", "--binary", fake, "--log-prefix",
+                                  os.path.join(tmp, "bench"), "--json"], capture_output=True, text=True, env=env)
+            self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+            data = json.loads(out.stdout)["data"]
+        self.assertAlmostEqual(data["matmul"]["best_while_tuning_gflops"], 2 * 1024 ** 3 / 25.0 * 1e-6)
+        self.assertGreater(len(data["convs"]["ratios"]), 11)  # every conv task found its oneDNN shape
+        self.assertIsNotNone(data["convs"]["geomean_onednn_over_tuned"])
+        eff = data["efficiency"]
+        self.assertEqual(eff["xgb"]["pairwise_accuracy"], 0.75)
+        # 40 / (1 + t) is within 10% of its value at t = 16 from t = 15 on (40/16 <= 1.1 * 40/17).
+        self.assertEqual(eff["xgb"]["trials_to_10pct_own"], 15)
+
+
 if __name__ == "__main__":
     unittest.main()
