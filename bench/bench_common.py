@@ -62,6 +62,29 @@ def cpu_model():
     return "unknown"
 
 
+def cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+# OpenBLAS's x86-64 kernel sets with AVX2 FMA or wider (bench/kernel_peers.cpp keeps the same list).
+OPENBLAS_FMA_CORES = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"}
+
+
+def openblas_weakness(core):
+    """Empty, or why the OpenBLAS kernel set `core` is a weakened peer on this CPU (Debian's 0.3.21
+    has picked its SSE3 Prescott kernels on Sapphire Rapids)."""
+    flags = cpu_flags()
+    if "avx2" not in flags or core.lower() in OPENBLAS_FMA_CORES or core == "not loaded":
+        return ""
+    wide = "avx512f" in flags
+    return (f"OpenBLAS picked its {core} kernels on a CPU with {'AVX-512' if wide else 'AVX2'}: a weakened peer; "
+            f"re-run with OPENBLAS_CORETYPE={'SkylakeX' if wide else 'Haswell'}")
+
+
 def load_average():
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 

@@ -310,6 +310,12 @@ int driver_main(const Options& options) {
        "tensortune and OpenBLAS on row-major / NCHW-OIHW data; oneDNN matmul on row-major "
        "data, oneDNN convolution_direct on the layouts it picks (format_tag::any), reorders "
        "not timed"});
+  std::string blas_weakness =
+      tt::bench::openblas_weakness(target.has("avx2"), target.has("avx512f"));
+  if (!blas_weakness.empty()) {
+    header.push_back({"WARNING", blas_weakness});
+    std::fprintf(stderr, "warning: %s\n", blas_weakness.c_str());
+  }
   if (!options.json) {
     fmt::print("## tensortune kernel benchmarks\n\n");
     for (const auto& [key, value] : header) fmt::print("- {}: {}\n", key, value);

@@ -155,6 +155,9 @@ def main():
               f"{'available' if torch_info['mkldnn'] else 'NOT available'}, its OpenBLAS core "
               f"{torch_info['openblas_core']} ({torch_info['openblas_threads']} thread(s) in the {torch_info['threads']}-thread "
               f"process), output vs eager max rel. error {torch_info['max_rel_error_vs_eager']:.1e}")
+        weakness = common.openblas_weakness(torch_info["openblas_core"])
+        if weakness:
+            print(f"- **WARNING**: inside PyTorch, {weakness}")
     tuned_any = any("tuned" in row["sides"] for row in rows)
     print()
     columns = ["model", "threads", "tensortune ms (default schedules)"]

@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -504,6 +505,22 @@ std::vector<std::pair<std::string, std::string>> peer_descriptions() {
                                  : "other (omp_set_num_threads may not apply)",
                              onednn_isa_name(dnnl::get_effective_cpu_isa()))},
   };
+}
+
+std::string openblas_weakness(bool host_has_avx2, bool host_has_avx512) {
+  std::string core = openblas_get_corename();
+  std::string lower = core;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  // OpenBLAS's x86-64 kernel sets with AVX2 FMA (or wider).
+  static const std::vector<std::string> fma_cores = {"haswell", "zen", "skylakex", "cooperlake",
+                                                     "sapphirerapids"};
+  bool has_fma_kernels = std::find(fma_cores.begin(), fma_cores.end(), lower) != fma_cores.end();
+  if (!host_has_avx2 || has_fma_kernels) return "";
+  return fmt::format(
+      "OpenBLAS picked its {} kernels on a CPU with {}: a weakened peer. Re-run with "
+      "OPENBLAS_CORETYPE={} (the environment is passed to every measurement).",
+      core, host_has_avx512 ? "AVX-512" : "AVX2", host_has_avx512 ? "SkylakeX" : "Haswell");
 }
 
 }  // namespace tt::bench

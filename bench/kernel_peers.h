@@ -83,4 +83,9 @@ ImplRun impl_run_from_json(const nlohmann::json& j);
 // kernels it picked (openblas_get_corename) and threading; oneDNN's version, runtime and ISA.
 std::vector<std::pair<std::string, std::string>> peer_descriptions();
 
+// Empty, or why the OpenBLAS kernel set this process picked weakens it on this CPU: Debian's
+// 0.3.21 has picked its SSE3 Prescott kernels on Sapphire Rapids (~30 GFLOP/s against 77–83 with
+// OPENBLAS_CORETYPE=Haswell). A kernel set without AVX2 FMA on a CPU with it is a weakened peer.
+std::string openblas_weakness(bool host_has_avx2, bool host_has_avx512);
+
 }  // namespace tt::bench
