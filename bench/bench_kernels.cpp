@@ -307,9 +307,9 @@ int driver_main(const Options& options) {
        "primitives created after"});
   header.push_back(
       {"layouts",
-       "tensortune and OpenBLAS on row-major / NCHW-OIHW data; oneDNN matmul on row-major "
-       "data, oneDNN convolution_direct on the layouts it picks (format_tag::any), reorders "
-       "not timed"});
+       "tensortune and OpenBLAS on row-major / NCHW-OIHW data; oneDNN matmul on row-major A and C "
+       "with B in the layout it picks, oneDNN convolution_direct on the layouts it picks "
+       "(format_tag::any); reorders not timed"});
   std::string blas_weakness =
       tt::bench::openblas_weakness(target.has("avx2"), target.has("avx512f"));
   if (!blas_weakness.empty()) {
@@ -352,6 +352,8 @@ int driver_main(const Options& options) {
             progress +=
                 fmt::format(" {} {}", tt::bench::impl_label(impl),
                             run.measurement ? fmt::format("{:.1f}", run.measurement->gflops) : "–");
+            if (run.wrong && impl != Impl::Tensortune)
+              cell.errors.push_back(fmt::format("{}: {}", tt::bench::impl_label(impl), run.check));
             if (run.wrong) {
               std::fprintf(stderr, "%s: %s\n", w->name.c_str(), run.check.c_str());
               if (!run.steps.empty())

@@ -1,7 +1,8 @@
 // One implementation on one workload: set its threads, prepare its data, check (tensortune only),
 // time. Peers are set up as their users run them at their best: OpenBLAS cblas_sgemm on row-major
-// arrays, oneDNN's matmul primitive on the same arrays, and oneDNN's direct convolution on the
-// layouts it picks (format_tag::any), with the reorders into and out of them not timed.
+// arrays, oneDNN's matmul primitive on row-major A and C with B in the layout it picks, and
+// oneDNN's direct convolution on the layouts it picks (format_tag::any), with the reorders into
+// and out of them not timed.
 #include "bench/kernel_peers.h"
 
 #include <cblas.h>
@@ -136,8 +137,10 @@ void run_sgemm(const Workload& w, const float* a, const float* b, float* c) {
               int(w.k), b, int(w.n), 0.0f, c, int(w.n));
 }
 
-// oneDNN's matmul primitive on row-major arrays. Created after the thread count is set: oneDNN
-// sizes its work split at creation.
+// oneDNN's matmul primitive: A and C row-major (activations as a caller has them), B in the layout
+// oneDNN picks (format_tag::any), reordered into it once before timing, as an inference engine
+// packs constant weights. Created after the thread count is set: oneDNN sizes its work split at
+// creation.
 struct OneDnnMatmul {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
@@ -146,13 +149,18 @@ struct OneDnnMatmul {
   std::string impl_info;
 
   OneDnnMatmul(const Workload& w, float* a, float* b, float* c) {
-    dnnl::memory::desc a_md({w.m, w.k}, dt::f32, tag::ab), b_md({w.k, w.n}, dt::f32, tag::ab),
+    dnnl::memory::desc a_md({w.m, w.k}, dt::f32, tag::ab), b_any({w.k, w.n}, dt::f32, tag::any),
         c_md({w.m, w.n}, dt::f32, tag::ab);
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), engine);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_any, c_md), engine);
     impl_info = pd.impl_info_str();
     primitive = dnnl::matmul(pd);
+    dnnl::memory user_b({{w.k, w.n}, dt::f32, tag::ab}, engine, b);
+    dnnl::memory packed_b(pd.weights_desc(), engine);
+    dnnl::reorder(user_b, packed_b).execute(stream, user_b, packed_b);
+    stream.wait();
+    if (pd.weights_desc() != user_b.get_desc()) impl_info += ", B packed";
     args = {{DNNL_ARG_SRC, dnnl::memory(a_md, engine, a)},
-            {DNNL_ARG_WEIGHTS, dnnl::memory(b_md, engine, b)},
+            {DNNL_ARG_WEIGHTS, packed_b},
             {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}};
   }
   void run() {
@@ -309,6 +317,14 @@ void run_onednn(const Workload& w, int threads, const TimingOptions& timing, Imp
     NDArray c({w.m, w.n}, DType::float32());
     OneDnnMatmul matmul(w, d.values[0].as<float>(), d.values[1].as<float>(), c.as<float>());
     out.impl_info = matmul.impl_info;
+    // B went through a reorder: check the result against OpenBLAS (one thread) before timing.
+    matmul.run();
+    NDArray expected = peer_reference(w, &d, nullptr);
+    omp_set_num_threads(threads);
+    CompareResult result = compare(c, expected, kCheckRtol, kCheckAtol);
+    out.wrong = !result.ok;
+    out.check = (result.ok ? "" : "WRONG: ") + result.describe() + " vs OpenBLAS";
+    if (!result.ok) return;
     out.measurement = measure([&] { matmul.run(); }, w.flops, timing);
   } else {
     ConvData d = conv_data(w);

@@ -62,7 +62,8 @@ struct ImplRun {
   int threads = 1;
   std::optional<Measurement> measurement;  // absent when the kernel was wrong or failed
   std::string impl_info;                   // oneDNN's implementation name ("brg:avx512_core", ...)
-  // tensortune only: "ok (...) vs oneDNN" or "WRONG: ..." or "error: ...".
+  // tensortune's check ("... vs oneDNN" or "WRONG: ..." or "error: ..."), and oneDNN's matmul
+  // against OpenBLAS (its weights go through a reorder); empty for the others.
   std::string check;
   bool wrong = false;
   std::string steps;  // tensortune's schedule, kept only for a wrong kernel so it can be replayed
