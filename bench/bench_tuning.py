@@ -137,10 +137,35 @@ def tasks_of(tune_json):
     return [tune_json] if "best_latency_ms" in tune_json else []
 
 
+def spec_gaps(name, tune_json):
+    """The fields of the tune --json spec this output lacks, as one line (empty when none): the
+    report shows '–' for them, and this says why."""
+    missing = []
+    tasks = tasks_of(tune_json)
+    if not tasks:
+        missing.append("tasks")
+    for key in ("best_latency_ms", "description", "flops", "trials"):
+        if tasks and any(key not in t for t in tasks):
+            missing.append(f"tasks[].{key}")
+    if pairwise_accuracy(tune_json) is None:
+        missing.append("cost_model.pairwise_accuracy")
+    seconds = tune_json.get("seconds")
+    if not isinstance(seconds, dict):
+        missing.append("seconds")
+    else:
+        missing += [f"seconds.{p}" for p in PHASES if p not in seconds]
+    if "measured_this_run" not in tune_json:
+        missing.append("measured_this_run")
+    return f"{name}: tune --json lacks {', '.join(missing)}" if missing else ""
+
+
 def phase_times(name, tune_json):
+    gaps = spec_gaps(name, tune_json)
+    if gaps:
+        common.progress("warning: " + gaps)
     seconds = tune_json.get("seconds") or {}
     measured = tune_json.get("measured_this_run")
-    return {"run": name, "measured": measured, "seconds": {p: seconds.get(p) for p in PHASES},
+    return {"run": name, "measured": measured, "seconds": {p: seconds.get(p) for p in PHASES}, "spec_gaps": gaps,
             "total_s": sum(v for v in seconds.values() if isinstance(v, (int, float)))}
 
 
@@ -560,6 +585,9 @@ def main():
         print(section)
     if report["phases"]:
         print(phases_section(report["phases"]))
+    for p in report["phases"]:
+        if p["spec_gaps"]:
+            print(f"\n- note: {p['spec_gaps']} (shown as –)")
     for e in report["errors"]:
         print(f"\n- **error**: {e}")
     print(f"\nLoad average at the end: {common.load_average()}. Source: {common.git_source()}.")

@@ -35,6 +35,17 @@ class ConvTasks(unittest.TestCase):
         self.assertEqual(shapes, set(tuning.KERNEL_CONVS))
 
 
+class TuneSpec(unittest.TestCase):
+    def test_gaps_name_the_missing_fields(self):
+        full = {"tasks": [{"best_latency_ms": 1.0, "description": "d", "flops": 2, "trials": 3}],
+                "cost_model": {"pairwise_accuracy": 0.5}, "seconds": {p: 1.0 for p in tuning.PHASES},
+                "measured_this_run": 3}
+        self.assertEqual(tuning.spec_gaps("run", full), "")
+        del full["seconds"]["model_update"]
+        del full["tasks"][0]["trials"]
+        self.assertEqual(tuning.spec_gaps("run", full), "run: tune --json lacks tasks[].trials, seconds.model_update")
+
+
 class Curves(unittest.TestCase):
     POINTS = [(1, 10.0), (2, 12.0), (4, 5.0), (8, 4.8), (16, 4.4), (32, 4.0)]
 
@@ -115,7 +126,10 @@ class TuningReport(unittest.TestCase):
                                   "--quick", "--steps", "matmul,convs,efficiency", "--binary", fake, "--log-prefix",
                                   os.path.join(tmp, "bench"), "--json"], capture_output=True, text=True, env=env)
             self.assertEqual(out.returncode, 0, out.stderr[-2000:])
-            data = json.loads(out.stdout)["data"]
+            result = json.loads(out.stdout)
+            data = result["data"]
+        # The stand-in answers with every field of the spec, so no run reports a gap.
+        self.assertEqual([p["spec_gaps"] for p in result["phases"]], ["", "", ""])
         self.assertAlmostEqual(data["matmul"]["best_while_tuning_gflops"], 2 * 1024 ** 3 / 25.0 * 1e-6)
         self.assertGreater(len(data["convs"]["ratios"]), 11)  # every conv task found its oneDNN shape
         self.assertIsNotNone(data["convs"]["geomean_onednn_over_tuned"])
