@@ -432,12 +432,12 @@ int driver_main(const Options& options) {
     if (worst_share < kQuietShare) {
       fmt::print(
           "\n**Warning: the machine was busy** — a {}-thread measurement got as little as {:.2f} "
-          "of its cores, so "
-          "other processes were competing for the CPU. These figures are noisy, the 2-thread ones "
-          "most of all "
-          "(OpenMP threads spin-wait for each other; a preempted thread stalls the rest). Re-run "
-          "on a quiet "
-          "machine.\n",
+          "of its cores, so other processes were competing for the CPU. These figures are noisy, "
+          "oneDNN's 2-thread ones most of all: libgomp's threads spin-wait for each other, and a "
+          "preempted one stalls the rest (on a loaded 2-core machine its 1x1 convolutions fell "
+          "below 2 GFLOP/s, and to 32-91 with OMP_WAIT_POLICY=passive). Re-run on a quiet machine; "
+          "where there is none, run with OMP_WAIT_POLICY=passive as well and quote oneDNN's "
+          "better figure.\n",
           worst_threads, worst_share);
     }
     for (int threads : options.threads) print_table(cells, threads, peak_of(threads));
