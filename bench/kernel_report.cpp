@@ -68,7 +68,19 @@ std::string Cell::impl_info(Impl impl) const {
 }
 
 std::string Cell::peer_impls() const {
+  // bench_kernels marks a oneDNN round won under OMP_WAIT_POLICY=passive with this suffix.
+  static const std::string kPassive = " (OMP_WAIT_POLICY=passive)";
   std::string text = impl_info(Impl::OneDNN);
+  if (size_t at = text.find(kPassive); at != std::string::npos) text.erase(at);
+  auto it = runs.find(Impl::OneDNN);
+  if (it != runs.end()) {
+    size_t passive = std::count_if(it->second.begin(), it->second.end(), [](const ImplRun& r) {
+      return r.impl_info.find(kPassive) != std::string::npos;
+    });
+    if (passive > 0)
+      text += fmt::format(" (OMP_WAIT_POLICY=passive faster in {}/{} rounds)", passive,
+                          it->second.size());
+  }
   std::string blas = impl_info(Impl::OpenBLAS);
   if (!blas.empty()) text += (text.empty() ? "OpenBLAS " : "; OpenBLAS ") + blas;
   return text;
