@@ -1,71 +1,90 @@
 // bench_kernels: tensortune's default-scheduled kernels against library peers on this machine —
-// matmul 1024³ against OpenBLAS (cblas_sgemm) and oneDNN (matmul primitive), and every distinct
-// ResNet-18 convolution (batch 1, NCHW) against oneDNN's convolution_forward — at 1 and 2 threads.
-// All peers run in the same process with the same timing protocol (tt::time_function), and
-// tensortune's output is checked against a peer's before its time is reported.
+// matmul 1024³ against OpenBLAS (cblas_sgemm) and oneDNN (matmul primitive), every distinct
+// ResNet-18 convolution (batch 1, NCHW) against oneDNN's convolution_forward — at 1 and 2 threads,
+// each against the host's measured FMA peak.
 //
-// Usage: bench_kernels [--quick] [--json] [--repeat N] [--min-repeat-ms MS] [--threads 1,2]
-#include <cblas.h>
+// Protocol: rounds. In each round every implementation is timed once, in its own process started
+// for that measurement (this program again, with --only), the order rotated from round to round;
+// the report gives each implementation's median over rounds and the median of the per-round
+// ratios. Separate processes keep one library's thread pool (OpenMP threads spin-waiting, the
+// oneTBB arena's workers looking for work) from running beside another's timed kernel: one run with
+// all of them in one process measured oneDNN's 1-thread matmul at 79 GFLOP/s where its own process
+// got 134–151. --same-process times them all in this process instead, to show that effect.
+//
+// Usage: bench_kernels [--quick] [--json] [--rounds N] [--repeat N] [--min-repeat-ms MS]
+//                      [--threads 1,2] [--workloads matmul,conv1,...] [--same-process]
+//                      [--one-policy]
+//        bench_kernels --only tensortune|openblas|onednn|fma-peak [--threads T] [--workloads ...]
+//                      (one measurement per workload and thread count, as JSON: what a round runs)
 #include <fmt/format.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "codegen/jit.h"
-#include "codegen/runtime.h"
+#include "bench/fma_peak.h"
+#include "bench/kernel_peers.h"
+#include "bench/kernel_report.h"
+#include "bench/worker_process.h"
 #include "codegen/target.h"
-#include "ir/compare.h"
 #include "ir/error.h"
-#include "ir/schedule/default_schedule.h"
-#include "ir/schedule/step.h"
-#include "ir/te/ops.h"
-#include "ir/te/tensor.h"
-#include "search/measure/build.h"
-#include "search/measure/timer.h"
 
 namespace {
 
-using tt::NDArray;
-using tt::Tensor;
+using tt::bench::Cell;
+using tt::bench::FmaPeak;
+using tt::bench::Impl;
+using tt::bench::ImplRun;
+using tt::bench::median;
+using tt::bench::run_worker;
+using tt::bench::thread_environment;
+using tt::bench::Workload;
 
 // ---- parameters ----
 
-// Tolerance of the correctness check of tensortune's output against a peer's (numpy.allclose
-// rule). Both sides accumulate in float32 in different orders, so exact equality is not expected.
-constexpr double kCheckRtol = 1e-3;
-constexpr double kCheckAtol = 1e-4;
-constexpr uint64_t kInputSeed = 2026;
-// A 1-thread run that gets less CPU time than this per wall second shared its core with another
-// process: the report then warns that its figures are noisy.
+// A measurement whose process got less CPU time than this per wall second and thread shared its
+// cores with another process: the report then warns that its figures are noisy.
 constexpr double kQuietShare = 0.9;
+// Each FMA-peak process runs its loop this many times for this long and reports the median.
+constexpr int kPeakRepeat = 3;
+constexpr double kPeakRunMs = 100;
 
 struct Options {
-  bool quick = false;  // matmul only, fewer and shorter groups
-  bool json = false;   // a JSON list on stdout instead of the tables
+  bool quick = false;  // matmul only, fewer rounds and shorter groups
+  bool json = false;   // a JSON object on stdout instead of the tables
+  bool same_process = false;
+  // oneDNN at T > 1 measured twice per round, with libgomp's default wait policy and with
+  // OMP_WAIT_POLICY=passive, keeping the faster: its 2-thread convolutions collapse under load
+  // with the default spinning, and a peer is measured at its best. Off with --one-policy, and
+  // whenever OMP_WAIT_POLICY is given (then that is what runs) or in one process (libgomp reads the
+  // policy only at start).
+  bool both_policies = true;
+  int rounds = 5;
   std::vector<int> threads{1, 2};
-  tt::TimingOptions timing{.warmup = 2, .repeat = 5, .min_repeat_ms = 200};
+  std::vector<std::string> workloads;  // ids; empty = all (matmul only with --quick)
+  std::string only;                    // worker mode: the implementation (or "fma-peak") to measure
+  // Per measurement (one process): a short warm-up and a few groups; the rounds give the repeats.
+  tt::TimingOptions timing{.warmup = 2, .repeat = 3, .min_repeat_ms = 100};
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr,
-               "bench_kernels: %s\nusage: bench_kernels [--quick] [--json] [--repeat N] "
-               "[--min-repeat-ms MS] [--threads 1,2]\n",
-               message.c_str());
+  std::fprintf(
+      stderr,
+      "bench_kernels: %s\nusage: bench_kernels [--quick] [--json] [--rounds N] [--repeat N] "
+      "[--min-repeat-ms MS] [--threads 1,2] [--workloads matmul,conv1,...] [--same-process] "
+      "[--one-policy]\n"
+      "       bench_kernels --only tensortune|openblas|onednn|fma-peak [--threads T] [--workloads "
+      "...]\n",
+      message.c_str());
   std::exit(2);
 }
 
@@ -79,9 +98,18 @@ int parse_positive(const std::string& flag, const std::string& text) {
   usage_error(fmt::format("{} wants a positive integer, not '{}'", flag, text));
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
 Options parse_options(int argc, char** argv) {
   Options options;
-  bool repeat_given = false, min_ms_given = false;
+  bool rounds_given = false, repeat_given = false, min_ms_given = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -92,6 +120,13 @@ Options parse_options(int argc, char** argv) {
       options.quick = true;
     } else if (arg == "--json") {
       options.json = true;
+    } else if (arg == "--one-policy") {
+      options.both_policies = false;
+    } else if (arg == "--same-process") {
+      options.same_process = true;
+    } else if (arg == "--rounds") {
+      options.rounds = parse_positive(arg, value());
+      rounds_given = true;
     } else if (arg == "--repeat") {
       options.timing.repeat = parse_positive(arg, value());
       repeat_given = true;
@@ -100,10 +135,23 @@ Options parse_options(int argc, char** argv) {
       min_ms_given = true;
     } else if (arg == "--threads") {
       options.threads.clear();
-      std::stringstream list(value());
-      for (std::string item; std::getline(list, item, ',');)
+      for (const std::string& item : split_list(value()))
         options.threads.push_back(parse_positive(arg, item));
       if (options.threads.empty()) usage_error("--threads wants a list such as 1,2");
+    } else if (arg == "--workloads") {
+      options.workloads = split_list(value());
+      for (const std::string& id : options.workloads) {
+        if (!tt::bench::find_workload(id)) {
+          std::string known;
+          for (const Workload& w : tt::bench::workloads()) known += " " + w.id;
+          usage_error(fmt::format("--workloads: no workload '{}' (known:{})", id, known));
+        }
+      }
+    } else if (arg == "--only") {
+      options.only = value();
+      if (options.only != "fma-peak" && !tt::bench::parse_impl(options.only))
+        usage_error(fmt::format("--only wants tensortune, openblas, onednn or fma-peak, not '{}'",
+                                options.only));
     } else if (arg == "--help" || arg == "-h") {
       usage_error("help");
     } else {
@@ -111,13 +159,26 @@ Options parse_options(int argc, char** argv) {
     }
   }
   if (options.quick) {
-    if (!repeat_given) options.timing.repeat = 3;
-    if (!min_ms_given) options.timing.min_repeat_ms = 100;
+    if (!rounds_given) options.rounds = 3;
+    if (!repeat_given) options.timing.repeat = 2;
+    if (!min_ms_given) options.timing.min_repeat_ms = 50;
   }
   return options;
 }
 
-// ---- the machine and the peers ----
+std::vector<const Workload*> selected_workloads(const Options& options) {
+  std::vector<const Workload*> list;
+  if (!options.workloads.empty()) {
+    for (const std::string& id : options.workloads) list.push_back(tt::bench::find_workload(id));
+  } else {
+    for (const Workload& w : tt::bench::workloads()) {
+      if (!options.quick || w.is_matmul) list.push_back(&w);
+    }
+  }
+  return list;
+}
+
+// ---- the machine ----
 
 std::string cpu_model_name() {
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -137,13 +198,7 @@ std::string utc_now() {
   return text;
 }
 
-std::string trim(std::string text) {
-  size_t begin = text.find_first_not_of(' '), end = text.find_last_not_of(' ');
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-}
-
-// The 1, 5 and 15 minute load averages: above the core count, other processes share the cores and
-// the figures below are noisy (2-thread OpenMP runs the most: idle threads spin while waiting).
+// The 1, 5 and 15 minute load averages: above the core count, other processes share the cores.
 std::string load_average() {
   std::ifstream file("/proc/loadavg");
   std::string one, five, fifteen;
@@ -156,388 +211,311 @@ std::string env_or(const char* name, const char* fallback) {
   return value ? value : fallback;
 }
 
-std::string onednn_isa_name(dnnl::cpu_isa isa) {
-  switch (isa) {
-    case dnnl::cpu_isa::sse41:
-      return "sse41";
-    case dnnl::cpu_isa::avx:
-      return "avx";
-    case dnnl::cpu_isa::avx2:
-      return "avx2";
-    case dnnl::cpu_isa::avx2_vnni:
-      return "avx2_vnni";
-    case dnnl::cpu_isa::avx512_core:
-      return "avx512_core";
-    case dnnl::cpu_isa::avx512_core_vnni:
-      return "avx512_core_vnni";
-    case dnnl::cpu_isa::avx512_core_bf16:
-      return "avx512_core_bf16";
-    case dnnl::cpu_isa::avx512_core_amx:
-      return "avx512_core_amx";
-    default:
-      return "other";
+std::vector<std::string> timing_args(const tt::TimingOptions& timing) {
+  return {"--repeat", std::to_string(timing.repeat), "--min-repeat-ms",
+          fmt::format("{}", timing.min_repeat_ms)};
+}
+
+// One measurement of `impl` on `w` at `threads` in round `round`: in a new process, or here with
+// --same-process. oneDNN may be measured under both wait policies (see Options::both_policies).
+ImplRun measure_once(const Options& options, Impl impl, const Workload& w, int threads, int round) {
+  if (options.same_process) return tt::bench::run_implementation(impl, w, threads, options.timing);
+  std::vector<std::string> args{"--only",      tt::bench::impl_id(impl),
+                                "--threads",   std::to_string(threads),
+                                "--workloads", w.id};
+  for (const std::string& a : timing_args(options.timing)) args.push_back(a);
+  std::map<std::string, std::string> env = thread_environment(tt::bench::impl_id(impl), threads);
+  bool both = options.both_policies && impl == Impl::OneDNN && threads > 1 &&
+              std::getenv("OMP_WAIT_POLICY") == nullptr;
+  if (!both) return tt::bench::impl_run_from_json(run_worker(args, env).at("runs").at(0));
+  // The two policies in alternating order from round to round, like the implementations.
+  std::vector<std::string> policies{"", "passive"};
+  if (round % 2) std::swap(policies[0], policies[1]);
+  std::optional<ImplRun> best;
+  for (const std::string& policy : policies) {
+    std::map<std::string, std::string> policy_env = env;
+    if (!policy.empty()) policy_env["OMP_WAIT_POLICY"] = policy;
+    ImplRun run = tt::bench::impl_run_from_json(run_worker(args, policy_env).at("runs").at(0));
+    if (!policy.empty()) run.impl_info += " (OMP_WAIT_POLICY=passive)";
+    bool better = !best || !best->measurement ||
+                  (run.measurement && run.measurement->gflops > best->measurement->gflops);
+    if (run.wrong || better) best = std::move(run);
+    if (best->wrong) break;
   }
+  return *best;
 }
 
-// Every runtime's thread count at once: tensortune's oneTBB arena, OpenBLAS's pthreads pool and
-// the OpenMP pool oneDNN runs on (Debian builds oneDNN with DNNL_CPU_RUNTIME=OMP, checked below).
-void set_all_threads(int n) {
-  tt::set_num_threads(n);
-  openblas_set_num_threads(n);
-  omp_set_num_threads(n);
+nlohmann::json peak_json(const FmaPeak& p) {
+  return {{"threads", p.threads},
+          {"gflops", p.gflops},
+          {"isa", p.isa},
+          {"vector_bits", p.vector_bits},
+          {"accumulators", p.accumulators},
+          {"samples", p.samples}};
 }
 
-// ---- timing ----
-
-struct Measurement {
-  double median_s = NAN;
-  double gflops = NAN;
-  // Process CPU seconds per wall second over the whole time_function call (warm-up included).
-  // Below the thread count when other processes take cores.
-  double utilization = NAN;
-  // The threads of this process that ran at least a quarter as long as the busiest one during the
-  // call: the check that a runtime obeyed the thread setting, independent of machine load.
-  int working_threads = 0;
-  int number = 0;
-  bool measured() const { return !std::isnan(median_s); }
-};
-
-double seconds(clockid_t clock) {
-  timespec ts;
-  clock_gettime(clock, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
+FmaPeak peak_from_json(const nlohmann::json& j) {
+  FmaPeak p;
+  p.threads = j.at("threads").get<int>();
+  p.gflops = j.at("gflops").get<double>();
+  p.isa = j.at("isa").get<std::string>();
+  p.vector_bits = j.at("vector_bits").get<int>();
+  p.accumulators = j.at("accumulators").get<int>();
+  p.samples = j.at("samples").get<std::vector<double>>();
+  return p;
 }
 
-// Nanoseconds each thread of this process has run on a CPU (/proc/self/task/*/schedstat).
-std::map<std::string, double> thread_run_times() {
-  std::map<std::string, double> times;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
-    std::ifstream schedstat(entry.path() / "schedstat");
-    double run_ns = 0;
-    if (schedstat >> run_ns) times[entry.path().filename().string()] = run_ns;
+FmaPeak measure_peak_once(const Options& options, int threads) {
+  if (options.same_process) return tt::bench::measure_fma_peak({threads, kPeakRunMs, kPeakRepeat});
+  nlohmann::json j = run_worker({"--only", "fma-peak", "--threads", std::to_string(threads)},
+                                thread_environment("fma-peak", threads));
+  return peak_from_json(j.at("peaks").at(0));
+}
+
+// Worker mode: measure one implementation on each selected workload at each thread count, in this
+// process, and print them as {"runs": [...]} (or {"peaks": [...]}).
+int worker_main(const Options& options) {
+  nlohmann::json out;
+  if (options.only == "fma-peak") {
+    out["peaks"] = nlohmann::json::array();
+    for (int t : options.threads)
+      out["peaks"].push_back(peak_json(tt::bench::measure_fma_peak({t, kPeakRunMs, kPeakRepeat})));
+  } else {
+    Impl impl = *tt::bench::parse_impl(options.only);
+    out["runs"] = nlohmann::json::array();
+    for (int t : options.threads) {
+      for (const Workload* w : selected_workloads(options)) {
+        if (tt::bench::implements(impl, *w))
+          out["runs"].push_back(
+              tt::bench::to_json(tt::bench::run_implementation(impl, *w, t, options.timing)));
+      }
+    }
   }
-  return times;
+  fmt::print("{}\n", out.dump());
+  return 0;
 }
 
-int count_working_threads(const std::map<std::string, double>& before,
-                          const std::map<std::string, double>& after) {
-  std::vector<double> deltas;
-  for (const auto& [tid, ns] : after) {
-    auto it = before.find(tid);
-    deltas.push_back(ns - (it == before.end() ? 0 : it->second));
-  }
-  double busiest = deltas.empty() ? 0 : *std::max_element(deltas.begin(), deltas.end());
-  return int(
-      std::count_if(deltas.begin(), deltas.end(), [&](double d) { return d >= 0.25 * busiest; }));
-}
-
-Measurement measure(const std::function<void()>& run, int64_t flops,
-                    const tt::TimingOptions& timing) {
-  std::map<std::string, double> threads0 = thread_run_times();
-  double wall0 = seconds(CLOCK_MONOTONIC), cpu0 = seconds(CLOCK_PROCESS_CPUTIME_ID);
-  tt::TimingResult result = tt::time_function(run, timing);
-  double wall = seconds(CLOCK_MONOTONIC) - wall0, cpu = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
-  Measurement m;
-  m.working_threads = count_working_threads(threads0, thread_run_times());
-  m.median_s = result.median_s;
-  m.gflops = double(flops) / result.median_s * 1e-9;
-  m.utilization = cpu / wall;
-  m.number = result.number;
-  return m;
-}
-
-// ---- workloads ----
-
-struct ConvLayer {
-  std::string name;
-  int64_t in_channels, size, out_channels, kernel, stride, pad;
-};
-
-// The distinct convolutions of ResNet-18 (torchvision), batch 1, NCHW, square inputs.
-const std::vector<ConvLayer>& resnet18_convs() {
-  static const std::vector<ConvLayer> layers = {
-      {"conv1 7x7/2 3->64 @224", 3, 224, 64, 7, 2, 3},
-      {"3x3 64->64 @56", 64, 56, 64, 3, 1, 1},
-      {"3x3/2 64->128 @56", 64, 56, 128, 3, 2, 1},
-      {"1x1/2 64->128 @56", 64, 56, 128, 1, 2, 0},
-      {"3x3 128->128 @28", 128, 28, 128, 3, 1, 1},
-      {"3x3/2 128->256 @28", 128, 28, 256, 3, 2, 1},
-      {"1x1/2 128->256 @28", 128, 28, 256, 1, 2, 0},
-      {"3x3 256->256 @14", 256, 14, 256, 3, 1, 1},
-      {"3x3/2 256->512 @14", 256, 14, 512, 3, 2, 1},
-      {"1x1/2 256->512 @14", 256, 14, 512, 1, 2, 0},
-      {"3x3 512->512 @7", 512, 7, 512, 3, 1, 1},
+int driver_main(const Options& options) {
+  tt::Target target = tt::Target::host();
+  std::vector<std::pair<std::string, std::string>> header = {
+      {"date", utc_now()},
+      {"cpu", fmt::format("{} ({} hardware threads)", cpu_model_name(), target.num_cores)},
+      {"LLVM host", target.to_string()},
+      {"load average at start", load_average()},
   };
-  return layers;
-}
+  for (const auto& line : tt::bench::peer_descriptions()) header.push_back(line);
+  header.push_back(
+      {"FMA peak loop", fmt::format("{} (chosen at run time)", tt::bench::fma_peak_isa())});
+  header.push_back(
+      {"environment given",
+       fmt::format("OMP_NUM_THREADS={} OPENBLAS_NUM_THREADS={} OPENBLAS_CORETYPE={} "
+                   "OMP_WAIT_POLICY={} GOMP_SPINCOUNT={}",
+                   env_or("OMP_NUM_THREADS", "unset"), env_or("OPENBLAS_NUM_THREADS", "unset"),
+                   env_or("OPENBLAS_CORETYPE", "unset"), env_or("OMP_WAIT_POLICY", "unset"),
+                   env_or("GOMP_SPINCOUNT", "unset"))});
+  header.push_back(
+      {"protocol",
+       fmt::format("{} rounds; in each round every implementation timed once, {}, order rotated "
+                   "each round; one "
+                   "timing = {} warm-up runs then the median of {} groups each grown to >= {} ms; "
+                   "reported: the "
+                   "median over rounds, and the median (range) of the per-round ratios tensortune "
+                   "/ best peer; "
+                   "GFLOP/s = 2·M·N·K or 2·K·OH·OW·C·R·S (padding taps counted) / time",
+                   options.rounds,
+                   options.same_process
+                       ? "all in this one process (--same-process)"
+                       : "each in its own new process (OMP_NUM_THREADS / OPENBLAS_NUM_THREADS = T "
+                         "for the measured library, 1 for the others, set before it starts)",
+                   options.timing.warmup, options.timing.repeat, options.timing.min_repeat_ms)});
+  header.push_back(
+      {"oneDNN wait policy",
+       options.same_process || !options.both_policies || std::getenv("OMP_WAIT_POLICY")
+           ? std::string("as given (OMP_WAIT_POLICY=") + env_or("OMP_WAIT_POLICY", "unset") + ")"
+           : "above 1 thread measured with libgomp's default and with OMP_WAIT_POLICY=passive in "
+             "every round, the faster kept (the implementation column says in how many rounds "
+             "passive was faster)"});
+  header.push_back(
+      {"threads",
+       "tensortune: tt::set_num_threads (oneTBB arena); OpenBLAS: OPENBLAS_NUM_THREADS + "
+       "openblas_set_num_threads; oneDNN: OMP_NUM_THREADS + omp_set_num_threads, "
+       "primitives created after"});
+  header.push_back(
+      {"layouts",
+       "tensortune and OpenBLAS on row-major / NCHW-OIHW data; oneDNN matmul on row-major A and C "
+       "with B in the layout it picks, oneDNN convolution_direct on the layouts it picks "
+       "(format_tag::any); reorders not timed"});
+  std::string blas_weakness =
+      tt::bench::openblas_weakness(target.has("avx2"), target.has("avx512f"));
+  if (!blas_weakness.empty()) {
+    header.push_back({"WARNING", blas_weakness});
+    std::fprintf(stderr, "warning: %s\n", blas_weakness.c_str());
+  }
+  if (!options.json) {
+    fmt::print("## tensortune kernel benchmarks\n\n");
+    for (const auto& [key, value] : header) fmt::print("- {}: {}\n", key, value);
+    std::fflush(stdout);
+  }
 
-// One row of a table: a workload at one thread count, each implementation's measurement, and the
-// outcome of the correctness check (tensortune's time is reported only when it passed).
-struct Row {
-  std::string workload;
-  int threads = 1;
-  int64_t flops = 0;
-  std::optional<Measurement> tensortune, openblas, onednn;
-  std::string onednn_impl;
-  std::string check;  // "ok (...)" or "WRONG: ..." or "error: ..."
-  bool wrong = false;
-  // The tensortune schedule's steps, printed only for a wrong kernel so the failure can be
-  // replayed.
-  std::string steps;
+  std::map<int, std::vector<FmaPeak>> peaks;
+  std::vector<Cell> cells;
+  std::vector<const Workload*> list = selected_workloads(options);
+  for (int threads : options.threads) {
+    for (int r = 0; r < options.rounds; ++r) {
+      try {
+        peaks[threads].push_back(measure_peak_once(options, threads));
+        std::fprintf(stderr, "[%d thread%s] FMA peak round %d: %.1f GFLOP/s\n", threads,
+                     threads == 1 ? "" : "s", r + 1, peaks[threads].back().gflops);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "FMA peak: %s\n", e.what());
+      }
+    }
+    for (const Workload* w : list) {
+      Cell cell;
+      cell.workload = w;
+      cell.threads = threads;
+      std::vector<Impl> impls;
+      for (Impl impl : tt::bench::kAllImpls) {
+        if (tt::bench::implements(impl, *w)) impls.push_back(impl);
+      }
+      for (int r = 0; r < options.rounds; ++r) {
+        std::string progress;
+        for (size_t i = 0; i < impls.size(); ++i) {
+          Impl impl = impls[(i + size_t(r)) % impls.size()];
+          try {
+            ImplRun run = measure_once(options, impl, *w, threads, r);
+            progress +=
+                fmt::format(" {} {}", tt::bench::impl_label(impl),
+                            run.measurement ? fmt::format("{:.1f}", run.measurement->gflops) : "–");
+            if (run.wrong && impl != Impl::Tensortune)
+              cell.errors.push_back(fmt::format("{}: {}", tt::bench::impl_label(impl), run.check));
+            if (run.wrong) {
+              std::fprintf(stderr, "%s: %s\n", w->name.c_str(), run.check.c_str());
+              if (!run.steps.empty())
+                std::fprintf(stderr, "schedule of the wrong kernel:\n%s\n", run.steps.c_str());
+            }
+            cell.runs[impl].push_back(std::move(run));
+          } catch (const std::exception& e) {
+            cell.errors.push_back(e.what());
+            std::fprintf(stderr, "%s\n", e.what());
+          }
+        }
+        std::fprintf(stderr, "[%d thread%s] %-24s round %d:%s GFLOP/s\n", threads,
+                     threads == 1 ? "" : "s", w->name.c_str(), r + 1, progress.c_str());
+      }
+      cells.push_back(std::move(cell));
+    }
+  }
 
-  double best_peer() const {
+  // The peak is a capability, and other load can only slow the loop down: the highest round is
+  // the best estimate of it (the implementations, by contrast, report their median round).
+  std::map<int, double> peak_gflops;
+  for (const auto& [threads, list_of] : peaks) {
     double best = NAN;
-    for (const auto& m : {openblas, onednn}) {
-      if (m && m->measured() && !(m->gflops <= best)) best = m->gflops;
+    for (const FmaPeak& p : list_of) {
+      if (!(p.gflops <= best)) best = p.gflops;
     }
-    return best;
+    peak_gflops[threads] = best;
   }
-};
-
-// A tensortune kernel for `outputs` with its default schedule at `threads`, its argument pointers
-// in parameter order (matched by buffer name), and its output array.
-struct TensortuneKernel {
-  tt::BuiltKernel built;
-  std::vector<void*> args;
-  NDArray output;
-  std::string steps;
-};
-
-TensortuneKernel build_tensortune(tt::KernelCompiler& compiler, const std::string& name,
-                                  const Tensor& output,
-                                  const std::vector<std::pair<Tensor, NDArray*>>& inputs,
-                                  int threads) {
-  std::vector<tt::Step> steps =
-      tt::default_schedule({output}, tt::hardware_params(compiler.target(), threads));
-  TensortuneKernel k{tt::build_kernel({output}, steps, compiler, name),
-                     {},
-                     NDArray(output.shape(), output.dtype()),
-                     {}};
-  for (const tt::Step& step : steps) k.steps += tt::to_string(step) + "\n";
-  for (const tt::Buffer& param : k.built.kernel.params()) {
-    void* pointer = nullptr;
-    if (param->name == output.name()) pointer = k.output.data();
-    for (const auto& [tensor, array] : inputs) {
-      if (param->name == tensor.name()) pointer = array->data();
-    }
-    TT_ASSERT(pointer != nullptr, "kernel parameter '{}' matches no tensor", param->name);
-    k.args.push_back(pointer);
-  }
-  return k;
-}
-
-// Runs the tensortune kernel once and compares its output with the peer's; fills row.check.
-bool check_tensortune(TensortuneKernel& k, const NDArray& expected, const std::string& peer,
-                      Row& row) {
-  k.built.kernel.run_raw(k.args);
-  tt::CompareResult result = tt::compare(k.output, expected, kCheckRtol, kCheckAtol);
-  row.wrong = !result.ok;
-  row.check = (result.ok ? "" : "WRONG: ") + result.describe() + " vs " + peer;
-  if (!result.ok) row.steps = k.steps;
-  return result.ok;
-}
-
-Row bench_matmul(tt::KernelCompiler& compiler, dnnl::engine& engine, int64_t m, int64_t n,
-                 int64_t k, int threads, const tt::TimingOptions& timing) {
-  Row row;
-  row.workload = fmt::format("matmul {}x{}x{}", m, n, k);
-  row.threads = threads;
-  row.flops = 2 * m * n * k;
-
-  Tensor a = tt::placeholder({m, k}, tt::DType::float32(), "A");
-  Tensor b = tt::placeholder({k, n}, tt::DType::float32(), "B");
-  Tensor c = tt::ops::matmul(a, b);
-  std::vector<NDArray> values = tt::random_inputs({a, b}, kInputSeed);
-  float* pa = values[0].as<float>();
-  float* pb = values[1].as<float>();
-
-  // OpenBLAS: row-major C = A·B, packing inside the call.
-  NDArray c_blas({m, n}, tt::DType::float32());
-  float* pc = c_blas.as<float>();
-  auto run_blas = [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, pa, int(k),
-                pb, int(n), 0.0f, pc, int(n));
+  auto peak_of = [&](int threads) {
+    auto it = peak_gflops.find(threads);
+    return it == peak_gflops.end() || std::isnan(it->second) ? 0.0 : it->second;
   };
-  run_blas();
+  std::vector<std::string> thread_report = thread_control_report(cells);
+  for (const std::string& line : thread_report)
+    std::fprintf(stderr, "thread control: %s\n", line.c_str());
+  bool any_wrong = std::any_of(cells.begin(), cells.end(), [](const Cell& c) { return c.wrong(); });
+  bool any_error =
+      std::any_of(cells.begin(), cells.end(), [](const Cell& c) { return !c.errors.empty(); });
 
-  // oneDNN: the matmul primitive on the same row-major arrays (plain layouts, as OpenBLAS sees
-  // them). Created after the thread count is set: oneDNN sizes its work split at creation.
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
-  dnnl::memory::desc a_md({m, k}, dt::f32, tag::ab), b_md({k, n}, dt::f32, tag::ab),
-      c_md({m, n}, dt::f32, tag::ab);
-  dnnl::matmul::primitive_desc matmul_pd(dnnl::matmul::desc(a_md, b_md, c_md), engine);
-  row.onednn_impl = matmul_pd.impl_info_str();
-  NDArray c_dnnl({m, n}, tt::DType::float32());
-  dnnl::memory a_mem(a_md, engine, pa), b_mem(b_md, engine, pb), c_mem(c_md, engine, c_dnnl.data());
-  dnnl::matmul matmul(matmul_pd);
-  dnnl::stream stream(engine);
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}};
-  auto run_dnnl = [&] {
-    matmul.execute(stream, args);
-    stream.wait();
-  };
-  run_dnnl();
-  tt::CompareResult peers = tt::compare(c_dnnl, c_blas, kCheckRtol, kCheckAtol);
-  if (!peers.ok)
-    std::fprintf(stderr, "warning: %s: oneDNN and OpenBLAS disagree: %s\n", row.workload.c_str(),
-                 peers.describe().c_str());
-
-  try {
-    TensortuneKernel kernel =
-        build_tensortune(compiler, "matmul", c, {{a, &values[0]}, {b, &values[1]}}, threads);
-    if (check_tensortune(kernel, c_blas, "OpenBLAS", row)) {
-      auto fn = kernel.built.kernel.packed_function();
-      row.tensortune = measure([&] { fn(kernel.args.data()); }, row.flops, timing);
+  if (options.json) {
+    nlohmann::json meta = nlohmann::json::object();
+    for (const auto& [key, value] : header) meta[key] = value;
+    meta["load average at end"] = load_average();
+    nlohmann::json peak_list = nlohmann::json::array();
+    for (const auto& [threads, list_of] : peaks) {
+      nlohmann::json rounds = nlohmann::json::array();
+      for (const FmaPeak& p : list_of) rounds.push_back(peak_json(p));
+      peak_list.push_back({{"threads", threads}, {"gflops", peak_of(threads)}, {"rounds", rounds}});
     }
-  } catch (const std::exception& e) {
-    row.check = std::string("error: ") + e.what();
-    row.wrong = true;
-  }
-  row.openblas = measure(run_blas, row.flops, timing);
-  row.onednn = measure(run_dnnl, row.flops, timing);
-  return row;
-}
-
-Row bench_conv(tt::KernelCompiler& compiler, dnnl::engine& engine, const ConvLayer& layer,
-               int threads, const tt::TimingOptions& timing) {
-  const int64_t n = 1, c = layer.in_channels, h = layer.size, kc = layer.out_channels,
-                r = layer.kernel;
-  const int64_t oh = (h + 2 * layer.pad - r) / layer.stride + 1;
-  Row row;
-  row.workload = layer.name;
-  row.threads = threads;
-  row.flops = 2 * n * kc * oh * oh * c * r * r;  // every tap, padding included
-
-  Tensor input = tt::placeholder({n, c, h, h}, tt::DType::float32(), "input");
-  Tensor weight = tt::placeholder({kc, c, r, r}, tt::DType::float32(), "weight");
-  tt::ops::Conv2dParams params;
-  params.stride = {layer.stride, layer.stride};
-  params.padding = {layer.pad, layer.pad, layer.pad, layer.pad};
-  Tensor output = tt::ops::conv2d(input, weight, params);
-  TT_ASSERT(output.shape() == (std::vector<int64_t>{n, kc, oh, oh}), "conv2d output {}",
-            tt::shape_to_string(output.shape()));
-  std::vector<NDArray> values = tt::random_inputs({input, weight}, kInputSeed);
-
-  // oneDNN picks its own layouts (format_tag::any: blocked or channels-last, whatever its fastest
-  // implementation wants); the reorders from and to NCHW/OIHW happen outside the timed region.
-  using tag = dnnl::memory::format_tag;
-  using dt = dnnl::memory::data_type;
-  dnnl::memory::dims src_dims{n, c, h, h}, wei_dims{kc, c, r, r}, dst_dims{n, kc, oh, oh};
-  dnnl::memory::dims strides{layer.stride, layer.stride}, pad{layer.pad, layer.pad};
-  dnnl::convolution_forward::desc conv_desc(
-      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-      dnnl::memory::desc(src_dims, dt::f32, tag::any),
-      dnnl::memory::desc(wei_dims, dt::f32, tag::any),
-      dnnl::memory::desc(dst_dims, dt::f32, tag::any), strides, pad, pad);
-  dnnl::convolution_forward::primitive_desc conv_pd(conv_desc, engine);
-  row.onednn_impl = conv_pd.impl_info_str();
-  dnnl::stream stream(engine);
-  dnnl::memory user_src({src_dims, dt::f32, tag::nchw}, engine, values[0].data());
-  dnnl::memory user_wei({wei_dims, dt::f32, tag::oihw}, engine, values[1].data());
-  NDArray dnnl_nchw({n, kc, oh, oh}, tt::DType::float32());
-  dnnl::memory user_dst({dst_dims, dt::f32, tag::nchw}, engine, dnnl_nchw.data());
-  dnnl::memory src(conv_pd.src_desc(), engine), wei(conv_pd.weights_desc(), engine),
-      dst(conv_pd.dst_desc(), engine);
-  dnnl::reorder(user_src, src).execute(stream, user_src, src);
-  dnnl::reorder(user_wei, wei).execute(stream, user_wei, wei);
-  stream.wait();
-  dnnl::convolution_forward conv(conv_pd);
-  std::unordered_map<int, dnnl::memory> args{
-      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
-  auto run_dnnl = [&] {
-    conv.execute(stream, args);
-    stream.wait();
-  };
-  run_dnnl();
-  dnnl::reorder(dst, user_dst).execute(stream, dst, user_dst);
-  stream.wait();
-
-  try {
-    TensortuneKernel kernel = build_tensortune(
-        compiler, "conv2d", output, {{input, &values[0]}, {weight, &values[1]}}, threads);
-    if (check_tensortune(kernel, dnnl_nchw, "oneDNN", row)) {
-      auto fn = kernel.built.kernel.packed_function();
-      row.tensortune = measure([&] { fn(kernel.args.data()); }, row.flops, timing);
+    nlohmann::json results = nlohmann::json::array();
+    for (const Cell& cell : cells) results.push_back(cell_json(cell, peak_of(cell.threads)));
+    fmt::print("{}\n", nlohmann::json{{"meta", meta},
+                                      {"fma_peak", peak_list},
+                                      {"thread_control", thread_report},
+                                      {"results", results}}
+                           .dump(2));
+  } else {
+    fmt::print("- FMA peak (highest of {} rounds, each the median of {} runs):", options.rounds,
+               kPeakRepeat);
+    for (const auto& [threads, g] : peak_gflops)
+      fmt::print(" {} thread{} {:.1f} GFLOP/s;", threads, threads == 1 ? "" : "s", g);
+    fmt::print("\n");
+    // The share of its cores a measurement got is a direct measure of competing load.
+    double worst_share = 1;
+    int worst_threads = 1;
+    for (const Cell& cell : cells) {
+      for (const auto& [impl, runs] : cell.runs) {
+        for (const ImplRun& r : runs) {
+          if (r.measurement && r.measurement->utilization / cell.threads < worst_share) {
+            worst_share = r.measurement->utilization / cell.threads;
+            worst_threads = cell.threads;
+          }
+        }
+      }
     }
-  } catch (const std::exception& e) {
-    row.check = std::string("error: ") + e.what();
-    row.wrong = true;
-  }
-  row.onednn = measure(run_dnnl, row.flops, timing);
-  return row;
-}
-
-// ---- output ----
-
-std::string gflops_cell(const std::optional<Measurement>& m) {
-  return m && m->measured() ? fmt::format("{:.1f}", m->gflops) : "–";
-}
-
-std::string ratio_cell(const Row& row) {
-  double best = row.best_peer();
-  if (!row.tensortune || !row.tensortune->measured() || std::isnan(best)) return "–";
-  return fmt::format("{:.2f}", row.tensortune->gflops / best);
-}
-
-void print_table(const std::vector<Row>& rows, int threads) {
-  fmt::print("\n### {} thread{}\n\n", threads, threads == 1 ? "" : "s");
-  fmt::print(
-      "| workload | tensortune GFLOP/s | OpenBLAS GFLOP/s | oneDNN GFLOP/s | tensortune / best "
-      "peer | "
-      "tensortune ms | oneDNN impl |\n");
-  fmt::print("|---|--:|--:|--:|--:|--:|---|\n");
-  for (const Row& row : rows) {
-    if (row.threads != threads) continue;
-    std::string ms = row.tensortune && row.tensortune->measured()
-                         ? fmt::format("{:.3f}", row.tensortune->median_s * 1e3)
-                         : (row.wrong ? "**WRONG**" : "–");
-    fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", row.workload, gflops_cell(row.tensortune),
-               gflops_cell(row.openblas), gflops_cell(row.onednn), ratio_cell(row), ms,
-               row.onednn_impl);
-  }
-}
-
-nlohmann::json measurement_json(const std::optional<Measurement>& m) {
-  if (!m || !m->measured()) return nullptr;
-  return {{"median_s", m->median_s},
-          {"gflops", m->gflops},
-          {"cpu_utilization", m->utilization},
-          {"working_threads", m->working_threads},
-          {"runs_per_group", m->number}};
-}
-
-// The sanity check of each runtime's thread control, from the first workload (matmul) measured at
-// every thread count: how many threads of the process did the work (load-independent), the CPU
-// seconds per wall second, and the speed-up over the 1-thread run (meaningful on a quiet machine).
-std::vector<std::string> thread_control_report(const std::vector<Row>& rows) {
-  std::vector<std::string> lines;
-  if (rows.empty()) return lines;
-  const std::string& workload = rows.front().workload;
-  auto line = [&](const char* peer, std::optional<Measurement> Row::*field) {
-    std::string text = fmt::format("{} on {}:", peer, workload);
-    const Measurement* single = nullptr;
-    bool suspect = false;
-    for (const Row& row : rows) {
-      const std::optional<Measurement>& m = row.*field;
-      if (row.workload != workload || !m || !m->measured()) continue;
-      if (row.threads == 1) single = &*m;
-      text += fmt::format(" {} thread{}: {} working, {:.2f} CPU s/wall s{};", row.threads,
-                          row.threads == 1 ? "" : "s", m->working_threads, m->utilization,
-                          single && row.threads > 1 ? fmt::format(", {:.2f}x the 1-thread speed",
-                                                                  single->median_s / m->median_s)
-                                                    : "");
-      suspect |= m->working_threads != row.threads;
+    if (worst_share < kQuietShare) {
+      fmt::print(
+          "\n**Warning: the machine was busy** — a {}-thread measurement got as little as {:.2f} "
+          "of its cores, so other processes were competing for the CPU. These figures are noisy, "
+          "oneDNN's 2-thread ones most of all: libgomp's threads spin-wait for each other, and a "
+          "preempted one stalls the rest (on a loaded 2-core machine its 1x1 convolutions fell "
+          "below 2 GFLOP/s, and to 32-91 with OMP_WAIT_POLICY=passive). Re-run on a quiet machine; "
+          "where there is none, run with OMP_WAIT_POLICY=passive as well and quote oneDNN's "
+          "better figure.\n",
+          worst_threads, worst_share);
     }
-    if (suspect) text += " <-- SUSPECT: the working threads differ from the setting";
-    lines.push_back(text);
-  };
-  line("tensortune", &Row::tensortune);
-  line("OpenBLAS", &Row::openblas);
-  line("oneDNN", &Row::onednn);
-  return lines;
+    for (int threads : options.threads) print_table(cells, threads, peak_of(threads));
+    // Nothing runs above the FMA peak: a share above it means the peak loop itself was slowed.
+    for (const Cell& cell : cells) {
+      double peak = peak_of(cell.threads);
+      bool above = false;
+      for (Impl impl : tt::bench::kAllImpls) above |= peak > 0 && cell.median_gflops(impl) > peak;
+      if (above) {
+        fmt::print(
+            "\n**Warning: some figures exceed the measured FMA peak** ({} at {} thread(s)): the "
+            "peak loop ran "
+            "while the machine was busy, so the shares of the peak are too high. Re-run on a quiet "
+            "machine.\n",
+            cell.workload->name, cell.threads);
+        break;
+      }
+    }
+    fmt::print(
+        "\nCells: median GFLOP/s over rounds (its share of the FMA peak at that thread count); the "
+        "ratio is the "
+        "median over rounds of tensortune / the best peer of the same round, with the lowest and "
+        "highest.\n");
+    fmt::print(
+        "Correctness: tensortune's output checked against OpenBLAS (matmul) or oneDNN (conv, "
+        "reordered to NCHW), "
+        "computed at one thread in the same process before timing, in every round; a wrong kernel "
+        "reports no "
+        "number.\n");
+    for (const Cell& cell : cells) {
+      if (cell.wrong())
+        fmt::print("- {} at {} thread(s): {}\n", cell.workload->name, cell.threads, cell.check());
+      for (const std::string& e : cell.errors)
+        fmt::print("- {} at {} thread(s): **{}**\n", cell.workload->name, cell.threads, e);
+    }
+    fmt::print("\nLoad average at the end: {}.\n", load_average());
+    if (!thread_report.empty()) {
+      fmt::print(
+          "\nThread control (threads that did the work while timed, medians over rounds):\n\n");
+      for (const std::string& line : thread_report) fmt::print("- {}\n", line);
+    }
+  }
+  return any_wrong || any_error ? 1 : 0;
 }
 
 }  // namespace
@@ -545,142 +523,12 @@ std::vector<std::string> thread_control_report(const std::vector<Row>& rows) {
 int main(int argc, char** argv) {
   Options options = parse_options(argc, argv);
   try {
-    tt::Target target = tt::Target::host();
-    tt::KernelCompiler compiler(target);
-    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    const dnnl_version_t* dnnl_ver = dnnl::version();
-    if (DNNL_CPU_RUNTIME != DNNL_RUNTIME_OMP) {
-      std::fprintf(
-          stderr,
-          "warning: this oneDNN is not built on OpenMP (DNNL_CPU_RUNTIME=%d): omp_set_num_threads "
-          "may not control its threads\n",
-          DNNL_CPU_RUNTIME);
-    }
-
-    struct Header {
-      std::string key, value;
-    };
-    std::vector<Header> header = {
-        {"date", utc_now()},
-        {"cpu", fmt::format("{} ({} hardware threads)", cpu_model_name(), target.num_cores)},
-        {"LLVM host", target.to_string()},
-        {"load average at start", load_average()},
-        {"OpenBLAS", fmt::format("{}, core {}, {}", trim(OPENBLAS_VERSION), openblas_get_corename(),
-                                 openblas_get_parallel() == 1   ? "pthreads"
-                                 : openblas_get_parallel() == 2 ? "OpenMP"
-                                                                : "sequential")},
-        {"oneDNN",
-         fmt::format("{}.{}.{}, CPU runtime {}, ISA {}", dnnl_ver->major, dnnl_ver->minor,
-                     dnnl_ver->patch, DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP ? "OpenMP" : "other",
-                     onednn_isa_name(dnnl::get_effective_cpu_isa()))},
-        {"environment",
-         fmt::format(
-             "OMP_NUM_THREADS={} OPENBLAS_NUM_THREADS={} OPENBLAS_CORETYPE={} OMP_WAIT_POLICY={}",
-             env_or("OMP_NUM_THREADS", "unset"), env_or("OPENBLAS_NUM_THREADS", "unset"),
-             env_or("OPENBLAS_CORETYPE", "unset"), env_or("OMP_WAIT_POLICY", "unset"))},
-        {"protocol",
-         fmt::format("median of {} groups, each grown to >= {} ms, after {} warm-up runs; all "
-                     "implementations timed in this one process, one after another per workload; "
-                     "GFLOP/s = 2·M·N·K or 2·N·K·OH·OW·C·R·S (padding taps counted) / median",
-                     options.timing.repeat, options.timing.min_repeat_ms, options.timing.warmup)},
-        {"layouts",
-         "tensortune and OpenBLAS on row-major / NCHW-OIHW data; oneDNN matmul on row-major data, "
-         "oneDNN convolution_direct on the layouts it picks (format_tag::any), reorders not timed"},
-    };
-    if (!options.json) {
-      fmt::print("## tensortune kernel benchmarks\n\n");
-      for (const Header& h : header) fmt::print("- {}: {}\n", h.key, h.value);
-    }
-
-    std::vector<Row> rows;
-    for (int threads : options.threads) {
-      set_all_threads(threads);
-      auto record = [&](Row row) {
-        std::fprintf(stderr,
-                     "[%d thread%s] %-24s tensortune %s, OpenBLAS %s, oneDNN %s GFLOP/s; %s\n",
-                     threads, threads == 1 ? "" : "s", row.workload.c_str(),
-                     gflops_cell(row.tensortune).c_str(), gflops_cell(row.openblas).c_str(),
-                     gflops_cell(row.onednn).c_str(), row.check.c_str());
-        if (row.wrong && !row.steps.empty())
-          std::fprintf(stderr, "schedule of the wrong kernel:\n%s\n", row.steps.c_str());
-        rows.push_back(std::move(row));
-      };
-      record(bench_matmul(compiler, engine, 1024, 1024, 1024, threads, options.timing));
-      if (options.quick) continue;
-      for (const ConvLayer& layer : resnet18_convs())
-        record(bench_conv(compiler, engine, layer, threads, options.timing));
-    }
-
-    std::vector<std::string> thread_report = thread_control_report(rows);
-    for (const std::string& line : thread_report)
-      std::fprintf(stderr, "thread control: %s\n", line.c_str());
-    bool any_wrong = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.wrong; });
-
-    if (options.json) {
-      nlohmann::json meta = nlohmann::json::object();
-      for (const Header& h : header) meta[h.key] = h.value;
-      nlohmann::json list = nlohmann::json::array();
-      for (const Row& row : rows) {
-        double best = row.best_peer();
-        list.push_back({{"workload", row.workload},
-                        {"threads", row.threads},
-                        {"flops", row.flops},
-                        {"tensortune", measurement_json(row.tensortune)},
-                        {"openblas", measurement_json(row.openblas)},
-                        {"onednn", measurement_json(row.onednn)},
-                        {"onednn_impl", row.onednn_impl},
-                        {"ratio_to_best_peer",
-                         row.tensortune && row.tensortune->measured() && !std::isnan(best)
-                             ? nlohmann::json(row.tensortune->gflops / best)
-                             : nlohmann::json(nullptr)},
-                        {"check", row.check},
-                        {"wrong", row.wrong}});
-      }
-      fmt::print(
-          "{}\n",
-          nlohmann::json{{"meta", meta}, {"thread_control", thread_report}, {"results", list}}.dump(
-              2));
-    } else {
-      // The share of a core a 1-thread run got is a direct measure of competing load.
-      double worst_share = 1;
-      for (const Row& row : rows) {
-        for (const auto& m : {row.tensortune, row.openblas, row.onednn}) {
-          if (row.threads == 1 && m && m->measured())
-            worst_share = std::min(worst_share, m->utilization);
-        }
-      }
-      if (worst_share < kQuietShare) {
-        fmt::print(
-            "\n**Warning: the machine was busy** — a 1-thread run got as little as {:.2f} of a "
-            "core, so "
-            "other processes were competing for the CPU. These figures are noisy, and the 2-thread "
-            "oneDNN ones most of all (its OpenMP threads spin-wait for each other; a preempted "
-            "thread "
-            "stalls the rest). Re-run on a quiet machine.\n",
-            worst_share);
-      }
-      for (int threads : options.threads) print_table(rows, threads);
-      fmt::print(
-          "\nCorrectness: tensortune's output checked against OpenBLAS (matmul) or oneDNN (conv, "
-          "reordered to "
-          "NCHW) with rtol {} / atol {} before timing; a wrong kernel reports no number.\n",
-          kCheckRtol, kCheckAtol);
-      for (const Row& row : rows) {
-        if (row.wrong)
-          fmt::print("- {} at {} thread(s): {}\n", row.workload, row.threads, row.check);
-      }
-      fmt::print("\nLoad average at the end: {}.\n", load_average());
-      if (!thread_report.empty()) {
-        fmt::print("\nThread control (threads that did the work while timed):\n\n");
-        for (const std::string& line : thread_report) fmt::print("- {}\n", line);
-      }
-    }
-    return any_wrong ? 1 : 0;
+    return options.only.empty() ? driver_main(options) : worker_main(options);
   } catch (const tt::UserError& e) {
     std::fprintf(stderr, "bench_kernels: %s\n", e.what());
     return 1;
-  } catch (const dnnl::error& e) {
-    std::fprintf(stderr, "bench_kernels: oneDNN: %s (status %d)\n", e.what(), int(e.status));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_kernels: %s\n", e.what());
     return 1;
   }
 }

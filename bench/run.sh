@@ -2,9 +2,16 @@
 # Builds the benchmarks into build-bench/ (Release, -DTT_BUILD_BENCH=ON) and runs bench_kernels,
 # printing its Markdown report on stdout (build output and progress go to stderr). Arguments are
 # passed on:
-#   bash bench/run.sh                # full run: matmul + ResNet-18 convs at 1 and 2 threads
-#   bash bench/run.sh --quick        # matmul only, fewer repeats
-#   bash bench/run.sh --json         # machine-readable list instead of the tables
+#   bash bench/run.sh                   # full run: matmul + ResNet-18 convs at 1 and 2 threads, 5 rounds
+#   bash bench/run.sh --quick           # matmul only, 3 short rounds
+#   bash bench/run.sh --rounds 7        # more rounds (each implementation timed once per round)
+#   bash bench/run.sh --same-process    # all implementations in one process (shows pool interference)
+#   bash bench/run.sh --json            # machine-readable object instead of the tables
+# bench_kernels starts a fresh process of itself for every single measurement (`bench_kernels
+# --only onednn --threads 2 --workloads conv3` and so on), rotating the order of the
+# implementations from round to round, with the measured library's thread variable
+# (OMP_NUM_THREADS for oneDNN, OPENBLAS_NUM_THREADS for OpenBLAS) set to the thread count before
+# the process starts and the other pools at 1.
 # Needs libopenblas-dev and libdnnl-dev (bash .ci/install-deps --bench). Run on a quiet machine:
 # with other processes on the cores the figures are noisy, the 2-thread oneDNN ones most of all.
 set -euo pipefail
@@ -15,12 +22,12 @@ jobs="${TT_BENCH_JOBS:-2}"
 generator=()
 if [[ ! -f "$build/CMakeCache.txt" ]] && command -v ninja >/dev/null; then generator=(-G Ninja); fi
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTT_BUILD_BENCH=ON >&2
-cmake --build "$build" --target bench_kernels -j "$jobs" >&2
+cmake --build "$build" --target bench_kernels fma_peak -j "$jobs" >&2
 
-# Thread counts are set inside the program (tensortune's arena, openblas_set_num_threads,
-# omp_set_num_threads for oneDNN's OpenMP pool); clear variables that would cap the pools below 2.
-# OMP_WAIT_POLICY is left as given (the program prints it).
-unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS GOTO_NUM_THREADS
+# The program sets each worker's thread variables itself; clear the caller's so that they cannot
+# leak into a pool they were not meant for. OMP_WAIT_POLICY, GOMP_SPINCOUNT and OPENBLAS_CORETYPE
+# are left as given (the report prints them).
+unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS GOTO_NUM_THREADS MKL_NUM_THREADS
 status=0
 "$build/bench/bench_kernels" "$@" || status=$?
 
