@@ -84,6 +84,10 @@ struct TuneOptions {
   std::string scheduler = "gradient";  // or "round-robin"
   std::string warm_start_model;       // a cost model saved beside another log
   std::string target;                 // LLVM target string; empty: this machine
+  // Candidates run in worker processes started from the `tensortune` executable (a crash or hang
+  // there is a recorded result, not the end of the run). Empty: this program if it is tensortune,
+  // else a `tensortune` beside this program, else one on PATH.
+  std::string worker_binary;
   std::function<void(const TuneProgress&)> on_progress;
   const std::atomic<bool>* stop = nullptr;  // set to stop after the batch in flight
 };

@@ -82,7 +82,7 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
   if (options_.cost_model == "random") {
     model_ = std::make_unique<RandomCostModel>(options_.seed);
   } else if (options_.cost_model == "xgb") {
-    model_ = std::make_unique<XGBoostCostModel>();
+    model_ = std::make_unique<XGBoostCostModel>(options_.xgboost);
   } else {
     user_error("unknown cost model '{}' (known: xgb, random)", options_.cost_model);
   }
@@ -123,8 +123,9 @@ std::vector<double> Tuner::score(int task, const std::vector<Candidate>& candida
     try {
       features[i] = features_of(task, candidates[i]);
       ok[i] = 1;
-    } catch (const UserError&) {
-      // An invalid candidate: scored -infinity below, never measured for its score.
+    } catch (const std::exception&) {
+      // A candidate that does not lower (a UserError, or an InternalError of a lowering bug) scores
+      // -infinity below and is never proposed; one bad candidate must not end a tuning run.
     }
   });
   std::vector<ProgramFeatures> valid;
@@ -178,7 +179,7 @@ void Tuner::load_log() {
       seen.push_back({r.steps, throughput});
       try {
         state.samples.push_back({features_of(int(t), r.steps), throughput, int(t)});
-      } catch (const UserError&) {
+      } catch (const std::exception&) {
         // A record whose steps no longer apply (an instantiation error) teaches the model nothing.
       }
       if (++in_round == per_round) {
@@ -336,7 +337,8 @@ TuneProgress Tuner::run(const std::atomic<bool>* stop) {
       if (r.error != MeasureError::Instantiation) {
         try {
           state.samples.push_back({features_of(t, batch[i]), throughput, t});
-        } catch (const UserError&) {
+        } catch (const std::exception&) {
+          // It measured, so it lowered; a failure here would be a bug in feature extraction only.
         }
       }
     }

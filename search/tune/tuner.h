@@ -51,7 +51,8 @@ struct TuneOptions {
   std::string cost_model = "xgb";
   // A saved cost model to start from (another log's); default: the one beside this log, if any.
   std::string warm_start_model;
-  // A round's batch is measured, then the model retrains on every sample so far.
+  // The XGBoost model's parameters; it retrains on every sample after each measured batch.
+  XGBoostParams xgboost;
   TaskSchedulerParams scheduler;
   MeasureOptions measure;
   SketchParams sketch;

@@ -3,6 +3,7 @@
 #include "tensortune/tensortune.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -63,6 +64,28 @@ TuneProgress public_progress(const tt::TuneProgress& p, const tt::LoadedModel& m
   return out;
 }
 
+// The tensortune executable that hosts measurement workers: this program if it is tensortune, else
+// one beside it, else one on PATH.
+std::string find_worker_binary() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && self.filename() == "tensortune") return self.string();
+  if (!ec && fs::exists(self.parent_path() / "tensortune")) return (self.parent_path() / "tensortune").string();
+  if (const char* path = std::getenv("PATH")) {
+    std::string dirs = path;
+    for (size_t start = 0; start <= dirs.size();) {
+      size_t end = dirs.find(':', start);
+      if (end == std::string::npos) end = dirs.size();
+      fs::path candidate = fs::path(dirs.substr(start, end - start)) / "tensortune";
+      if (end > start && fs::exists(candidate)) return candidate.string();
+      start = end + 1;
+    }
+  }
+  tt::user_error("cannot find the tensortune executable that runs measurement workers; set "
+                 "TuneOptions::worker_binary to its path");
+}
+
 tt::TuneOptions internal_options(const TuneOptions& o) {
   if (o.log.empty()) tt::user_error("tuning needs a log file (--log)");
   if (o.threads < 1) tt::user_error("--threads must be at least 1 for tuning, got {}", o.threads);
@@ -78,6 +101,7 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   if (o.scheduler == "round-robin") t.scheduler.strategy = tt::TaskSchedulerStrategy::RoundRobin;
   else if (o.scheduler != "gradient")
     tt::user_error("unknown task scheduler '{}' (known: gradient, round-robin)", o.scheduler);
+  t.measure.worker_binary = o.worker_binary.empty() ? find_worker_binary() : o.worker_binary;
   t.measure.run_timeout_s = o.timeout_s;
   t.measure.rtol = o.rtol;
   t.measure.atol = o.atol;

@@ -45,7 +45,7 @@ std::string progress_line(const tensortune::TuneProgress& p) {
   std::string task = "warm start";
   if (p.current_task >= 0) {
     const tensortune::TaskResult& t = p.tasks[p.current_task];
-    task = fmt::format("task {}/{} {}: best {:.1f} GFLOP/s", p.current_task + 1, p.tasks.size(),
+    task = fmt::format("task {} of {} ({}): best {:.1f} GFLOP/s", p.current_task, p.tasks.size(),
                        t.task.description.substr(0, t.task.description.find(" <-")), gflops(t.task.flops, t.best_ms));
   }
   std::string latency = std::isfinite(p.estimated_latency_ms) ? fmt::format("{:.3f} ms", p.estimated_latency_ms) : "-";

@@ -47,8 +47,9 @@ TEST(TuneCommand, TunesResumesReplaysAndCompares) {
     EXPECT_TRUE(t.contains("workload_key") && t.contains("weight") && t.contains("errors"));
     trials += t["trials"].get<int>();
     // The default schedule is every task's first trial, so the best can only be at least as fast.
-    if (t["best_latency_ms"].is_number() && t["default_latency_ms"].is_number())
+    if (t["best_latency_ms"].is_number() && t["default_latency_ms"].is_number()) {
       EXPECT_LE(t["best_latency_ms"].get<double>(), t["default_latency_ms"].get<double>());
+    }
   }
   EXPECT_EQ(trials, 24);
   EXPECT_TRUE(std::filesystem::exists(log + ".model")) << "the cost model is saved beside the log";
