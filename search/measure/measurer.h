@@ -51,7 +51,10 @@ struct MeasureOptions {
   // The worker must answer within this (link + check + all timing; Ansor: 10 s), else it is
   // killed: RunTimeout.
   double run_timeout_s = 10;
-  double rtol = 1e-3, atol = 1e-5;  // the check: |actual - expected| <= atol + rtol |expected|
+  // The check: |actual - expected| <= atol·M + rtol·|expected|, M the largest |expected| of the task's
+  // outputs (at least 1), so that values near zero of a long reduction are judged on the scale of
+  // its partial sums (a 3x3x512 convolution's rounding error reaches 1e-4 on outputs of magnitude 30).
+  double rtol = 1e-3, atol = 1e-5;
   int num_threads = 1;              // threads of the kernels' parallel loops, in the worker
   int build_threads = 0;            // candidates built at once; 0 = one per hardware thread
   // A candidate whose first group is slower than this × the task's best cost so far stops there

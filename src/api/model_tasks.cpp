@@ -2,6 +2,9 @@
 #include "src/api/model_tasks.h"
 
 #include "ir/graph/passes/passes.h"
+#include "ir/schedule/state.h"
+#include "ir/te/canonical.h"
+#include "ir/te/flop_count.h"
 #include "src/frontend/load_model.h"
 
 namespace tt {
@@ -29,6 +32,18 @@ std::vector<TuneTask> tune_tasks(const LoadedModel& model) {
     out.push_back(std::move(tt));
   }
   return out;
+}
+
+TuneTask operator_task(const std::string& description, const std::vector<Tensor>& outputs) {
+  TuneTask t;
+  t.outputs = outputs;
+  t.inputs = ScheduleState(outputs).inputs();
+  t.workload_key = canonical_workload_key(canonical_workload_text(t.outputs, t.inputs));
+  t.description = description;
+  t.weight = 1;
+  t.flops = flop_count(outputs);
+  t.operator_kinds = description.substr(0, description.find(' '));
+  return t;
 }
 
 }  // namespace tt

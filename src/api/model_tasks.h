@@ -9,6 +9,7 @@
 #include "ir/graph/graph.h"
 #include "ir/graph/task.h"
 #include "search/tune/tuner.h"
+#include "tensortune/tensortune.h"
 
 namespace tt {
 
@@ -23,5 +24,13 @@ LoadedModel load_and_fuse(const std::string& name_or_path);
 
 // The tuner's view of the model's tasks.
 std::vector<TuneTask> tune_tasks(const LoadedModel& model);
+
+// One operator's TE graph as a tuning task (weight 1), keyed like a model's tasks.
+TuneTask operator_task(const std::string& description, const std::vector<Tensor>& outputs);
+
+// Tunes `tasks` (a model's, or one operator's) into options.log, recording `name` and the tasks in the
+// log's metadata for `compare`; tensortune::tune and `tune op` both run through it.
+tensortune::TuneProgress tune_task_list(const std::string& name, const std::vector<TuneTask>& tasks,
+                                        const tensortune::TuneOptions& options);
 
 }  // namespace tt

@@ -31,7 +31,7 @@ TaskInfo task_info(const tt::graph::Task& t) { return {t.workload_key, t.descrip
 
 tt::Target target_of(const std::string& text) { return text.empty() ? tt::Target::host() : tt::Target::parse(text); }
 
-TuneProgress public_progress(const tt::TuneProgress& p, const tt::LoadedModel& model) {
+TuneProgress public_progress(const tt::TuneProgress& p, const std::vector<tt::TuneTask>& tasks) {
   TuneProgress out;
   out.trials_done = p.trials_done;
   out.trials_total = p.trials_total;
@@ -43,7 +43,7 @@ TuneProgress public_progress(const tt::TuneProgress& p, const tt::LoadedModel& m
   for (size_t i = 0; i < p.tasks.size(); ++i) {
     const tt::TaskReport& r = p.tasks[i];
     TaskResult t;
-    t.task = task_info(model.tasks.tasks[i]);
+    t.task = {tasks[i].workload_key, tasks[i].description, tasks[i].weight, tasks[i].flops};
     t.trials = r.trials;
     t.best_ms = r.best_s * 1e3;
     t.default_ms = r.default_s * 1e3;
@@ -133,22 +133,7 @@ std::vector<std::vector<int64_t>> Model::input_shapes() const {
 }
 
 TuneProgress tune(const Model& model, const TuneOptions& options) {
-  tt::TuneOptions o = internal_options(options);
-  tt::TuningLog log = tt::TuningLog::open(options.log);
-  log.set_meta("model", model.name());
-  nlohmann::json tasks = nlohmann::json::array();
-  for (const tt::graph::Task& t : model.impl->model.tasks.tasks)
-    tasks.push_back({{"workload_key", t.workload_key}, {"description", t.description}, {"weight", t.weight},
-                     {"flops", t.flops}});
-  log.set_meta("tasks", tasks.dump());
-  log.set_meta("threads", std::to_string(options.threads));
-  tt::Tuner tuner(tt::tune_tasks(model.impl->model), o, target_of(options.target), log);
-  if (options.on_progress) {
-    const tt::LoadedModel& loaded = model.impl->model;
-    tuner.set_progress_callback(
-        [&options, &loaded](const tt::TuneProgress& p) { options.on_progress(public_progress(p, loaded)); });
-  }
-  return public_progress(tuner.run(options.stop), model.impl->model);
+  return tt::tune_task_list(model.name(), tt::tune_tasks(model.impl->model), options);
 }
 
 std::vector<std::string> describe_sketches(const Model& model, const TuneOptions& options) {
@@ -211,3 +196,25 @@ std::vector<Array> CompiledModel::run(const std::vector<Array>& inputs) {
 const std::vector<TaskChoice>& CompiledModel::choices() const { return impl->choices; }
 
 }  // namespace tensortune
+
+namespace tt {
+
+tensortune::TuneProgress tune_task_list(const std::string& name, const std::vector<TuneTask>& tasks,
+                                        const tensortune::TuneOptions& options) {
+  TuneOptions o = tensortune::internal_options(options);
+  TuningLog log = TuningLog::open(options.log);
+  log.set_meta("model", name);
+  nlohmann::json list = nlohmann::json::array();
+  for (const TuneTask& t : tasks)
+    list.push_back({{"workload_key", t.workload_key}, {"description", t.description}, {"weight", t.weight},
+                    {"flops", t.flops}});
+  log.set_meta("tasks", list.dump());
+  log.set_meta("threads", std::to_string(options.threads));
+  Tuner tuner(tasks, o, options.target.empty() ? Target::host() : Target::parse(options.target), log);
+  if (options.on_progress)
+    tuner.set_progress_callback(
+        [&](const TuneProgress& p) { options.on_progress(tensortune::public_progress(p, tasks)); });
+  return tensortune::public_progress(tuner.run(options.stop), tasks);
+}
+
+}  // namespace tt

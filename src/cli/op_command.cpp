@@ -22,6 +22,7 @@
 #include "search/measure/measurer.h"
 #include "search/measure/timer.h"
 #include "src/cli/op_catalog.h"
+#include "src/cli/op_flags.h"
 
 namespace tt::cli {
 namespace {
@@ -44,11 +45,6 @@ struct RunOptions {
   bool json = false;
 };
 
-// The text of one operator's flags as CLI11 fills it in.
-struct OpFlagValues {
-  std::map<std::string, std::string> text;
-  std::map<std::string, bool> switches;
-};
 
 struct OpCommandState {
   RunOptions run;
@@ -112,23 +108,6 @@ void add_run_options(CLI::App* app, RunOptions& o) {
   app->add_flag("--json", o.json, "print one JSON object instead of the text report");
 }
 
-void add_op_flags(CLI::App* app, const OpSpec& spec, OpFlagValues& values) {
-  for (const FlagSpec& flag : spec.flags) {
-    std::string name = "--" + flag.name;
-    if (flag.kind == FlagKind::Bool) {
-      values.switches[flag.name] = false;
-      app->add_flag(name, values.switches[flag.name], flag.help);
-      continue;
-    }
-    values.text[flag.name] = flag.default_value;
-    const char* type = flag.kind == FlagKind::Int     ? "INT"
-                       : flag.kind == FlagKind::Float ? "NUMBER"
-                                                      : "INT,...";
-    CLI::Option* option = app->add_option(name, values.text[flag.name], flag.help);
-    option->type_name(type);
-    if (!flag.default_value.empty()) option->default_str(flag.default_value);
-  }
-}
 
 nlohmann::ordered_json tensors_json(const std::vector<Tensor>& tensors) {
   nlohmann::ordered_json j = nlohmann::ordered_json::array();

@@ -6,10 +6,14 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "ir/error.h"
+#include "src/api/model_tasks.h"
 #include "src/cli/commands.h"
+#include "search/measure/build.h"
+#include "src/cli/op_flags.h"
 #include "tensortune/tensortune.h"
 
 namespace tt::cli {
@@ -26,6 +30,10 @@ extern "C" void on_interrupt(int) {
 
 struct TuneCommandOptions {
   std::string model;
+  // `tune op <name> [flags]`: one catalogue operator instead of a model.
+  std::map<std::string, OpFlagValues> op_values;  // by operator; map nodes keep bound addresses
+  std::vector<std::pair<CLI::App*, const OpSpec*>> ops;
+  CLI::App* op_app = nullptr;
   tensortune::TuneOptions tune;
   bool json = false;
   bool show_sketches = false;
@@ -107,14 +115,9 @@ void print_report(const tensortune::TuneProgress& p) {
                *p.best_of_top_k);
 }
 
-int run_tune(TuneCommandOptions& o) {
-  tensortune::Model model = tensortune::Model::load(o.model);
-  if (o.show_sketches) {
-    std::vector<std::string> sketches = tensortune::describe_sketches(model, o.tune);
-    std::vector<tensortune::TaskInfo> tasks = model.tasks();
-    for (size_t i = 0; i < tasks.size(); ++i) fmt::print("== task {}: {}\n{}", i, tasks[i].description, sketches[i]);
-    return kExitOk;
-  }
+// Tunes through `tune` (the model's or one operator's task list), with progress and Ctrl-C.
+int run_tune(TuneCommandOptions& o, const std::string& name,
+             const std::function<tensortune::TuneProgress(const tensortune::TuneOptions&)>& tune) {
   bool terminal = isatty(STDERR_FILENO);
   o.tune.on_progress = [terminal](const tensortune::TuneProgress& p) {
     if (terminal) fmt::print(stderr, "\r\033[K{}", progress_line(p));
@@ -126,7 +129,7 @@ int run_tune(TuneCommandOptions& o) {
   auto previous = std::signal(SIGINT, on_interrupt);
   tensortune::TuneProgress result;
   try {
-    result = tensortune::tune(model, o.tune);
+    result = tune(o.tune);
   } catch (...) {
     std::signal(SIGINT, previous);
     if (terminal) fmt::print(stderr, "\n");
@@ -135,9 +138,43 @@ int run_tune(TuneCommandOptions& o) {
   std::signal(SIGINT, previous);
   if (terminal) fmt::print(stderr, "\n");
   if (g_stop) fmt::print(stderr, "stopped: every finished batch is in {}; rerun the same command to resume\n", o.tune.log);
-  if (o.json) fmt::print("{}\n", to_json(result, o.model).dump(2));
+  if (o.json) fmt::print("{}\n", to_json(result, name).dump(2));
   else print_report(result);
   return kExitOk;
+}
+
+int run_tune_command(TuneCommandOptions& o) {
+  if (o.op_app && o.op_app->parsed()) {
+    for (const auto& [sub, spec] : o.ops) {
+      if (!sub->parsed()) continue;
+      OpArgs args = o.op_values[spec->name].args(*spec);
+      OpGraph graph = spec->build(args);
+      std::string description = fmt::format("{} {}", spec->name, args.to_string());
+      TuneTask task = operator_task(description, graph.outputs);
+      if (o.show_sketches) {
+        Target target = o.tune.target.empty() ? Target::host() : Target::parse(o.tune.target);
+        SketchPolicy policy(task.outputs, hardware_params(target, o.tune.threads), SketchParams{}, o.tune.seed);
+        fmt::print("== task 0: {}\n", description);
+        for (const Sketch& sketch : policy.sketches()) fmt::print("{}\n", to_string(sketch));
+        return kExitOk;
+      }
+      if (o.tune.log.empty()) user_error("tune needs --log FILE (see tensortune tune --help)");
+      return run_tune(o, description, [&](const tensortune::TuneOptions& options) {
+        return tune_task_list(description, {task}, options);
+      });
+    }
+    user_error("tune op: missing operator name; see tensortune op --list");
+  }
+  if (o.model.empty()) user_error("tune needs a model name, an .onnx file or `op <operator>`; see tensortune tune --help");
+  tensortune::Model model = tensortune::Model::load(o.model);
+  if (o.show_sketches) {
+    std::vector<std::string> sketches = tensortune::describe_sketches(model, o.tune);
+    std::vector<tensortune::TaskInfo> tasks = model.tasks();
+    for (size_t i = 0; i < tasks.size(); ++i) fmt::print("== task {}: {}\n{}", i, tasks[i].description, sketches[i]);
+    return kExitOk;
+  }
+  if (o.tune.log.empty()) user_error("tune needs --log FILE (see tensortune tune --help)");
+  return run_tune(o, o.model, [&](const tensortune::TuneOptions& options) { return tensortune::tune(model, options); });
 }
 
 }  // namespace
@@ -145,7 +182,9 @@ int run_tune(TuneCommandOptions& o) {
 Subcommand add_tune_command(CLI::App& parent) {
   auto o = std::make_shared<TuneCommandOptions>();
   CLI::App* app = parent.add_subcommand("tune", "Search schedules for a model's tasks and record them in a tuning log");
-  app->add_option("model", o->model, "A built-in model name (see `tensortune models`) or an .onnx file")->required();
+  app->add_option("model", o->model, "A built-in model name (see `tensortune models`) or an .onnx file");
+  app->footer("One operator instead of a model: tensortune tune op <operator> [operator flags] [tune flags];\n"
+              "see tensortune op --list for the operators and tensortune op <operator> --help for their flags.");
   app->add_option("--trials", o->tune.trials,
                   "Measurements the log should hold for the model when done (a rerun resumes up to this)")
       ->check(CLI::NonNegativeNumber)
@@ -173,10 +212,18 @@ Subcommand add_tune_command(CLI::App& parent) {
   app->add_option("--target", o->tune.target, "LLVM target string (default: this machine)");
   app->add_flag("--show-sketches", o->show_sketches, "Print each task's sketches and exit");
   app->add_flag("--json", o->json, "Print the result as one JSON object");
-  return {app, [o, app]() {
-            if (!o->show_sketches && o->tune.log.empty()) user_error("tune needs --log FILE (see tensortune tune --help)");
-            return run_tune(*o);
-          }};
+  // `tune op <operator>`: the operator's flags on its sub-subcommand; the tune flags fall through to
+  // `tune`, so they may come anywhere on the line.
+  o->op_app = app->add_subcommand("op", "Tune one operator of the catalogue instead of a model");
+  o->op_app->fallthrough();
+  o->op_app->require_subcommand(0, 1);
+  for (const OpSpec& spec : op_catalog()) {
+    CLI::App* sub = o->op_app->add_subcommand(spec.name, spec.description);
+    sub->fallthrough();
+    add_op_flags(sub, spec, o->op_values[spec.name]);
+    o->ops.emplace_back(sub, &spec);
+  }
+  return {app, [o]() { return run_tune_command(*o); }};
 }
 
 }  // namespace tt::cli

@@ -173,3 +173,25 @@ TEST(TuneCommand, HelpListsTheFlags) {
 
 }  // namespace
 }  // namespace tt
+
+namespace tt {
+namespace {
+
+TEST(TuneCommand, TunesOneOperatorOfTheCatalogue) {
+  std::string log = temp_log("tune_op");
+  std::string args = "tune op matmul --m 32 --n 32 --k 32 --trials 6 --per-round 3 --log " + log + " --json";
+  test::Result r = test::run(args);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(args, r);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["tasks"].size(), 1u);
+  EXPECT_EQ(j["tasks"][0]["trials"].get<int>(), 6);
+  EXPECT_NE(j["tasks"][0]["description"].get<std::string>().find("matmul m=32 n=32 k=32"), std::string::npos);
+  test::Result bad = test::run("tune op no_such_op --trials 6 --log " + log);
+  EXPECT_EQ(bad.exit_code, 2) << test::describe("tune op no_such_op", bad);
+  test::Result sketches = test::run("tune op matmul --m 64 --n 64 --k 64 --show-sketches");
+  ASSERT_EQ(sketches.exit_code, 0) << sketches.err;
+  EXPECT_NE(sketches.out.find("== task 0: matmul"), std::string::npos) << sketches.out;
+}
+
+}  // namespace
+}  // namespace tt
