@@ -44,9 +44,10 @@ struct SketchParams {
   int64_t max_vectorize_size = 0;
   int vectorize_native_multiple = 4;
   // Vector widths other than powers of two and multiples of the native width (12 lanes on
-  // AVX-512, 6 or 7 on AVX2). Off: LLVM 19 spilled a <12 x float> with an aligned 32-byte store
-  // to a 16-byte-aligned stack slot (SIGSEGV) in a register-tiled GEMM candidate; turn it on once
-  // codegen avoids such vectors. Loops of other widths stay scalar.
+  // AVX-512, 6 or 7 on AVX2). Off at first because such a candidate crashed; the cause was codegen
+  // over-claiming alignment (fixed, pinned by SketchAnnotation.OddVectorWidthInsideUnrolledTile).
+  // Still off until measured: lowering now gives power-of-two vectors a partitioned tail, which
+  // covers odd extents without odd vector types. Loops of other widths stay scalar.
   bool allow_odd_vector_widths = false;
   // auto_unroll_max_step values drawn for each reduction stage (Ansor's CPU set).
   std::vector<int64_t> auto_unroll_candidates = {0, 16, 64, 512};
