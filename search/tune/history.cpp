@@ -37,17 +37,25 @@ TuningHistory tuning_history(const std::vector<TuningRecord>& records, const std
   for (size_t i = 0; i < tasks.size(); ++i) index[tasks[i].workload_key] = i;
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> best(tasks.size(), inf);
+  auto counts = [&](const TuningRecord& r) {
+    return index.count(r.workload_key) && target_compatible(r.target, target) &&
+           (num_threads <= 0 || r.num_threads == num_threads);
+  };
+  // Until a task's first trial, the model runs it with its default schedule: the end-to-end estimate
+  // takes the default's measured cost (every task's first trial) from the start.
+  std::vector<double> untuned(tasks.size(), inf);
+  for (const TuningRecord& r : records)
+    if (counts(r) && r.strategy == "default" && r.valid())
+      untuned[index[r.workload_key]] = std::min(untuned[index[r.workload_key]], r.cost());
   int total = 0;
   for (const TuningRecord& r : records) {
-    auto it = index.find(r.workload_key);
-    if (it == index.end() || !target_compatible(r.target, target)) continue;
-    if (num_threads > 0 && r.num_threads != num_threads) continue;
-    size_t t = it->second;
+    if (!counts(r)) continue;
+    size_t t = index[r.workload_key];
     if (r.valid() && !r.cut_short) best[t] = std::min(best[t], r.cost());
     h.per_task[t].push_back({int(h.per_task[t].size()) + 1, best[t]});
     ++total;
     double sum = 0;
-    for (size_t i = 0; i < tasks.size(); ++i) sum += tasks[i].weight * best[i];
+    for (size_t i = 0; i < tasks.size(); ++i) sum += tasks[i].weight * std::min(best[i], untuned[i]);
     if (std::isfinite(sum)) h.end_to_end.push_back({total, sum});
   }
   return h;

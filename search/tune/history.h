@@ -25,8 +25,9 @@ struct CurvePoint {
 struct TuningHistory {
   std::vector<HistoryTask> tasks;
   std::vector<std::vector<CurvePoint>> per_task;  // one point per trial of that task
-  std::vector<CurvePoint> end_to_end;             // one point per trial, from the first at which every
-                                                  // task had a valid measurement
+  std::vector<CurvePoint> end_to_end;             // one point per trial: a task not yet tried counts
+                                                  // at its default schedule's cost (its first trial);
+                                                  // from the first point where every task has one
 };
 
 // `records` in log order; only records of the given tasks measured on a compatible target with

@@ -97,6 +97,11 @@ void Tuner::set_progress_callback(std::function<void(const TuneProgress&)> f) { 
 
 std::string Tuner::model_path(const std::string& log_path) { return log_path + ".model"; }
 
+int Tuner::round_size() const {
+  double share = options_.trials * options_.warmup_share / double(tasks_.size());
+  return std::max(1, std::min(options_.measures_per_round, int(share)));
+}
+
 std::vector<std::string> Tuner::describe_sketches() const {
   std::vector<std::string> out;
   for (const auto& s : states_) {
@@ -157,7 +162,7 @@ std::vector<MeasureResult> Tuner::measure_with_measurer(int task, const std::vec
 
 void Tuner::load_log() {
   std::vector<std::vector<TrainingSample>> per_task(tasks_.size());
-  int per_round = std::max(1, std::min(options_.measures_per_round, options_.trials / int(tasks_.size())));
+  int per_round = round_size();
   for (size_t t = 0; t < tasks_.size(); ++t) {
     TaskState& state = *states_[t];
     std::vector<TuningRecord> records = log_.records_for(tasks_[t].workload_key);
@@ -235,7 +240,7 @@ TuneProgress Tuner::run(const std::atomic<bool>* stop) {
   for (const TuneTask& t : tasks_)
     scheduled.push_back({t.weight, t.flops, similarity_tag(t.operator_kinds, t.flops)});
   TaskScheduler scheduler(scheduled, options_.scheduler, options_.seed);
-  int per_round = std::max(1, std::min(options_.measures_per_round, options_.trials / int(tasks_.size())));
+  int per_round = round_size();
   int done = 0;
   for (const auto& s : states_) done += s->report.trials;
   int measured_this_run = 0, round = 0;

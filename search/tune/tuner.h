@@ -42,9 +42,11 @@ struct TuneOptions {
   // Measurements the log should hold for these tasks when the run ends, the default schedule of
   // each task (its first trial) included. A resumed run counts what the log already has.
   int trials = 200;
-  // Candidates measured per round of one task (Ansor: 64), capped at trials / number of tasks so every
-  // task gets rounds even with a small budget.
+  // Candidates measured per round of one task (Ansor: 64), capped so that the warm-up round every
+  // task gets first takes at most `warmup_share` of the budget. Ansor caps at trials / tasks, which
+  // with a small budget spends all of it on the warm-up and leaves the gradient scheduler nothing.
   int measures_per_round = 64;
+  double warmup_share = 0.5;
   uint64_t seed = 0;
   std::string strategy = "ansor";
   // "xgb" (XGBoost, trained online) or "random" (random scores: pure random sampling of the space).
@@ -128,6 +130,7 @@ class Tuner {
   TimeBreakdown time_;
 
   void load_log();
+  int round_size() const;
   std::vector<double> score(int task, const std::vector<Candidate>& candidates);
   ProgramFeatures features_of(int task, const Candidate& candidate);
   void retrain();
