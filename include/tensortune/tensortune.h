@@ -79,6 +79,9 @@ struct TuneOptions {
   int threads = 1;         // threads the kernels run (and are timed) with
   double timeout_s = 10;   // a candidate running longer is recorded as run_timeout
   double rtol = 1e-3, atol = 1e-5;
+  // Evict the candidate's buffers from the caches before every timed run (one run per timing
+  // group), as a kernel inside a model meets its weights: slower to tune, closer to end to end.
+  bool flush_cache = false;
   int measures_per_round = 64;
   std::string cost_model = "xgb";     // or "random": random sampling of the same space
   std::string scheduler = "gradient";  // or "round-robin"

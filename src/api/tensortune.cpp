@@ -104,6 +104,7 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   t.measure.worker_binary = o.worker_binary.empty() ? find_worker_binary() : o.worker_binary;
   t.measure.run_timeout_s = o.timeout_s;
   t.measure.rtol = o.rtol;
+  t.measure.flush_cache = o.flush_cache;
   t.measure.atol = o.atol;
   return t;
 }

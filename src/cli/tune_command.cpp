@@ -199,6 +199,8 @@ Subcommand add_tune_command(CLI::App& parent) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app->add_option("--atol", o->tune.atol, "Absolute tolerance of the check")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app->add_flag("--flush-cache", o->tune.flush_cache,
+                "Evict the buffers from the caches before every timed run (closer to in-model timing)");
   app->add_option("--per-round", o->tune.measures_per_round, "Candidates measured per round of one task")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -179,7 +179,8 @@ namespace {
 
 TEST(TuneCommand, TunesOneOperatorOfTheCatalogue) {
   std::string log = temp_log("tune_op");
-  std::string args = "tune op matmul --m 32 --n 32 --k 32 --trials 6 --per-round 3 --log " + log + " --json";
+  std::string args =
+      "tune op matmul --m 32 --n 32 --k 32 --trials 6 --per-round 3 --flush-cache --log " + log + " --json";
   test::Result r = test::run(args);
   ASSERT_EQ(r.exit_code, 0) << test::describe(args, r);
   nlohmann::json j = nlohmann::json::parse(r.out);
