@@ -36,6 +36,8 @@ struct Target {
   // adds or removes features, "-mtriple=T" sets the triple. Anything else is a UserError naming
   // the token.
   static Target parse(const std::string& text);
+  // parse(text), or the host for an empty text (an option left unset).
+  static Target parse_or_host(const std::string& text) { return text.empty() ? host() : parse(text); }
 
   bool operator==(const Target& other) const { return to_string() == other.to_string(); }
 };

@@ -139,7 +139,7 @@ class MainRangeFinder : public StmtVisitor {
   std::vector<const VarNode*> vectors_;
 };
 
-class VectorTailPartitioner : public StmtMutator {
+class VectorTailPartitioner : public PruningStmtMutator {
  public:
   Stmt mutate_For(const ForNode* n, const Stmt& self) override {
     int64_t lo, ext;
@@ -191,25 +191,6 @@ class VectorTailPartitioner : public StmtMutator {
     if (!t.defined()) return IfThenElseNode::make(!n->cond, e);
     if (t.same_as(n->then_case) && e.same_as(n->else_case)) return self;
     return IfThenElseNode::make(n->cond, t, e);
-  }
-
-  Stmt mutate_Block(const BlockNode* n, const Stmt& self) override {
-    std::vector<Stmt> stmts;
-    bool changed = false;
-    for (const Stmt& s : n->stmts) {
-      Stmt m = mutate_stmt(s);
-      changed |= !m.same_as(s);
-      if (m.defined()) stmts.push_back(m);
-    }
-    if (!changed) return self;
-    if (stmts.empty()) return Stmt();
-    return BlockNode::make(stmts);
-  }
-
-  Stmt mutate_Allocate(const AllocateNode* n, const Stmt& self) override {
-    Stmt body = mutate_stmt(n->body);
-    if (!body.defined()) return Stmt();
-    return body.same_as(n->body) ? self : AllocateNode::make(n->buffer, body);
   }
 
   Stmt mutate_LetStmt(const LetStmtNode* n, const Stmt& self) override {

@@ -3,10 +3,35 @@
 
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 #include "ir/loop/stmt.h"
 
 namespace tt {
+
+// The base of passes that delete statements (a mutation returning an undefined Stmt): a block drops
+// its deleted statements, and a block or allocation left with nothing is deleted in turn.
+class PruningStmtMutator : public StmtMutator {
+ protected:
+  Stmt mutate_Allocate(const AllocateNode* n, const Stmt& self) override {
+    Stmt body = mutate_stmt(n->body);
+    if (!body.defined()) return Stmt();
+    return body.same_as(n->body) ? self : AllocateNode::make(n->buffer, body);
+  }
+
+  Stmt mutate_Block(const BlockNode* n, const Stmt& self) override {
+    std::vector<Stmt> stmts;
+    bool changed = false;
+    for (const Stmt& s : n->stmts) {
+      Stmt m = mutate_stmt(s);
+      changed |= !m.same_as(s);
+      if (m.defined()) stmts.push_back(m);
+    }
+    if (!changed) return self;
+    if (stmts.empty()) return Stmt();
+    return BlockNode::make(stmts);
+  }
+};
 
 // Simplifies every expression with the ranges of the enclosing loops; folds decided ifs, turns
 // one-iteration loops into substitutions.

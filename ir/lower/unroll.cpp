@@ -9,7 +9,7 @@ namespace tt {
 
 namespace {
 
-class StmtSimplifier : public StmtMutator {
+class StmtSimplifier : public PruningStmtMutator {
  public:
   Expr mutate(const Expr& e) override { return simplify(e, ranges_); }
 
@@ -45,25 +45,6 @@ class StmtSimplifier : public StmtMutator {
     if (!body.defined()) return Stmt();
     if (value.same_as(n->value) && body.same_as(n->body)) return self;
     return LetStmtNode::make(n->var, value, body);
-  }
-
-  Stmt mutate_Allocate(const AllocateNode* n, const Stmt& self) override {
-    Stmt body = mutate_stmt(n->body);
-    if (!body.defined()) return Stmt();
-    return body.same_as(n->body) ? self : AllocateNode::make(n->buffer, body);
-  }
-
-  Stmt mutate_Block(const BlockNode* n, const Stmt& self) override {
-    std::vector<Stmt> stmts;
-    bool changed = false;
-    for (const Stmt& s : n->stmts) {
-      Stmt m = mutate_stmt(s);
-      changed |= !m.same_as(s);
-      if (m.defined()) stmts.push_back(m);
-    }
-    if (!changed) return self;
-    if (stmts.empty()) return Stmt();
-    return BlockNode::make(stmts);
   }
 
  private:

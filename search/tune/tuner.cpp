@@ -49,6 +49,31 @@ struct Tuner::TaskState {
   TaskProgress progress;
   TaskReport report;
   std::vector<TrainingSample> samples;
+
+  // Counts a measured record of this task (from the log or this run): the measured set, the report,
+  // and a training sample. Returns its throughput (0 for a failed record), or nothing for a candidate
+  // already counted.
+  std::optional<double> count(const TuningRecord& r, const std::function<ProgramFeatures()>& features, int task) {
+    std::string key = candidate_key(r.steps);
+    if (!measured_set.insert(key).second) return std::nullopt;
+    measured_keys.push_back(key);
+    report.trials++;
+    report.errors[int(r.error)]++;
+    if (r.cut_short) report.cut_short++;
+    double cost = r.valid() ? r.cost() : kInfinity;
+    if (r.valid() && !r.cut_short) report.best_s = std::min(report.best_s, cost);
+    if (r.strategy == "default" && r.valid()) report.default_s = std::min(report.default_s, cost);
+    double throughput = r.valid() ? 1.0 / cost : 0.0;
+    // A record whose steps do not apply (an instantiation error) teaches the model nothing.
+    if (r.error != MeasureError::Instantiation) {
+      try {
+        samples.push_back({features(), throughput, task});
+      } catch (const std::exception&) {
+        // Steps that measured also lower; only a bug in feature extraction lands here.
+      }
+    }
+    return throughput;
+  }
 };
 
 Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, TuningLog& log)
@@ -161,7 +186,6 @@ std::vector<MeasureResult> Tuner::measure_with_measurer(int task, const std::vec
 }
 
 void Tuner::load_log() {
-  std::vector<std::vector<TrainingSample>> per_task(tasks_.size());
   int per_round = round_size();
   for (size_t t = 0; t < tasks_.size(); ++t) {
     TaskState& state = *states_[t];
@@ -170,26 +194,12 @@ void Tuner::load_log() {
     int in_round = 0;
     for (const TuningRecord& r : records) {
       if (!target_compatible(r.target, target_) || r.num_threads != options_.num_threads) continue;
-      std::string key = candidate_key(r.steps);
-      if (!state.measured_set.insert(key).second) continue;
-      state.measured_keys.push_back(key);
-      TaskReport& report = state.report;
-      report.trials++;
-      report.errors[int(r.error)]++;
-      if (r.cut_short) report.cut_short++;
-      double cost = r.valid() ? r.cost() : kInfinity;
-      if (r.valid() && !r.cut_short) report.best_s = std::min(report.best_s, cost);
-      if (r.strategy == "default" && r.valid()) report.default_s = std::min(report.default_s, cost);
-      double throughput = r.valid() ? 1.0 / cost : 0.0;
-      seen.push_back({r.steps, throughput});
-      try {
-        state.samples.push_back({features_of(int(t), r.steps), throughput, int(t)});
-      } catch (const std::exception&) {
-        // A record whose steps no longer apply (an instantiation error) teaches the model nothing.
-      }
+      std::optional<double> throughput = state.count(r, [&] { return features_of(int(t), r.steps); }, int(t));
+      if (!throughput) continue;
+      seen.push_back({r.steps, *throughput});
       if (++in_round == per_round) {
         state.progress.rounds++;
-        state.progress.best_history_s.push_back(report.best_s);
+        state.progress.best_history_s.push_back(state.report.best_s);
         in_round = 0;
       }
     }
@@ -326,26 +336,11 @@ TuneProgress Tuner::run(const std::atomic<bool>* stop) {
     auto model_start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < batch.size(); ++i) {
       const TuningRecord& r = records[i];
-      std::string key = candidate_key(batch[i]);
-      state.measured_set.insert(key);
-      state.measured_keys.push_back(key);
-      TaskReport& rep = state.report;
-      rep.trials++;
-      rep.errors[int(r.error)]++;
-      if (r.cut_short) rep.cut_short++;
-      double cost = r.valid() ? r.cost() : kInfinity;
-      if (r.valid() && !r.cut_short) rep.best_s = std::min(rep.best_s, cost);
-      if (r.strategy == "default" && r.valid()) rep.default_s = std::min(rep.default_s, cost);
-      double throughput = r.valid() ? 1.0 / cost : 0.0;
+      std::optional<double> counted = state.count(r, [&] { return features_of(t, batch[i]); }, t);
+      TT_ASSERT(counted, "candidate {} of the batch was measured before", i);
+      double throughput = *counted;
       throughputs.push_back(throughput);
       measured.push_back({batch[i], throughput});
-      if (r.error != MeasureError::Instantiation) {
-        try {
-          state.samples.push_back({features_of(t, batch[i]), throughput, t});
-        } catch (const std::exception&) {
-          // It measured, so it lowered; a failure here would be a bug in feature extraction only.
-        }
-      }
     }
     if (have_predictions && batch.size() >= 2)
       last_quality = ranking_quality(predicted, throughputs, std::min<int>(kQualityTopK, int(batch.size())));

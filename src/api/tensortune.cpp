@@ -29,8 +29,6 @@ namespace {
 
 TaskInfo task_info(const tt::graph::Task& t) { return {t.workload_key, t.description, t.weight, t.flops}; }
 
-tt::Target target_of(const std::string& text) { return text.empty() ? tt::Target::host() : tt::Target::parse(text); }
-
 TuneProgress public_progress(const tt::TuneProgress& p, const std::vector<tt::TuneTask>& tasks) {
   TuneProgress out;
   out.trials_done = p.trials_done;
@@ -138,7 +136,7 @@ TuneProgress tune(const Model& model, const TuneOptions& options) {
 }
 
 std::vector<std::string> describe_sketches(const Model& model, const TuneOptions& options) {
-  tt::Target target = target_of(options.target);
+  tt::Target target = tt::Target::parse_or_host(options.target);
   tt::HardwareParams hw = tt::hardware_params(target, std::max(options.threads, 1));
   std::vector<std::string> out;
   for (const tt::TuneTask& t : tt::tune_tasks(model.impl->model)) {
@@ -160,7 +158,7 @@ CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& o
   if (!options.log.empty()) {
     tt::TuningLog log = tt::TuningLog::open(options.log, tt::LogOpenMode::MustExist);
     std::vector<tt::ScheduleChoice> choices =
-        tt::choose_schedules(m.tasks, log.read_all(), target_of(options.target), tt::num_threads());
+        tt::choose_schedules(m.tasks, log.read_all(), tt::Target::parse_or_host(options.target), tt::num_threads());
     for (size_t i = 0; i < choices.size(); ++i) {
       const tt::graph::Task& t = m.tasks.tasks[i];
       if (choices[i].from_log) eo.task_schedules[t.workload_key] = choices[i].steps;
@@ -211,7 +209,7 @@ tensortune::TuneProgress tune_task_list(const std::string& name, const std::vect
                     {"flops", t.flops}});
   log.set_meta("tasks", list.dump());
   log.set_meta("threads", std::to_string(options.threads));
-  Tuner tuner(tasks, o, options.target.empty() ? Target::host() : Target::parse(options.target), log);
+  Tuner tuner(tasks, o, Target::parse_or_host(options.target), log);
   if (options.on_progress)
     tuner.set_progress_callback(
         [&](const TuneProgress& p) { options.on_progress(tensortune::public_progress(p, tasks)); });

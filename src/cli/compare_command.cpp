@@ -55,7 +55,7 @@ int run_compare(const CompareOptions& o) {
   std::vector<std::string> warnings;
   std::vector<TuningRecord> records = log.read_all(&warnings);
   for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
-  Target target = o.target.empty() ? Target::host() : Target::parse(o.target);
+  Target target = Target::parse_or_host(o.target);
   int threads = o.threads;
   if (threads == 0)
     if (auto t = log.get_meta("threads")) threads = std::atoi(t->c_str());

@@ -83,7 +83,7 @@ int run_model(const RunModelOptions& o) {
     std::vector<TuningRecord> records = log.read_all(&warnings);
     for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     graph::TaskTable table = graph::extract_tasks(model, graph::fuse_operators(model));
-    Target target = o.target.empty() ? Target::host() : Target::parse(o.target);
+    Target target = Target::parse_or_host(o.target);
     std::vector<ScheduleChoice> choices = choose_schedules(table, records, target, num_threads());
     for (size_t t = 0; t < choices.size(); ++t) {
       const graph::Task& task = table.tasks[t];

@@ -152,7 +152,7 @@ int run_tune_command(TuneCommandOptions& o) {
       std::string description = fmt::format("{} {}", spec->name, args.to_string());
       TuneTask task = operator_task(description, graph.outputs);
       if (o.show_sketches) {
-        Target target = o.tune.target.empty() ? Target::host() : Target::parse(o.tune.target);
+        Target target = Target::parse_or_host(o.tune.target);
         SketchPolicy policy(task.outputs, hardware_params(target, o.tune.threads), SketchParams{}, o.tune.seed);
         fmt::print("== task 0: {}\n", description);
         for (const Sketch& sketch : policy.sketches()) fmt::print("{}\n", to_string(sketch));

@@ -90,7 +90,7 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
   group_of_node_.assign(graph_.nodes().size(), -1);
   for (int g = 0; g < int(groups_.size()); ++g) group_of_node_[groups_[g].output] = g;
 
-  Target target = options.target.empty() ? Target::host() : Target::parse(options.target);
+  Target target = Target::parse_or_host(options.target);
   compiler_ = std::make_unique<KernelCompiler>(target);
   set_num_threads(options.num_threads);
   HardwareParams hw = hardware_params(target, num_threads());
