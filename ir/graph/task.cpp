@@ -22,6 +22,7 @@ Task lower_group(const Graph& graph, const FusedGroup& group) {
     Tensor p = placeholder(type.shape, type.dtype, fmt::format("p{}", i));
     value[group.inputs[i]] = p;
     task.inputs.push_back(p);
+    task.constant_inputs.push_back(graph.node(group.inputs[i]).kind == NodeKind::Constant);
     shapes += (i ? ", " : "") + shape_to_string(type.shape);
   }
   // Stages are named after their operators, numbered within the group ("add", "add_1"), never after
@@ -45,7 +46,8 @@ Task lower_group(const Graph& graph, const FusedGroup& group) {
   task.outputs = {output};
   // With the inputs in argument order, so groups that merge into one task also agree on which
   // argument is which: the executor binds every group's inputs to its task's kernel by position.
-  task.workload_key = canonical_workload_key(canonical_workload_text(task.outputs, task.inputs));
+  task.workload_key =
+      canonical_workload_key(canonical_workload_text(task.outputs, task.inputs, task.constant_inputs));
   task.description =
       fmt::format("{} {} <- {}", group.describe(graph), shape_to_string(output.shape()), shapes);
   task.flops = flop_count(task.outputs);

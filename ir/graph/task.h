@@ -15,6 +15,7 @@ struct Task {
   std::string workload_key;   // 16 hex digits: hash of the canonical workload text (ir/te/canonical.h)
   std::string description;    // readable: "conv2d+bias_add+relu 1x64x56x56 <- 1x64x56x56, 64x64x3x3, 64"
   std::vector<Tensor> inputs;   // placeholders, in the group's input order
+  std::vector<bool> constant_inputs;  // per input: a constant of the model (a weight), part of the key
   std::vector<Tensor> outputs;  // one output: the group's value
   int weight = 0;               // how many groups of the model use this task
   int64_t flops = 0;            // of one execution

@@ -15,14 +15,17 @@
 #include "ir/expr/simplify.h"
 #include "ir/lower/bound_inference.h"
 #include "ir/lower/passes.h"
+#include "ir/schedule/layout.h"
 
 namespace tt {
 
 namespace {
 
-// What building the nests needs beyond the bounds: the kernel's input buffers.
+// What building the nests needs beyond the bounds: the kernel's input buffers, and the layout of
+// each input a layout_rewrite step packed.
 struct LowerContext : LoopBounds {
   std::map<const OperationNode*, Buffer> input_buffers;
+  std::map<const OperationNode*, const LayoutRewriteStep*> input_layouts;
 };
 
 Expr flat_index(const std::vector<Expr>& indices, const std::vector<Expr>& region_min,
@@ -42,6 +45,8 @@ class ReadsToLoads : public ExprMutator {
     const auto* read = e.as<TensorReadNode>();
     auto in = ctx_.input_buffers.find(n->op.get());
     if (in != ctx_.input_buffers.end()) {
+      if (auto layout = ctx_.input_layouts.find(n->op.get()); layout != ctx_.input_layouts.end())
+        return LoadNode::make(in->second, packed_flat_index(*layout->second, n->op->shape, read->indices));
       std::vector<Expr> zero(read->indices.size(), Expr(0));
       return LoadNode::make(in->second, flat_index(read->indices, zero, n->op->shape));
     }
@@ -170,8 +175,11 @@ LoweredFunc lower(const ScheduleState& state, const std::string& name, const Low
   LoweredFunc func;
   func.name = name;
   for (const Tensor& in : state.inputs()) {
-    Buffer b = BufferNode::make(in.name(), in.dtype(), in.shape(), BufferScope::Param);
+    const LayoutRewriteStep* layout = state.layout_of(in.name());
+    Buffer b = BufferNode::make(in.name(), in.dtype(), layout ? packed_shape(*layout, in.shape()) : in.shape(),
+                                BufferScope::Param);
     ctx.input_buffers[in.op().get()] = b;
+    if (layout) ctx.input_layouts[in.op().get()] = layout;
     func.params.push_back(b);
   }
 

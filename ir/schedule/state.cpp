@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ir/error.h"
+#include "ir/schedule/layout.h"
 
 namespace tt {
 
@@ -169,12 +170,29 @@ std::vector<std::string> ScheduleState::apply(const Step& step) {
         else if constexpr (std::is_same_v<T, PragmaStep>) return apply_pragma(s), std::vector<std::string>{};
         else if constexpr (std::is_same_v<T, FollowSplitStep>) return apply_follow_split(s);
         else if constexpr (std::is_same_v<T, FollowFusedSplitStep>) return apply_follow_fused_split(s);
+        else if constexpr (std::is_same_v<T, LayoutRewriteStep>) return apply_layout_rewrite(s), std::vector<std::string>{};
         else static_assert(sizeof(T) == 0, "unhandled step kind");
       },
       step);
   // `step` may refer into steps_ itself (replaying a state's own history); push_back copies it first.
   steps_.push_back(step);
   return made;
+}
+
+void ScheduleState::apply_layout_rewrite(const LayoutRewriteStep& s) {
+  const Tensor* input = nullptr;
+  std::vector<Tensor> in = inputs();
+  for (const Tensor& t : in)
+    if (t.name() == s.tensor) input = &t;
+  if (!input) step_error(s, "the graph has no input named '{}'", s.tensor);
+  if (layouts_.count(s.tensor)) step_error(s, "input '{}' already has a layout", s.tensor);
+  check_layout(s, input->shape());
+  layouts_[s.tensor] = s;
+}
+
+const LayoutRewriteStep* ScheduleState::layout_of(const std::string& tensor) const {
+  auto it = layouts_.find(tensor);
+  return it == layouts_.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> ScheduleState::leaf_names(const std::string& stage_name) const {
@@ -573,6 +591,7 @@ std::string ScheduleState::to_string() const {
     }
     os << "\n";
   }
+  for (const auto& [tensor, layout] : layouts_) os << "input " << tensor << " stored as " << tt::to_string(Step(layout)) << "\n";
   return os.str();
 }
 

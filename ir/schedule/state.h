@@ -4,6 +4,7 @@
 // an invalid step raises UserError naming the step and the problem and leaves the state unchanged.
 #pragma once
 
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -81,6 +82,8 @@ class ScheduleState {
   // The placeholders the graph reads, in first-seen topological order.
   std::vector<Tensor> inputs() const;
   const std::vector<Step>& steps() const { return steps_; }
+  // The layout a layout_rewrite step gave input `tensor`, or null (stored as it is).
+  const LayoutRewriteStep* layout_of(const std::string& tensor) const;
   // The stages that read `stage`'s operation directly.
   std::vector<std::string> consumers(const std::string& stage) const;
   // The stages that read `stage`'s values once inlined stages are substituted: an inlined consumer
@@ -111,6 +114,7 @@ class ScheduleState {
   std::vector<std::string> apply_cache_read(const CacheReadStep& s);
   std::vector<std::string> apply_rfactor(const RfactorStep& s);
   void apply_pragma(const PragmaStep& s);
+  void apply_layout_rewrite(const LayoutRewriteStep& s);
   // The leaf loop names of a stage.
   std::vector<std::string> leaf_names(const std::string& stage) const;
   // Replaces stage `index`'s operation, rebuilding every consumer that read the old one.
@@ -120,6 +124,7 @@ class ScheduleState {
   std::vector<Stage> stages_;  // producers before consumers; placeholders excluded
   std::vector<Tensor> outputs_;
   std::vector<Step> steps_;
+  std::map<std::string, LayoutRewriteStep> layouts_;  // by input name
 };
 
 Stage make_stage(const Operation& op);

@@ -52,6 +52,11 @@ std::string to_string(const Step& step) {
             return fmt::format("follow_fused_split({}, {}, steps {}, level={}{})", s.stage, s.loop, s.src_steps, s.level,
                                s.factor_or_nparts ? "" : ", nparts");
           },
+          [](const LayoutRewriteStep& s) {
+            std::vector<std::string> order;
+            for (auto [d, k] : s.order) order.push_back(fmt::format("{}.{}", d, k));
+            return fmt::format("layout_rewrite({}, {}, [{}])", s.tensor, s.factors, fmt::join(order, ", "));
+          },
       },
       step);
 }
@@ -74,6 +79,11 @@ nlohmann::json to_json(const Step& step) {
           [](const FollowSplitStep& s) { return json::array({"follow_split", s.stage, s.loop, s.src_step, s.n_split}); },
           [](const FollowFusedSplitStep& s) {
             return json::array({"follow_fused_split", s.stage, s.loop, s.src_steps, s.level, s.factor_or_nparts});
+          },
+          [](const LayoutRewriteStep& s) {
+            json order = json::array();
+            for (auto [d, k] : s.order) order.push_back(json::array({d, k}));
+            return json::array({"layout_rewrite", s.tensor, s.factors, order});
           },
       },
       step);
@@ -145,6 +155,29 @@ Step step_from_json(const nlohmann::json& j) {
     }
     if (!j[5].is_boolean()) return fail("factor_or_nparts must be a boolean");
     s.factor_or_nparts = j[5].get<bool>();
+    return s;
+  }
+  if (kind == "layout_rewrite") {
+    expect_size(4);
+    LayoutRewriteStep s{str(1), {}, {}};
+    if (!j[2].is_array() || !j[3].is_array())
+      return fail("expected [\"layout_rewrite\", tensor, [[factors] per dimension], [[dim, sub], ...]]");
+    for (const auto& dim : j[2]) {
+      if (!dim.is_array()) return fail("layout factors must be one list per dimension");
+      std::vector<int64_t> factors;
+      for (const auto& f : dim) {
+        if (!f.is_number_integer()) return fail("layout factors must be integers");
+        factors.push_back(f.get<int64_t>());
+      }
+      s.factors.push_back(std::move(factors));
+    }
+    for (const auto& e : j[3]) {
+      if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer() ||
+          e[0].get<int64_t>() < 0 || e[0].get<int64_t>() > INT32_MAX || e[1].get<int64_t>() < 0 ||
+          e[1].get<int64_t>() > INT32_MAX)
+        return fail("layout order entries must be [dimension, sub-dimension] pairs of non-negative integers");
+      s.order.emplace_back(int(e[0].get<int64_t>()), int(e[1].get<int64_t>()));
+    }
     return s;
   }
   return fail("unknown step kind");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -110,9 +111,22 @@ struct FollowFusedSplitStep {
   bool factor_or_nparts = true;
 };
 
+// Stores input `tensor` (a constant the executor holds, such as a convolution's weights) in a new
+// layout that follows the schedule's access order (Ansor's layout rewrite): dimension d is split
+// into sub-dimensions whose inner extents are factors[d] (the outermost takes what is left, rounded
+// up, and the padding holds zeros; an empty list keeps the dimension whole), and the
+// sub-dimensions are stored in `order`, outermost first, as (dimension, sub-dimension) pairs
+// (sub-dimension 0 the outermost of its dimension). The kernel reads the packed array; whoever
+// calls it packs the tensor once beforehand (ir/schedule/layout.h). Loops are untouched.
+struct LayoutRewriteStep {
+  std::string tensor;
+  std::vector<std::vector<int64_t>> factors;
+  std::vector<std::pair<int, int>> order;
+};
+
 using Step = std::variant<SplitStep, FuseStep, ReorderStep, AnnotateStep, ComputeAtStep, ComputeInlineStep,
                           ComputeRootStep, CacheWriteStep, CacheReadStep, RfactorStep, PragmaStep, FollowSplitStep,
-                          FollowFusedSplitStep>;
+                          FollowFusedSplitStep, LayoutRewriteStep>;
 
 // One line of readable text, e.g. `split(C, i, [8, 4])`.
 std::string to_string(const Step& step);

@@ -1,7 +1,7 @@
-// The canonical workload text (see canonical.h). Grammar, version 1 — one line each:
+// The canonical workload text (see canonical.h). Grammar, version 2 — one line each:
 //
-//   workload v1
-//   t<k> placeholder <dtype> [<d0>,<d1>,...]
+//   workload v2
+//   t<k> placeholder <dtype> [<d0>,<d1>,...]         (" const" appended for a constant input)
 //   t<k> compute <dtype> [<d0>,...] (a0 <min> <extent>) (a1 ...) ... = <expr>
 //   output t<k> t<k'> ...
 //
@@ -32,6 +32,7 @@
 
 #include <bit>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "ir/error.h"
@@ -82,7 +83,12 @@ const char* reduce_text(ReduceOp op) {
 // variable that no enclosing compute declares is a bug in whoever built the body.
 class CanonicalWriter {
  public:
-  std::string write(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs) {
+  std::string write(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                    const std::vector<bool>& constant_inputs) {
+    TT_ASSERT(constant_inputs.empty() || constant_inputs.size() == inputs.size(),
+              "canonical text: {} constant flags for {} inputs", constant_inputs.size(), inputs.size());
+    for (size_t i = 0; i < constant_inputs.size(); ++i)
+      if (constant_inputs[i]) constant_.insert(inputs[i].op().get());
     out_ = fmt::format("workload v{}\n", kCanonicalWorkloadVersion);
     std::vector<Operation> order;
     for (const Tensor& t : inputs) {
@@ -110,7 +116,7 @@ class CanonicalWriter {
     out_ += fmt::format("t{} {} {} [{}]", op_index_.at(&op), op.is_placeholder() ? "placeholder" : "compute",
                         dtype_text(op.dtype), fmt::join(op.shape, ","));
     if (op.is_placeholder()) {
-      out_ += "\n";
+      out_ += constant_.count(&op) ? " const\n" : "\n";
       return;
     }
     var_name_.clear();
@@ -242,15 +248,17 @@ class CanonicalWriter {
 
   std::string out_;
   std::map<const OperationNode*, int> op_index_;
+  std::set<const OperationNode*> constant_;
   std::unordered_map<const VarNode*, std::string> var_name_;
   int next_reduce_axis_ = 0;
 };
 
 }  // namespace
 
-std::string canonical_workload_text(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs) {
+std::string canonical_workload_text(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                                    const std::vector<bool>& constant_inputs) {
   TT_ASSERT(!outputs.empty(), "canonical text of a graph without outputs");
-  return CanonicalWriter().write(outputs, inputs);
+  return CanonicalWriter().write(outputs, inputs, constant_inputs);
 }
 
 std::string canonical_workload_key(const std::string& text) {

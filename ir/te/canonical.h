@@ -14,7 +14,8 @@ namespace tt {
 // Part of the text, so a new grammar version changes every key at once. Bump it whenever the text
 // of an existing workload would change: the keys of every tuning log written before then no longer
 // match (their records stop applying), which must be a deliberate decision.
-inline constexpr int kCanonicalWorkloadVersion = 1;
+// Version 2 marks the inputs that are constants of the model (weights a schedule may repack).
+inline constexpr int kCanonicalWorkloadVersion = 2;
 
 // The text, one line per operation (the grammar is documented in canonical.cpp). `inputs` are the
 // kernel's arguments in order (every placeholder the outputs read, and any they do not); when
@@ -23,7 +24,11 @@ inline constexpr int kCanonicalWorkloadVersion = 1;
 // dtypes in the same way, whatever their stages, axes and reduce axes are called and whatever
 // tags the operators carry. Without `inputs`, placeholders are numbered in the order they are
 // first read, and graphs that differ only in the order of same-shaped inputs share a text.
-std::string canonical_workload_text(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs = {});
+// `constant_inputs` (empty, or one flag per input) marks the inputs that are constants of the model,
+// its weights: a schedule may store those in another layout, packed once at load, so the same
+// graph over a weight and over an activation are different workloads.
+std::string canonical_workload_text(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs = {},
+                                    const std::vector<bool>& constant_inputs = {});
 
 // 64-bit FNV-1a of `text` as 16 lowercase hex digits: defined byte by byte, so a key is the same on
 // every run, compiler and platform (std::hash promises none of that).

@@ -1,6 +1,8 @@
 // Building, running and checking candidates; see build.h.
 #include "search/measure/build.h"
 
+#include "ir/schedule/layout.h"
+
 #include <random>
 
 #include "ir/error.h"
@@ -35,6 +37,17 @@ std::vector<NDArray> random_inputs(const std::vector<Tensor>& inputs, uint64_t s
     values.push_back(std::move(a));
   }
   return values;
+}
+
+std::vector<NDArray> pack_inputs(const ScheduleState& state, const std::vector<Tensor>& inputs,
+                                 const std::vector<NDArray>& values) {
+  TT_ASSERT(inputs.size() == values.size(), "pack_inputs: {} inputs, {} values", inputs.size(), values.size());
+  std::vector<NDArray> out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const LayoutRewriteStep* layout = state.layout_of(inputs[i].name());
+    out.push_back(layout ? pack_layout(*layout, values[i]) : values[i]);
+  }
+  return out;
 }
 
 std::vector<NDArray> run_kernel(const CompiledKernel& kernel, std::vector<NDArray>& inputs,

@@ -32,6 +32,12 @@ BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<S
 // Seeded random values for each input, uniform in [-1, 1).
 std::vector<NDArray> random_inputs(const std::vector<Tensor>& inputs, uint64_t seed);
 
+// A kernel's input arguments: `values` (one per input, in `inputs` order) with every input that a
+// layout_rewrite step of `state` packed replaced by its packed copy (what the executor does once
+// at load for the weights).
+std::vector<NDArray> pack_inputs(const ScheduleState& state, const std::vector<Tensor>& inputs,
+                                 const std::vector<NDArray>& values);
+
 // Runs a kernel on `inputs` (in its parameter order) and returns freshly allocated outputs.
 std::vector<NDArray> run_kernel(const CompiledKernel& kernel, std::vector<NDArray>& inputs,
                                 const std::vector<Tensor>& outputs);

@@ -206,16 +206,23 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
     ScheduleState state(outputs_);
     state.apply(steps);
     func = lower(state, kernel_name_);
+    for (const Tensor& in : inputs_) {
+      const LayoutRewriteStep* layout = state.layout_of(in.name());
+      result.input_layouts.push_back(layout ? *layout : LayoutRewriteStep{});
+    }
   } catch (const std::exception& e) {
     result.error = MeasureError::Instantiation;
     result.message = error_text(e);
     result.build_s = seconds_since(start);
     return result;
   }
+  // Same parameters as the task's, but for the shapes of the inputs a layout_rewrite packed.
   bool same_signature = func.params.size() == params_.size();
-  for (size_t i = 0; same_signature && i < params_.size(); ++i)
-    same_signature =
-        func.params[i]->dtype == params_[i]->dtype && func.params[i]->size == params_[i]->size;
+  for (size_t i = 0; same_signature && i < params_.size(); ++i) {
+    bool packed = i < result.input_layouts.size() && !result.input_layouts[i].tensor.empty();
+    same_signature = func.params[i]->dtype == params_[i]->dtype &&
+                     (packed || func.params[i]->size == params_[i]->size);
+  }
   if (!same_signature) {
     result.error = MeasureError::Instantiation;
     result.message = "the lowered kernel's parameters differ from the task's";
@@ -280,6 +287,8 @@ std::vector<MeasureResult> Measurer::run(const std::vector<BuildResult>& built,
     WorkerCandidate candidate;
     candidate.name = b.object.name;
     candidate.bytes = b.object.bytes;
+    for (const LayoutRewriteStep& layout : b.input_layouts)
+      candidate.input_layouts.push_back(layout.tensor.empty() ? std::string() : to_json(Step(layout)).dump());
     candidate.cut_short_above_s = options_.cut_short_ratio > 0 && std::isfinite(best)
                                       ? options_.cut_short_ratio * best
                                       : std::numeric_limits<double>::infinity();

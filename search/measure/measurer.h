@@ -91,6 +91,9 @@ struct BuildResult {
   MeasureError error = MeasureError::None;
   std::string message;  // why the build failed; empty for None
   ObjectCode object;    // empty unless error is None
+  // Per input parameter: the layout a layout_rewrite step gave it (the worker packs the input so),
+  // or an empty tensor name when it is stored as it is.
+  std::vector<LayoutRewriteStep> input_layouts;
   double build_s = 0;   // wall time of apply + lower + compile
 };
 

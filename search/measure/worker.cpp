@@ -18,6 +18,7 @@
 
 #include "codegen/runtime.h"
 #include "ir/error.h"
+#include "ir/schedule/layout.h"
 #include "search/measure/build.h"
 #include "search/measure/timer.h"
 #include "search/measure/worker_protocol.h"
@@ -107,9 +108,19 @@ WorkerResult measure_candidate(WorkerState& state, const WorkerCandidate& candid
   std::vector<NDArray> inputs, outputs;
   std::vector<void*> pointers;
   std::vector<size_t> sizes;
-  for (const NDArray& a : task.inputs) {
-    NDArray copy(a.shape(), a.dtype());
-    std::memcpy(copy.data(), a.data(), a.bytes());
+  if (!candidate.input_layouts.empty() && candidate.input_layouts.size() != task.inputs.size())
+    internal_error("measurement candidate: {} input layouts for {} inputs", candidate.input_layouts.size(),
+                   task.inputs.size());
+  for (size_t i = 0; i < task.inputs.size(); ++i) {
+    const NDArray& a = task.inputs[i];
+    NDArray copy;
+    if (!candidate.input_layouts.empty() && !candidate.input_layouts[i].empty()) {
+      Step layout = step_from_json(nlohmann::json::parse(candidate.input_layouts[i]));
+      copy = pack_layout(std::get<LayoutRewriteStep>(layout), a);
+    } else {
+      copy = NDArray(a.shape(), a.dtype());
+      std::memcpy(copy.data(), a.data(), a.bytes());
+    }
     inputs.push_back(copy);
     pointers.push_back(copy.data());
     sizes.push_back(copy.bytes());

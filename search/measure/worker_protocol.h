@@ -42,6 +42,9 @@ struct WorkerCandidate {
   // Stop after the first timing group when it is slower than this per run (infinity: never).
   double cut_short_above_s = 0;
   std::string fault;  // "" or one of worker_fault_names()
+  // Per input parameter: "" (passed as it is), or the JSON of the layout_rewrite step whose layout
+  // the kernel reads it in; the worker packs its copy of that input before the run.
+  std::vector<std::string> input_layouts;
 };
 
 struct WorkerResult {

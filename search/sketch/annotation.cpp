@@ -5,9 +5,11 @@
 #include "search/sketch/annotation.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "ir/error.h"
 #include "ir/schedule/analysis.h"
+#include "ir/schedule/layout.h"
 #include "ir/schedule/state.h"
 
 namespace tt {
@@ -60,10 +62,23 @@ class Emitter {
           break;
       }
     }
+    if (an_.params().layout_rewrite)
+      for (const std::string& weight : an_.constant_inputs())
+        if (reduction_reads(weight))
+          if (std::optional<LayoutRewriteStep> layout = follow_loops_layout(state_, weight)) emit(*layout);
     return steps_;
   }
 
  private:
+  // Whether a reduction stage reads placeholder `tensor` (a weight worth repacking).
+  bool reduction_reads(const std::string& tensor) const {
+    for (const Stage& st : state_.stages())
+      if (st.has_reduction())
+        for (const TensorReadNode* r : tensor_reads(st.op->body))
+          if (r->op->name == tensor && r->op->is_placeholder()) return true;
+    return false;
+  }
+
   void emit(const Step& s) {
     state_.apply(s);
     steps_.push_back(s);
@@ -408,8 +423,8 @@ void enumerate(int64_t extent, int parts, int64_t max_innermost, std::vector<int
 }  // namespace
 
 Annotator::Annotator(std::vector<Tensor> outputs, const HardwareParams& hw,
-                     const SketchParams& params)
-    : outputs_(std::move(outputs)), hw_(hw), params_(params) {}
+                     const SketchParams& params, std::vector<std::string> constant_inputs)
+    : outputs_(std::move(outputs)), hw_(hw), params_(params), constant_inputs_(std::move(constant_inputs)) {}
 
 std::vector<Step> Annotator::materialize(const Sketch& sketch, Decisions& decisions,
                                          std::mt19937_64* rng) {

@@ -20,7 +20,11 @@ namespace tt {
 
 class Annotator {
  public:
-  Annotator(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params);
+  // `constant_inputs` names the placeholders that are constants of the model (its weights); with
+  // SketchParams::layout_rewrite, each one a reduction reads gets the layout its loops read it in
+  // (a layout_rewrite step after the others, derived from them: not a decision of its own).
+  Annotator(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params,
+            std::vector<std::string> constant_inputs = {});
 
   // The steps of `sketch` under `decisions`. Every open choice (-1 / empty) is drawn with `rng` and
   // written back into `decisions`; with no rng an open choice is an internal error. Choices out
@@ -44,11 +48,13 @@ class Annotator {
   bool is_vector_width(int64_t lanes) const;
   const HardwareParams& hardware() const { return hw_; }
   const std::vector<Tensor>& outputs() const { return outputs_; }
+  const std::vector<std::string>& constant_inputs() const { return constant_inputs_; }
 
  private:
   std::vector<Tensor> outputs_;
   HardwareParams hw_;
   SketchParams params_;
+  std::vector<std::string> constant_inputs_;
   std::map<std::tuple<int64_t, int, int64_t>, std::vector<std::vector<int64_t>>>
       factorization_cache_;
 };

@@ -57,6 +57,10 @@ struct SketchParams {
   // ... but a stage with fewer output elements than this starts serial: on 2 cores a parallel
   // launch costs more than small kernels gain (mutation can still parallelize it).
   int64_t min_parallel_elements = 1 << 14;
+  // Store each weight a reduction reads (TuneTask::constant_inputs) in the order its loops read it:
+  // split like the axes that index it and nested like their loops (Ansor's layout rewrite), packed
+  // once when the model loads. Off: weights keep the model's layout.
+  bool layout_rewrite = true;
 };
 
 }  // namespace tt

@@ -24,9 +24,10 @@ const SketchParams& checked(const SketchParams& params) {
 }  // namespace
 
 SketchPolicy::SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw,
-                           const SketchParams& params, uint64_t seed)
+                           const SketchParams& params, uint64_t seed,
+                           std::vector<std::string> constant_inputs)
     : params_(checked(params)),
-      annotator_(outputs, hw, params),
+      annotator_(outputs, hw, params, std::move(constant_inputs)),
       sketches_(generate_sketches(outputs, hw)),
       rng_(seed) {}
 

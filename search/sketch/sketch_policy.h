@@ -23,8 +23,9 @@ class SketchPolicy : public SearchPolicy {
  public:
   // All randomness comes from one generator seeded with `seed`: the same seed, scorer outputs and
   // observed results give the same proposals.
+  // `constant_inputs`: the placeholders that are the model's weights (see Annotator).
   SketchPolicy(std::vector<Tensor> outputs, const HardwareParams& hw, const SketchParams& params,
-               uint64_t seed);
+               uint64_t seed, std::vector<std::string> constant_inputs = {});
 
   std::string name() const override { return "ansor"; }
   std::vector<Candidate> propose(int n, const CandidateScorer& scorer,

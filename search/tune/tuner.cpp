@@ -91,7 +91,8 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
     auto state = std::make_unique<TaskState>();
     // Each task's search has its own stream of random numbers, derived from the run's seed.
     uint64_t task_seed = options_.seed * 1000003ULL + t;
-    auto policy = std::make_unique<SketchPolicy>(tasks_[t].outputs, hw_, options_.sketch, task_seed);
+    auto policy = std::make_unique<SketchPolicy>(tasks_[t].outputs, hw_, options_.sketch, task_seed,
+                                                 tasks_[t].constant_inputs);
     state->sketch_policy = policy.get();
     state->policy = std::move(policy);
     state->default_steps = default_schedule(tasks_[t].outputs, hw_);

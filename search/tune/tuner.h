@@ -33,6 +33,9 @@ struct TuneTask {
   std::string workload_key;
   std::string description;
   std::vector<Tensor> inputs, outputs;
+  // Names of the inputs that are constants of the model (weights): the search may store them in
+  // the layout its loops read them in (SketchParams::layout_rewrite), packed once at load.
+  std::vector<std::string> constant_inputs;
   int weight = 1;
   int64_t flops = 0;
   std::string operator_kinds;  // "conv2d+bias_add+relu": with the FLOPs, the scheduler's similarity tag

@@ -1,6 +1,9 @@
 // Loading a model into tuning tasks; see model_tasks.h.
 #include "src/api/model_tasks.h"
 
+#include <algorithm>
+
+#include "ir/error.h"
 #include "ir/graph/passes/passes.h"
 #include "ir/schedule/state.h"
 #include "ir/te/canonical.h"
@@ -26,6 +29,8 @@ std::vector<TuneTask> tune_tasks(const LoadedModel& model) {
     tt.description = t.description;
     tt.inputs = t.inputs;
     tt.outputs = t.outputs;
+    for (size_t i = 0; i < t.inputs.size(); ++i)
+      if (t.constant_inputs[i]) tt.constant_inputs.push_back(t.inputs[i].name());
     tt.weight = t.weight;
     tt.flops = t.flops;
     tt.operator_kinds = t.description.substr(0, t.description.find(' '));
@@ -34,11 +39,20 @@ std::vector<TuneTask> tune_tasks(const LoadedModel& model) {
   return out;
 }
 
-TuneTask operator_task(const std::string& description, const std::vector<Tensor>& outputs) {
+TuneTask operator_task(const std::string& description, const std::vector<Tensor>& outputs,
+                       const std::vector<std::string>& constant_inputs) {
   TuneTask t;
   t.outputs = outputs;
   t.inputs = ScheduleState(outputs).inputs();
-  t.workload_key = canonical_workload_key(canonical_workload_text(t.outputs, t.inputs));
+  std::vector<bool> constant;
+  for (const Tensor& in : t.inputs) {
+    bool c = std::find(constant_inputs.begin(), constant_inputs.end(), in.name()) != constant_inputs.end();
+    constant.push_back(c);
+    if (c) t.constant_inputs.push_back(in.name());
+  }
+  if (t.constant_inputs.size() != constant_inputs.size())
+    internal_error("operator task '{}': a constant input is not among its placeholders", description);
+  t.workload_key = canonical_workload_key(canonical_workload_text(t.outputs, t.inputs, constant));
   t.description = description;
   t.weight = 1;
   t.flops = flop_count(outputs);

@@ -25,8 +25,10 @@ LoadedModel load_and_fuse(const std::string& name_or_path);
 // The tuner's view of the model's tasks.
 std::vector<TuneTask> tune_tasks(const LoadedModel& model);
 
-// One operator's TE graph as a tuning task (weight 1), keyed like a model's tasks.
-TuneTask operator_task(const std::string& description, const std::vector<Tensor>& outputs);
+// One operator's TE graph as a tuning task (weight 1), keyed like a model's tasks: the placeholders
+// named in `constant_inputs` are what a model holds as constants (its weights).
+TuneTask operator_task(const std::string& description, const std::vector<Tensor>& outputs,
+                       const std::vector<std::string>& constant_inputs = {});
 
 // Tunes `tasks` (a model's, or one operator's) into options.log, recording `name` and the tasks in the
 // log's metadata for `compare`; tensortune::tune and `tune op` both run through it.

@@ -110,7 +110,9 @@ void add_dense_algebra(std::vector<OpSpec>& ops) {
                    Tensor x = input({a.get_int("m"), a.get_int("k")}, "X");
                    Tensor w = input({a.get_int("n"), a.get_int("k")}, "W");
                    Tensor bias = a.get_bool("bias") ? input({a.get_int("n")}, "bias") : Tensor();
-                   return OpGraph{{ops::dense(x, w, bias)}, {}};
+                   std::vector<std::string> constants{"W"};
+                   if (bias.defined()) constants.push_back("bias");
+                   return OpGraph{{ops::dense(x, w, bias)}, {}, constants};
                  }});
   ops.push_back({"batch_matmul",
                  "C[b,m,n] = A[b,m,k] * B[b,k,n]",
@@ -139,7 +141,7 @@ void add_convolutions(std::vector<OpSpec>& ops) {
          Tensor w = input({a.get_int("k"), c / groups, a.get_int("r"), a.get_int("s")}, "weight");
          ops::Conv2dParams p{hw_pair(a, "stride"), padding(a, "pad"), hw_pair(a, "dilation"),
                              groups};
-         return OpGraph{{ops::conv2d(x, w, p)}, {}};
+         return OpGraph{{ops::conv2d(x, w, p)}, {}, {"weight"}};
        }});
   ops.push_back(
       {"depthwise_conv2d", "depthwise 2-D convolution (conv2d with groups = channels)",
@@ -155,7 +157,7 @@ void add_convolutions(std::vector<OpSpec>& ops) {
          Tensor w =
              input({c * a.get_int("multiplier"), 1, a.get_int("r"), a.get_int("s")}, "weight");
          ops::Conv2dParams p{hw_pair(a, "stride"), padding(a, "pad"), hw_pair(a, "dilation"), c};
-         return OpGraph{{ops::conv2d(x, w, p, "depthwise_conv2d")}, {}};
+         return OpGraph{{ops::conv2d(x, w, p, "depthwise_conv2d")}, {}, {"weight"}};
        }});
 }
 

@@ -65,6 +65,9 @@ class OpArgs {
 struct OpGraph {
   std::vector<Tensor> outputs;
   std::map<std::string, std::pair<float, float>> input_ranges;
+  // The placeholders a model would hold as constants (weights, biases), so `tune op` keys and
+  // schedules the operator as a model's task, weights packable.
+  std::vector<std::string> constants = {};
 };
 
 struct OpSpec {

@@ -150,7 +150,7 @@ int run_tune_command(TuneCommandOptions& o) {
       OpArgs args = o.op_values[spec->name].args(*spec);
       OpGraph graph = spec->build(args);
       std::string description = fmt::format("{} {}", spec->name, args.to_string());
-      TuneTask task = operator_task(description, graph.outputs);
+      TuneTask task = operator_task(description, graph.outputs, graph.constants);
       if (o.show_sketches) {
         Target target = Target::parse_or_host(o.tune.target);
         SketchPolicy policy(task.outputs, hardware_params(target, o.tune.threads), SketchParams{}, o.tune.seed);

@@ -9,6 +9,7 @@
 #include "codegen/runtime.h"
 #include "ir/error.h"
 #include "ir/schedule/default_schedule.h"
+#include "ir/schedule/layout.h"
 #include "search/measure/build.h"
 
 namespace tt {
@@ -113,6 +114,20 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
     }
     argument_order_.push_back(order);
     kernels_.push_back(std::move(built.kernel));
+    // Weights the schedule reads in a rewritten layout are packed now, once per group.
+    for (size_t i = 0; i < task.inputs.size(); ++i) {
+      const LayoutRewriteStep* layout = built.state.layout_of(task.inputs[i].name());
+      if (!layout) continue;
+      for (int g = 0; g < int(groups_.size()); ++g) {
+        if (tasks_.task_of_group[g] != int(t)) continue;
+        const graph::Node& n = graph_.node(groups_[g].inputs[i]);
+        if (n.kind != graph::NodeKind::Constant)
+          user_error("the schedule of task {} ({}) rewrites the layout of input {}, but in group {} that input is '{}', "
+                     "not a constant of the model; only weights can be packed at load",
+                     t, task.description, task.inputs[i].name(), groups_[g].describe(graph_), n.name);
+        packed_[{g, int(i)}] = pack_layout(*layout, n.value);
+      }
+    }
   }
   compile_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -123,6 +138,12 @@ int64_t GraphExecutor::weight_bytes() const {
   int64_t bytes = 0;
   for (const graph::Node& n : graph_.nodes())
     if (n.kind == graph::NodeKind::Constant) bytes += int64_t(n.value.bytes());
+  return bytes;
+}
+
+int64_t GraphExecutor::packed_weight_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& [where, value] : packed_) bytes += int64_t(value.bytes());
   return bytes;
 }
 
@@ -167,8 +188,15 @@ std::vector<NDArray> GraphExecutor::execute(const std::vector<NDArray>& inputs, 
   for (size_t g = 0; g < groups_.size(); ++g) {
     int t = tasks_.task_of_group[g];
     args.clear();
-    for (int position : argument_order_[t])
-      args.push_back(position >= 0 ? address(groups_[g].inputs[position]) : arena + plan_.offset[g]);
+    for (int position : argument_order_[t]) {
+      if (position < 0) {
+        args.push_back(arena + plan_.offset[g]);
+      } else if (auto packed = packed_.find({int(g), position}); packed != packed_.end()) {
+        args.push_back(packed->second.data());
+      } else {
+        args.push_back(address(groups_[g].inputs[position]));
+      }
+    }
     if (!group_seconds) {
       kernels_[t].run_raw(args);
       continue;

@@ -53,6 +53,8 @@ class GraphExecutor {
   const MemoryPlan& memory_plan() const { return plan_; }
   // Bytes of weights (constants) bound to the kernels.
   int64_t weight_bytes() const;
+  // Bytes of the weights packed at load for schedules that rewrite their layout.
+  int64_t packed_weight_bytes() const;
   double compile_seconds() const { return compile_seconds_; }
 
  private:
@@ -65,6 +67,9 @@ class GraphExecutor {
   MemoryPlan plan_;
   NDArray arena_;
   std::vector<int> group_of_node_;  // node id -> group producing it, or -1
+  // Weights that a task's schedule reads in a rewritten layout, packed once here: by group, then
+  // the group's input position.
+  std::map<std::pair<int, int>, NDArray> packed_;
   double compile_seconds_ = 0;
 
   // Runs every group in order; with `group_seconds`, adds each group's time to it.

@@ -30,6 +30,7 @@ std::vector<Step> every_kind_of_step() {
       PragmaStep{"C", "i.0", "auto_unroll_max_step", 64},
       FollowSplitStep{"C", "j", 0, 2},
       FollowFusedSplitStep{"C", "i.0.j.0.fused", {0, 1}, 1, false},
+      LayoutRewriteStep{"W", {{16, 4}, {}}, {{0, 0}, {1, 0}, {0, 2}, {0, 1}}},
   };
 }
 
@@ -52,6 +53,7 @@ TEST(StepText, EachKindPrints) {
       "pragma(C, i.0, auto_unroll_max_step=64)",
       "follow_split(C, j, step 0, n_split=2)",
       "follow_fused_split(C, i.0.j.0.fused, steps [0, 1], level=1, nparts)",
+      "layout_rewrite(W, [[16, 4], []], [0.0, 1.0, 0.2, 0.1])",
   };
   std::vector<Step> steps = every_kind_of_step();
   ASSERT_EQ(steps.size(), expected.size());
@@ -67,6 +69,8 @@ TEST(StepJson, CompactArrayForm) {
   EXPECT_EQ(to_json(FollowSplitStep{"C", "i", 3, 2}).dump(), R"(["follow_split","C","i",3,2])");
   EXPECT_EQ(to_json(FollowFusedSplitStep{"C", "f", {0, 2}, 1, true}).dump(),
             R"(["follow_fused_split","C","f",[0,2],1,true])");
+  EXPECT_EQ(to_json(LayoutRewriteStep{"W", {{8}, {}}, {{1, 0}, {0, 0}, {0, 1}}}).dump(),
+            R"(["layout_rewrite","W",[[8],[]],[[1,0],[0,0],[0,1]]])");
 }
 
 TEST(StepJson, EveryKindRoundTrips) {
@@ -172,6 +176,12 @@ TEST(StepJson, MalformedStepsAreUserErrors) {
   expect_malformed(R"(["follow_fused_split", "C", "i", 0, 1, true])", "expected a list of source step indices");
   expect_malformed(R"(["follow_fused_split", "C", "i", [-1], 1, true])", "must be non-negative integers");
   expect_malformed(R"(["follow_fused_split", "C", "i", [0], 1, 1])", "factor_or_nparts must be a boolean");
+  expect_malformed(R"(["layout_rewrite", "W", [[8]]])", "wrong number of fields");
+  expect_malformed(R"(["layout_rewrite", "W", [8], [[0, 0]]])", "one list per dimension");
+  expect_malformed(R"(["layout_rewrite", "W", [[8.5]], [[0, 0]]])", "layout factors must be integers");
+  expect_malformed(R"(["layout_rewrite", "W", [[8]], [[0]]])", "[dimension, sub-dimension] pairs");
+  expect_malformed(R"(["layout_rewrite", "W", [[8]], [[0, -1]]])", "[dimension, sub-dimension] pairs");
+  expect_malformed(R"(["layout_rewrite", "W", [[8]], 3])", "expected [\"layout_rewrite\"");
 }
 
 TEST(StepJson, MalformedListsAreUserErrors) {

@@ -56,6 +56,8 @@ std::vector<Step> every_kind_schedule() {
       AnnotateStep{"D", "i.j.fused.0", LoopAnnotation::Parallel},
       ReorderStep{"D.rf", {"rk.0", "rk.1"}},
       AnnotateStep{"D.rf", "rk.1", LoopAnnotation::Vectorize},
+      // F (40 x 24) stored as [5][4][8][6]: rows split by 8, columns by 6, row blocks outermost.
+      LayoutRewriteStep{"F", {{8}, {6}}, {{0, 0}, {1, 0}, {0, 1}, {1, 1}}},
   };
 }
 
@@ -83,6 +85,7 @@ TEST(StepRoundTrip, EveryKindAndAnnotationReplaysToTheSameLoopIR) {
   // The schedule did what it says (not a trivially equal pair of empty nests).
   EXPECT_NE(before.find("parallel"), std::string::npos) << before;
   EXPECT_NE(before.find("ramp"), std::string::npos) << before;
+  EXPECT_NE(original.to_string().find("input F stored as layout_rewrite"), std::string::npos);
 }
 
 }  // namespace

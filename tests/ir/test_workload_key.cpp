@@ -31,13 +31,13 @@ TEST(CanonicalWorkloadText, WritesTheDocumentedGrammar) {
       {4}, [&](const std::vector<Var>& i) { return x(i[0], 2) * 2.0f + 1.0f; }, "y", "elemwise");
   Tensor c = named_matmul(2, 5, 3, "a", "b", "c", "rk");
   EXPECT_EQ(canonical_workload_text({y}),
-            "workload v1\n"
+            "workload v2\n"
             "t0 placeholder f32 [4,3]\n"
             "t1 compute f32 [4] (a0 0 4) = "
             "(add (mul (read t0 a0 i32:2) f32:0x4000000000000000) f32:0x3ff0000000000000)\n"
             "output t1\n");
   EXPECT_EQ(canonical_workload_text({c}),
-            "workload v1\n"
+            "workload v2\n"
             "t0 placeholder f32 [2,3]\n"
             "t1 placeholder f32 [3,5]\n"
             "t2 compute f32 [2,5] (a0 0 2) (a1 0 5) = "
@@ -47,7 +47,7 @@ TEST(CanonicalWorkloadText, WritesTheDocumentedGrammar) {
   Tensor z = compute(
       {4}, [&](const std::vector<Var>& i) { return max(x(i[0], 0), 0.0f); }, "z");
   EXPECT_EQ(canonical_workload_text({z, y}),
-            "workload v1\n"
+            "workload v2\n"
             "t0 placeholder f32 [4,3]\n"
             "t1 compute f32 [4] (a0 0 4) = (max (read t0 a0 i32:0) f32:0x0000000000000000)\n"
             "t2 compute f32 [4] (a0 0 4) = "
@@ -73,7 +73,7 @@ TEST(CanonicalWorkloadText, WritesEveryNodeKindOfTensorExpressions) {
       },
       "z");
   EXPECT_EQ(canonical_workload_text({z}),
-            "workload v1\n"
+            "workload v2\n"
             "t0 placeholder f32 [4,3]\n"
             "t1 compute f32 [4] (a0 0 4) = (select (or (or (and (eq (mod a0 i32:2) i32:0) (not (ge a0 i32:3))) "
             "(lt a0 i32:1)) (and (and (ne a0 i32:2) (le a0 i32:2)) (gt a0 i32:-1))) "
@@ -127,7 +127,7 @@ TEST(CanonicalWorkloadText, ArgumentsComeFirstInTheirOrder) {
   Tensor y = compute(
       {4}, [&](const std::vector<Var>& i) { return x(i[0]) + 1.0f; }, "y");
   EXPECT_EQ(canonical_workload_text({y}, {unused, x}),
-            "workload v1\n"
+            "workload v2\n"
             "t0 placeholder f32 [2,2]\n"
             "t1 placeholder f32 [4]\n"
             "t2 compute f32 [4] (a0 0 4) = (add (read t1 a0) f32:0x3ff0000000000000)\n"

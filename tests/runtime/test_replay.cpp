@@ -6,12 +6,15 @@
 
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <sstream>
 
 #include "codegen/jit.h"
+#include "ir/compare.h"
 #include "ir/lower/lower.h"
 #include "search/record/tuning_log.h"
 #include "src/api/model_tasks.h"
+#include "src/runtime/executor.h"
 #include "src/runtime/replay.h"
 #include "tensortune/tensortune.h"
 
@@ -108,6 +111,32 @@ TEST(Replay, ThreeBuildsFromOneLogAreBitIdentical) {
   ASSERT_EQ(outputs[0].size(), outputs[1].size());
   EXPECT_EQ(std::memcmp(outputs[0].data(), outputs[1].data(), outputs[0].size() * 4), 0);
   EXPECT_EQ(std::memcmp(outputs[0].data(), outputs[2].data(), outputs[0].size() * 4), 0);
+}
+
+// Records whose schedules store the weights in loop order (layout_rewrite): the executor packs them
+// once at load, and the model still computes what the unfused naive execution does.
+TEST(Replay, PackedWeightRecordsReplayToTheNaiveOutput) {
+  LoadedModel model = load_and_fuse("tiny_cnn");
+  ExecutorOptions tuned;
+  tuned.num_threads = 1;
+  for (const TuningRecord& r : TuningLog::open(tuned_log()).read_all()) {
+    if (r.error != MeasureError::None) continue;
+    for (const Step& s : r.steps)
+      if (std::holds_alternative<LayoutRewriteStep>(s)) tuned.task_schedules[r.workload_key] = r.steps;
+  }
+  ASSERT_FALSE(tuned.task_schedules.empty()) << "the tuner proposed no candidate with packed weights";
+  GraphExecutor executor(model.graph, tuned);
+  EXPECT_GT(executor.packed_weight_bytes(), 0);
+  ExecutorOptions naive;
+  naive.num_threads = 1;
+  naive.fuse = false;
+  naive.schedule = ScheduleSource::Naive;
+  const graph::Node& in = model.graph.node(model.graph.inputs()[0]);
+  NDArray input(in.type.shape, in.type.dtype);
+  std::mt19937_64 rng(5);
+  input.fill_uniform(rng);
+  CompareResult r = compare(executor.run({input})[0], GraphExecutor(model.graph, naive).run({input})[0], 1e-3, 1e-4);
+  EXPECT_TRUE(r.ok) << r.describe();
 }
 
 TEST(Replay, RecordsOfAnotherCpuDoNotApply) {

@@ -23,15 +23,16 @@ HardwareParams host_hardware(int threads) {
 struct Family {
   const char* name;
   std::vector<Tensor> outputs;
+  std::vector<std::string> constants = {};  // weights: the candidates may rewrite their layout
 };
 
 std::vector<Family> families() {
   return {
       {"matmul", test::matmul_graph(16, 24, 12)},
-      {"matmul_rfactor", test::matmul_graph(1, 4, 96)},
-      {"dense", test::dense_graph(2, 20, 32)},
-      {"conv_bias_relu", test::conv_bias_relu_graph(3, 8, 6)},
-      {"depthwise", test::depthwise_graph(4, 6)},
+      {"matmul_rfactor", test::matmul_graph(1, 4, 96), {"B"}},
+      {"dense", test::dense_graph(2, 20, 32), {"W"}},
+      {"conv_bias_relu", test::conv_bias_relu_graph(3, 8, 6), {"w", "b"}},
+      {"depthwise", test::depthwise_graph(4, 6), {"w"}},
       {"max_pool", test::max_pool_graph(3, 7)},
       {"softmax", test::softmax_graph(3, 20)},
       {"elementwise", test::elementwise_graph()},
@@ -60,7 +61,9 @@ void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps,
     ADD_FAILURE() << "building the candidate hits a compiler bug: " << e.what();
     return;
   }
-  std::vector<NDArray> actual = run_kernel(built->kernel, values, outputs);
+  // Weights a layout_rewrite step stores differently are packed first, as the executor does.
+  std::vector<NDArray> args = pack_inputs(built->state, built->state.inputs(), values);
+  std::vector<NDArray> actual = run_kernel(built->kernel, args, outputs);
   CompareResult r = compare_outputs(actual, expected);
   EXPECT_TRUE(r.ok) << r.describe();
 }
@@ -90,7 +93,8 @@ TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
   int checked = 0;
   for (const Family& f : families()) {
     SCOPED_TRACE(f.name);
-    SketchPolicy policy(f.outputs, host_hardware(2), SketchParams{}, 7);
+    SketchPolicy policy(f.outputs, host_hardware(2), SketchParams{}, 7, f.constants);
+    int rewritten = 0;
     ScheduleState initial(f.outputs);
     std::vector<Tensor> inputs = initial.inputs();
     std::vector<NDArray> values = random_inputs(inputs, 11);
@@ -105,6 +109,7 @@ TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
       ASSERT_TRUE(c.has_value()) << "sketch " << sketch << ":\n"
                                  << to_string(policy.sketches()[sketch]);
       check_candidate(f.outputs, c->steps, compiler, values, expected);
+      for (const Step& s : c->steps) rewritten += std::holds_alternative<LayoutRewriteStep>(s);
       samples.push_back(std::move(*c));
       ++checked;
     }
@@ -121,6 +126,9 @@ TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
       ++checked;
     }
     EXPECT_GT(children, 0);
+    // Every family whose weights a reduction reads gets candidates that store them in loop order.
+    if (f.constants.empty()) EXPECT_EQ(rewritten, 0);
+    else EXPECT_GT(rewritten, 0);
   }
   set_num_threads(1);
   std::printf("sketch candidates checked: %d\n", checked);
