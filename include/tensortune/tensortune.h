@@ -83,6 +83,9 @@ struct TuneOptions {
   // group), as a kernel inside a model meets its weights: slower to tune, closer to end to end.
   bool flush_cache = false;
   int measures_per_round = 64;
+  // Let schedules store each weight a reduction reads in the order their loops read it (packed
+  // once when the model loads); false keeps every weight in the model's layout.
+  bool layout_rewrite = true;
   std::string cost_model = "xgb";     // or "random": random sampling of the same space
   std::string scheduler = "gradient";  // or "round-robin"
   std::string warm_start_model;       // a cost model saved beside another log

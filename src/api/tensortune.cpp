@@ -95,6 +95,7 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   t.num_threads = o.threads;
   t.measures_per_round = o.measures_per_round;
   t.cost_model = o.cost_model;
+  t.sketch.layout_rewrite = o.layout_rewrite;
   t.warm_start_model = o.warm_start_model;
   if (o.scheduler == "round-robin") t.scheduler.strategy = tt::TaskSchedulerStrategy::RoundRobin;
   else if (o.scheduler != "gradient")

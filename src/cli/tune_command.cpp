@@ -204,6 +204,11 @@ Subcommand add_tune_command(CLI::App& parent) {
   app->add_option("--per-round", o->tune.measures_per_round, "Candidates measured per round of one task")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app->add_option("--layout-rewrite", o->tune.layout_rewrite,
+                  "Store each weight a reduction reads in the order the schedule's loops read it, packed once at load "
+                  "(on/off)")
+      ->transform(CLI::Transformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
+      ->default_str("on");
   app->add_option("--cost-model", o->tune.cost_model, "xgb (XGBoost, trained online) or random (random sampling)")
       ->check(CLI::IsMember({"xgb", "random"}))
       ->capture_default_str();

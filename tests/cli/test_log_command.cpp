@@ -19,7 +19,7 @@ using test::describe;
 using test::Result;
 using test::run;
 
-const std::string kConv = "cce5417b2a38092c";
+const std::string kConv = "0d10a025692dcab3";
 const std::string kAdd = "0ef474646a4142e1";
 const char* kTarget = "llvm -mcpu=znver3 -mattr=+sse4.2,+avx,+avx2,+fma,+f16c";
 

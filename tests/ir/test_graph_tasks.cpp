@@ -112,7 +112,7 @@ TEST(LowerGroup, NamesAreCanonicalWithinTheGroup) {
   // Pinned: keys index tuning logs, so a change here (in the hash, the canonical workload text of
   // ir/te/canonical.cpp or the lowering of groups) invalidates every log written before it, and
   // must be deliberate (bump kCanonicalWorkloadVersion). The TE printer no longer affects it.
-  EXPECT_EQ(task.workload_key, "0ef474646a4142e1");
+  EXPECT_EQ(task.workload_key, "ffa5022948153130");
 }
 
 }  // namespace
