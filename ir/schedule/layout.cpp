@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ir/error.h"
+#include "ir/lower/bound_inference.h"
 #include "ir/schedule/state.h"
 
 namespace tt {
@@ -195,6 +196,18 @@ std::optional<LayoutRewriteStep> follow_loops_layout(const ScheduleState& state,
     for (size_t d = 0; d < r->indices.size(); ++d)
       if (root_of_dim[d] >= 0 && r->indices[d].get() != reads[0]->indices[d].get()) return std::nullopt;
 
+  // Under compute_at the reader computes one tile of its consumer per iteration: a spatial axis
+  // covers a region of its full extent. Such a dimension gets an outer block sub-dimension (the
+  // tile index, outermost: the consumer's loops enclose the reader's), then the reader's own split
+  // leaves with their extents within the tile.
+  std::vector<int64_t> region;
+  for (const StageBounds& b : infer_bounds(state))
+    if (b.stage == st.name()) region = b.region_extent;
+  std::vector<int64_t> root_extent;
+  for (size_t a = 0; a < st.op->axes.size(); ++a) root_extent.push_back(a < region.size() ? region[a] : st.op->shape[a]);
+  for (const IterVar& r : st.op->reduce_axes()) root_extent.push_back(r.extent());
+  std::vector<int64_t> extent = iter_extents(st, root_extent);
+
   LayoutRewriteStep layout{tensor, {}, {}};
   std::vector<std::pair<std::vector<int>, std::pair<int, int>>> keyed;
   for (size_t d = 0; d < root_of_dim.size(); ++d) {
@@ -203,12 +216,32 @@ std::optional<LayoutRewriteStep> follow_loops_layout(const ScheduleState& state,
       keyed.push_back({{-1}, {int(d), 0}});
       continue;
     }
+    const int root = root_of_dim[d];
+    const bool blocked = root < int(st.op->axes.size()) && root_extent[root] < st.op->shape[root];
     std::vector<int> leaves;
-    split_leaves(st, root_of_dim[d], leaves);
+    split_leaves(st, root, leaves);
     std::vector<int64_t> factors;
-    for (size_t k = 1; k < leaves.size(); ++k) factors.push_back(st.iters[leaves[k]].extent);
+    if (!blocked) {
+      for (size_t k = 1; k < leaves.size(); ++k) factors.push_back(extent[leaves[k]]);
+    } else {
+      // Within the tile, leaves outside its extent (a split wider than the tile) iterate once.
+      int64_t inner = 1;
+      std::vector<int64_t> within(leaves.size());
+      for (int k = int(leaves.size()) - 1; k >= 0; --k) {
+        within[k] = std::min(extent[leaves[k]], (root_extent[root] + inner - 1) / inner);
+        inner *= within[k];
+      }
+      if (inner != root_extent[root]) {
+        // The leaves do not tile the tile exactly: keep it whole, nested at its innermost loop.
+        leaves = {leaves.back()};
+        within = {root_extent[root]};
+      }
+      factors = within;
+    }
     layout.factors.push_back(factors);
-    for (size_t k = 0; k < leaves.size(); ++k) keyed.push_back({nest_key(st, leaves[k]), {int(d), int(k)}});
+    if (blocked) keyed.push_back({{-1}, {int(d), 0}});
+    for (size_t k = 0; k < leaves.size(); ++k)
+      keyed.push_back({nest_key(st, leaves[k]), {int(d), int(k + blocked)}});
   }
   std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [key, sub] : keyed) layout.order.push_back(sub);

@@ -36,8 +36,12 @@ Expr packed_flat_index(const LayoutRewriteStep& layout, const std::vector<int64_
 NDArray pack_layout(const LayoutRewriteStep& layout, const NDArray& source);
 
 // The layout of input `tensor` that follows the loops of the one stage reading it: each dimension
-// the reader indexes by one of its root axes is split like that axis (its split leaves, full
-// extents), and the sub-dimensions are ordered as their loops are nested. nullopt when it cannot
+// the reader indexes by one of its root axes is split like that axis (its split leaves), and the
+// sub-dimensions are ordered as their loops are nested. A reader computed at a consumer's loop
+// covers one tile of an axis per iteration: that dimension gets the tile index as an outer block
+// (outermost, as the consumer's loops enclose the reader's) and the leaves' extents within the
+// tile, so each tile's weights are contiguous (a default schedule's 16-channel register tile makes
+// a KCRS weight [K/16][C][R][S][16], oneDNN's blocked form). nullopt when it cannot
 // follow them: no stage or several read the tensor, a read index is not a plain axis, or the
 // tensor is packed by a cache_read stage already. Call it on the state the other steps made.
 std::optional<LayoutRewriteStep> follow_loops_layout(const ScheduleState& state, const std::string& tensor);

@@ -62,10 +62,17 @@ class Emitter {
           break;
       }
     }
-    if (an_.params().layout_rewrite)
+    if (an_.params().layout_rewrite) {
+      std::vector<LayoutRewriteStep> layouts;
       for (const std::string& weight : an_.constant_inputs())
         if (reduction_reads(weight))
-          if (std::optional<LayoutRewriteStep> layout = follow_loops_layout(state_, weight)) emit(*layout);
+          if (std::optional<LayoutRewriteStep> layout = follow_loops_layout(state_, weight)) layouts.push_back(*layout);
+      dec_.packable_weights = int(layouts.size());
+      if (!layouts.empty() && dec_.layout_rewrite < 0)
+        dec_.layout_rewrite = std::bernoulli_distribution(an_.params().layout_rewrite_probability)(rng()) ? 1 : 0;
+      if (dec_.layout_rewrite == 1)
+        for (const LayoutRewriteStep& layout : layouts) emit(layout);
+    }
     return steps_;
   }
 

@@ -57,7 +57,7 @@ bool move_factor(std::vector<int64_t>& lengths, int64_t max_innermost, std::mt19
 MutationKind draw_mutation_kind(const SketchParams& p, std::mt19937_64& rng) {
   std::discrete_distribution<int> pick({p.mutate_tile_size_weight, p.mutate_auto_unroll_weight,
                                         p.mutate_compute_location_weight,
-                                        p.mutate_parallel_weight});
+                                        p.mutate_parallel_weight, p.mutate_layout_rewrite_weight});
   return MutationKind(pick(rng));
 }
 
@@ -132,6 +132,11 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
       sd.parallel_depth = next >= current ? next + 1 : next;
       break;
     }
+    case MutationKind::LayoutRewrite: {
+      if (d.packable_weights == 0 || d.layout_rewrite < 0) return std::nullopt;
+      d.layout_rewrite = 1 - d.layout_rewrite;
+      break;
+    }
   }
   return emit(annotator, sketches, parent.sketch, std::move(d), rng);
 }
@@ -143,6 +148,7 @@ std::optional<SketchCandidate> crossover(Annotator& annotator, const std::vector
   Decisions d = a.decisions;
   for (size_t s = 0; s < d.stages.size() && s < b.decisions.stages.size(); ++s)
     if (uniform(rng, 2) == 1) d.stages[s] = b.decisions.stages[s];
+  if (uniform(rng, 2) == 1) d.layout_rewrite = b.decisions.layout_rewrite;
   return emit(annotator, sketches, a.sketch, std::move(d), rng);
 }
 

@@ -67,6 +67,7 @@ std::string to_string(const Sketch& sketch, const Decisions& decisions) {
     os << " parallel=" << d.parallel_depth << " unroll=" << d.auto_unroll
        << " at=" << d.compute_location << "\n";
   }
+  if (decisions.packable_weights > 0) os << "layout_rewrite=" << decisions.layout_rewrite << "\n";
   return os.str();
 }
 

@@ -76,6 +76,11 @@ struct StageDecision {
 
 struct Decisions {
   std::vector<StageDecision> stages;  // parallel to Sketch::stages
+  // Whether the weights a reduction reads are stored in the order its loops read them (a
+  // layout_rewrite step each): 1 yes, 0 no, -1 not drawn yet. Drawn only when the candidate has such
+  // a weight; `packable_weights` counts them (set when the steps are emitted).
+  int layout_rewrite = -1;
+  int packable_weights = 0;
 };
 
 // Readable multi-line text: the rules, the actions and each stage's role.

@@ -18,6 +18,9 @@ const SketchParams& checked(const SketchParams& params) {
     user_error("sketch search: population must be positive, got {}", params.population);
   if (params.num_iters < 0)
     user_error("sketch search: num_iters must not be negative, got {}", params.num_iters);
+  if (!(params.layout_rewrite_probability >= 0 && params.layout_rewrite_probability <= 1))
+    user_error("sketch search: layout_rewrite_probability must be within [0, 1], got {}",
+               params.layout_rewrite_probability);
   return params;
 }
 

@@ -139,7 +139,11 @@ TEST(LayoutRewrite, ConvolutionWeightsUnderCacheWriteAndComputeAt) {
   state.apply(ComputeAtStep{"conv.local", "conv", "j.1"});
   std::optional<LayoutRewriteStep> layout = follow_loops_layout(state, "w");
   ASSERT_TRUE(layout.has_value());
-  EXPECT_EQ(layout->factors, (std::vector<std::vector<int64_t>>{{2, 3}, {4}, {}, {}}));
+  // The local stage covers 3 channels per iteration of conv's j.1: the channels are 4 blocks of 3
+  // (outermost), and within a block the local split's leaves (j.0, j.1 iterate once there).
+  EXPECT_EQ(layout->factors, (std::vector<std::vector<int64_t>>{{1, 1, 3}, {4}, {}, {}}));
+  EXPECT_EQ(layout->order.front(), (std::pair<int, int>{0, 0}));
+  EXPECT_EQ(layout->order.back(), (std::pair<int, int>{0, 3}));
   state.apply(*layout);
   expect_reference({conv}, state);
 }

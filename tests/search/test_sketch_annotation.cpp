@@ -119,7 +119,7 @@ TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
       const SketchCandidate& a = samples[rng() % samples.size()];
       const SketchCandidate& b = samples[rng() % samples.size()];
       std::optional<SketchCandidate> child =
-          attempt % 3 == 2 ? policy.crossover(a, b) : policy.mutate(a, MutationKind(attempt % 4));
+          attempt % 3 == 2 ? policy.crossover(a, b) : policy.mutate(a, MutationKind(attempt % 5));
       if (!child) continue;
       check_candidate(f.outputs, child->steps, compiler, values, expected);
       ++children;
@@ -174,6 +174,35 @@ TEST(SketchAnnotation, TileSizeMutationMovesOneFactor) {
     EXPECT_NE(child->key, parent.key);
   }
   EXPECT_GT(mutated, 5);
+}
+
+TEST(SketchAnnotation, LayoutRewriteIsADecisionThatMutationFlips) {
+  SketchPolicy policy(test::conv_bias_relu_graph(), host_hardware(2), SketchParams{}, 5, {"w", "b"});
+  auto packs = [](const Candidate& c) {
+    int n = 0;
+    for (const Step& s : c) n += std::holds_alternative<LayoutRewriteStep>(s);
+    return n;
+  };
+  int with = 0, without = 0, flipped = 0;
+  for (const SketchCandidate& parent : policy.sample_init_population(30)) {
+    ASSERT_EQ(parent.decisions.packable_weights, 1) << "only w is read by the reduction";
+    (parent.decisions.layout_rewrite == 1 ? with : without)++;
+    EXPECT_EQ(packs(parent.steps), parent.decisions.layout_rewrite);
+    if (auto child = policy.mutate(parent, MutationKind::LayoutRewrite)) {
+      EXPECT_EQ(child->decisions.layout_rewrite, 1 - parent.decisions.layout_rewrite);
+      EXPECT_EQ(packs(child->steps), child->decisions.layout_rewrite);
+      ++flipped;
+    }
+  }
+  EXPECT_GT(with, 0);
+  EXPECT_GT(without, 0);
+  EXPECT_GT(flipped, 0);
+  // Without weights to pack there is nothing to flip.
+  SketchPolicy plain(test::conv_bias_relu_graph(), host_hardware(2), SketchParams{}, 5);
+  for (const SketchCandidate& parent : plain.sample_init_population(5)) {
+    EXPECT_EQ(parent.decisions.packable_weights, 0);
+    EXPECT_FALSE(plain.mutate(parent, MutationKind::LayoutRewrite).has_value());
+  }
 }
 
 TEST(SketchAnnotation, ParallelAndUnrollMutationsChangeTheirDecision) {
