@@ -99,6 +99,7 @@ std::map<std::string, OpDef> build_registry() {
       def("global_max_pool2d", PatternKind::OutEWiseFusable, 1, 1,
           [](const Node& n, const std::vector<Tensor>& in) { return ops::global_max_pool2d(in[0], n.name); }),
       unary("relu", ops::relu),
+      unary("relu6", ops::relu6),
       unary("sigmoid", ops::sigmoid),
       unary("tanh", ops::tanh),
       unary("exp", ops::exp),

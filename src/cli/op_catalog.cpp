@@ -1,5 +1,6 @@
-// The operator table of `tensortune op` and strict flag parsing. Shapes and attributes are checked
-// by the operators themselves (ir/te/ops.h); this file only turns flag text into their arguments.
+// The operator table of `tensortune op` and strict flag parsing. Each entry turns flag text into a
+// call of a registered graph operator; the registry lowers it as it lowers a model's node, and the
+// operators themselves (ir/te/ops.h) check shapes and attributes.
 #include "src/cli/op_catalog.h"
 
 #include <fmt/format.h>
@@ -12,7 +13,7 @@
 #include <tuple>
 
 #include "ir/error.h"
-#include "ir/te/ops.h"
+#include "ir/graph/op_registry.h"
 
 namespace tt::cli {
 namespace {
@@ -73,13 +74,13 @@ std::vector<FlagSpec> window_flags(int64_t stride, int64_t pad) {
                     "zero padding: one value, height,width or top,left,bottom,right", 0)};
 }
 
-Tensor input(const std::vector<int64_t>& shape, const std::string& name) {
-  return placeholder(shape, DType::float32(), name);
+using Input = OpCall::Input;
+
+Input nchw_input(const OpArgs& a) {
+  return {"input", {a.get_int("n"), a.get_int("c"), a.get_int("h"), a.get_int("w")}};
 }
-Tensor nchw_input(const OpArgs& a) {
-  return input({a.get_int("n"), a.get_int("c"), a.get_int("h"), a.get_int("w")}, "input");
-}
-std::vector<int> int_axes(const std::vector<int64_t>& v) { return {v.begin(), v.end()}; }
+std::vector<int64_t> pair_list(const std::array<int64_t, 2>& v) { return {v[0], v[1]}; }
+std::vector<int64_t> quad_list(const std::array<int64_t, 4>& v) { return {v[0], v[1], v[2], v[3]}; }
 
 const std::vector<FlagSpec> kNchwFlags = {dim("n", 1, "batch"), dim("c", 64, "input channels"),
                                           dim("h", 56, "input height"),
@@ -90,61 +91,63 @@ std::vector<FlagSpec> concat(std::vector<FlagSpec> a, const std::vector<FlagSpec
   return a;
 }
 
+// An entry whose command name is the operator's.
+OpSpec entry(const std::string& op, const std::string& description, std::vector<FlagSpec> flags,
+             std::function<OpCall(const OpArgs&)> call) {
+  return {op, op, description, std::move(flags), std::move(call)};
+}
+
 // ---- the table, by family ----
 
 void add_dense_algebra(std::vector<OpSpec>& ops) {
-  ops.push_back({"matmul",
-                 "C[m,n] = A[m,k] * B[k,n]",
-                 {dim("m", 256, "rows of A and C"), dim("n", 256, "columns of B and C"),
-                  dim("k", 256, "reduction length")},
-                 [](const OpArgs& a) {
-                   Tensor A = input({a.get_int("m"), a.get_int("k")}, "A");
-                   Tensor B = input({a.get_int("k"), a.get_int("n")}, "B");
-                   return OpGraph{{ops::matmul(A, B)}, {}};
-                 }});
-  ops.push_back({"dense",
-                 "Y[m,n] = X[m,k] * W[n,k]^T (+ bias[n]), a fully connected layer",
-                 {dim("m", 16, "batch rows"), dim("n", 1000, "output features"),
-                  dim("k", 512, "input features"), switch_flag("bias", "add a bias vector")},
-                 [](const OpArgs& a) {
-                   Tensor x = input({a.get_int("m"), a.get_int("k")}, "X");
-                   Tensor w = input({a.get_int("n"), a.get_int("k")}, "W");
-                   Tensor bias = a.get_bool("bias") ? input({a.get_int("n")}, "bias") : Tensor();
-                   std::vector<std::string> constants{"W"};
-                   if (bias.defined()) constants.push_back("bias");
-                   return OpGraph{{ops::dense(x, w, bias)}, {}, constants};
-                 }});
-  ops.push_back({"batch_matmul",
-                 "C[b,m,n] = A[b,m,k] * B[b,k,n]",
-                 {dim("batch", 8, "batch size"), dim("m", 128, "rows of A and C"),
-                  dim("n", 128, "columns of B and C"), dim("k", 128, "reduction length")},
-                 [](const OpArgs& a) {
-                   int64_t b = a.get_int("batch");
-                   Tensor A = input({b, a.get_int("m"), a.get_int("k")}, "A");
-                   Tensor B = input({b, a.get_int("k"), a.get_int("n")}, "B");
-                   return OpGraph{{ops::batch_matmul(A, B)}, {}};
-                 }});
+  ops.push_back(entry("matmul", "C[m,n] = A[m,k] * B[k,n]",
+                      {dim("m", 256, "rows of A and C"), dim("n", 256, "columns of B and C"),
+                       dim("k", 256, "reduction length")},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"A", {a.get_int("m"), a.get_int("k")}},
+                                       {"B", {a.get_int("k"), a.get_int("n")}}},
+                                      {}};
+                      }));
+  ops.push_back(entry("dense", "Y[m,n] = X[m,k] * W[n,k]^T (+ bias[n]), a fully connected layer",
+                      {dim("m", 16, "batch rows"), dim("n", 1000, "output features"),
+                       dim("k", 512, "input features"), switch_flag("bias", "add a bias vector")},
+                      [](const OpArgs& a) {
+                        OpCall c{{{"X", {a.get_int("m"), a.get_int("k")}},
+                                  {"W", {a.get_int("n"), a.get_int("k")}, true}},
+                                 {}};
+                        if (a.get_bool("bias")) c.inputs.push_back({"bias", {a.get_int("n")}, true});
+                        return c;
+                      }));
+  ops.push_back(entry("batch_matmul", "C[b,m,n] = A[b,m,k] * B[b,k,n]",
+                      {dim("batch", 8, "batch size"), dim("m", 128, "rows of A and C"),
+                       dim("n", 128, "columns of B and C"), dim("k", 128, "reduction length")},
+                      [](const OpArgs& a) {
+                        int64_t b = a.get_int("batch");
+                        return OpCall{{{"A", {b, a.get_int("m"), a.get_int("k")}},
+                                       {"B", {b, a.get_int("k"), a.get_int("n")}}},
+                                      {}};
+                      }));
 }
 
 void add_convolutions(std::vector<OpSpec>& ops) {
+  ops.push_back(entry(
+      "conv2d", "2-D convolution, NCHW input and KCRS weight",
+      concat(concat(kNchwFlags, {dim("k", 64, "output channels"), dim("r", 3, "kernel height"),
+                                 dim("s", 3, "kernel width")}),
+             concat(window_flags(1, 1),
+                    {list_flag("dilation", "1", "dilation: one value, or height,width"),
+                     dim("groups", 1, "channel groups")})),
+      [](const OpArgs& a) {
+        int64_t c = a.get_int("c"), groups = a.get_int("groups");
+        if (c % groups != 0) user_error("conv2d: --groups {} does not divide --c {}", groups, c);
+        return OpCall{{nchw_input(a), {"weight", {a.get_int("k"), c / groups, a.get_int("r"), a.get_int("s")}, true}},
+                      {{"strides", pair_list(hw_pair(a, "stride"))},
+                       {"padding", quad_list(padding(a, "pad"))},
+                       {"dilation", pair_list(hw_pair(a, "dilation"))},
+                       {"groups", groups}}};
+      }));
   ops.push_back(
-      {"conv2d", "2-D convolution, NCHW input and KCRS weight",
-       concat(concat(kNchwFlags, {dim("k", 64, "output channels"), dim("r", 3, "kernel height"),
-                                  dim("s", 3, "kernel width")}),
-              concat(window_flags(1, 1),
-                     {list_flag("dilation", "1", "dilation: one value, or height,width"),
-                      dim("groups", 1, "channel groups")})),
-       [](const OpArgs& a) {
-         Tensor x = nchw_input(a);
-         int64_t c = a.get_int("c"), groups = a.get_int("groups");
-         if (c % groups != 0) user_error("conv2d: --groups {} does not divide --c {}", groups, c);
-         Tensor w = input({a.get_int("k"), c / groups, a.get_int("r"), a.get_int("s")}, "weight");
-         ops::Conv2dParams p{hw_pair(a, "stride"), padding(a, "pad"), hw_pair(a, "dilation"),
-                             groups};
-         return OpGraph{{ops::conv2d(x, w, p)}, {}, {"weight"}};
-       }});
-  ops.push_back(
-      {"depthwise_conv2d", "depthwise 2-D convolution (conv2d with groups = channels)",
+      {"depthwise_conv2d", "conv2d", "depthwise 2-D convolution (conv2d with groups = channels)",
        concat(concat({dim("n", 1, "batch"), dim("c", 32, "channels"), dim("h", 112, "input height"),
                       dim("w", 112, "input width"),
                       dim("multiplier", 1, "output channels per input channel"),
@@ -152,12 +155,12 @@ void add_convolutions(std::vector<OpSpec>& ops) {
                      window_flags(1, 1)),
               {list_flag("dilation", "1", "dilation: one value, or height,width")}),
        [](const OpArgs& a) {
-         Tensor x = nchw_input(a);
          int64_t c = a.get_int("c");
-         Tensor w =
-             input({c * a.get_int("multiplier"), 1, a.get_int("r"), a.get_int("s")}, "weight");
-         ops::Conv2dParams p{hw_pair(a, "stride"), padding(a, "pad"), hw_pair(a, "dilation"), c};
-         return OpGraph{{ops::conv2d(x, w, p, "depthwise_conv2d")}, {}, {"weight"}};
+         return OpCall{{nchw_input(a), {"weight", {c * a.get_int("multiplier"), 1, a.get_int("r"), a.get_int("s")}, true}},
+                       {{"strides", pair_list(hw_pair(a, "stride"))},
+                        {"padding", quad_list(padding(a, "pad"))},
+                        {"dilation", pair_list(hw_pair(a, "dilation"))},
+                        {"groups", c}}};
        }});
 }
 
@@ -168,209 +171,169 @@ void add_pooling(std::vector<OpSpec>& ops) {
               list_flag("kernel", "3", "window: one value, or height,width")},
              concat(window_flags(2, 1),
                     {switch_flag("ceil-mode", "round the output size up, as in PyTorch")}));
-  auto params = [](const OpArgs& a) {
-    ops::Pool2dParams p;
-    p.kernel = hw_pair(a, "kernel");
-    p.stride = hw_pair(a, "stride");
-    p.padding = padding(a, "pad");
-    p.ceil_mode = a.get_bool("ceil-mode");
-    return p;
+  auto call = [](const OpArgs& a, bool count_include_pad) {
+    return OpCall{{nchw_input(a)},
+                  {{"kernel", pair_list(hw_pair(a, "kernel"))},
+                   {"strides", pair_list(hw_pair(a, "stride"))},
+                   {"padding", quad_list(padding(a, "pad"))},
+                   {"ceil_mode", int64_t(a.get_bool("ceil-mode"))},
+                   {"count_include_pad", int64_t(count_include_pad)}}};
   };
-  ops.push_back(
-      {"max_pool2d", "2-D max pooling over NCHW windows", pool_flags, [params](const OpArgs& a) {
-         return OpGraph{{ops::max_pool2d(nchw_input(a), params(a))}, {}};
-       }});
-  ops.push_back({"avg_pool2d", "2-D average pooling over NCHW windows",
-                 concat(pool_flags, {switch_flag("count-include-pad",
-                                                 "divide by the whole window, padding included "
-                                                 "(default: by the in-bounds count, as ONNX)")}),
-                 [params](const OpArgs& a) {
-                   ops::Pool2dParams p = params(a);
-                   p.count_include_pad = a.get_bool("count-include-pad");
-                   return OpGraph{{ops::avg_pool2d(nchw_input(a), p)}, {}};
-                 }});
+  ops.push_back(entry("max_pool2d", "2-D max pooling over NCHW windows", pool_flags,
+                      [call](const OpArgs& a) { return call(a, false); }));
+  ops.push_back(entry("avg_pool2d", "2-D average pooling over NCHW windows",
+                      concat(pool_flags, {switch_flag("count-include-pad",
+                                                      "divide by the whole window, padding included "
+                                                      "(default: by the in-bounds count, as ONNX)")}),
+                      [call](const OpArgs& a) { return call(a, a.get_bool("count-include-pad")); }));
   std::vector<FlagSpec> global_flags = {dim("n", 1, "batch"), dim("c", 512, "channels"),
                                         dim("h", 7, "input height"), dim("w", 7, "input width")};
-  ops.push_back({"global_avg_pool2d", "mean over H and W: [N,C,H,W] -> [N,C,1,1]", global_flags,
-                 [](const OpArgs& a) {
-                   return OpGraph{{ops::global_avg_pool2d(nchw_input(a))}, {}};
-                 }});
-  ops.push_back({"global_max_pool2d", "max over H and W: [N,C,H,W] -> [N,C,1,1]", global_flags,
-                 [](const OpArgs& a) {
-                   return OpGraph{{ops::global_max_pool2d(nchw_input(a))}, {}};
-                 }});
+  for (const char* op : {"global_avg_pool2d", "global_max_pool2d"})
+    ops.push_back(entry(op,
+                        std::string(op[7] == 'a' ? "mean" : "max") + " over H and W: [N,C,H,W] -> [N,C,1,1]",
+                        global_flags, [](const OpArgs& a) { return OpCall{{nchw_input(a)}, {}}; }));
 }
 
 void add_elementwise(std::vector<OpSpec>& ops) {
-  using Unary = Tensor (*)(const Tensor&, const std::string&);
   struct UnaryEntry {
     const char* name;
     const char* description;
-    Unary fn;
     float low = -1, high = 1;  // input range: log and sqrt are defined on positive inputs
   };
   const UnaryEntry unary[] = {
-      {"relu", "max(x, 0)", ops::relu},
-      {"relu6", "min(max(x, 0), 6)", ops::relu6},
-      {"sigmoid", "1 / (1 + exp(-x))", ops::sigmoid},
-      {"tanh", "hyperbolic tangent", ops::tanh},
-      {"exp", "e^x", ops::exp},
-      {"log", "natural logarithm (inputs drawn from [0.1, 2))", ops::log, 0.1f, 2.0f},
-      {"sqrt", "square root (inputs drawn from [0.1, 2))", ops::sqrt, 0.1f, 2.0f},
-      {"abs", "|x|", ops::abs},
-      {"negative", "-x", ops::negative},
-      {"gelu", "x * 0.5 * (1 + erf(x / sqrt(2)))", ops::gelu},
+      {"relu", "max(x, 0)"},
+      {"relu6", "min(max(x, 0), 6)"},
+      {"sigmoid", "1 / (1 + exp(-x))"},
+      {"tanh", "hyperbolic tangent"},
+      {"exp", "e^x"},
+      {"log", "natural logarithm (inputs drawn from [0.1, 2))", 0.1f, 2.0f},
+      {"sqrt", "square root (inputs drawn from [0.1, 2))", 0.1f, 2.0f},
+      {"abs", "|x|"},
+      {"negative", "-x"},
+      {"gelu", "x * 0.5 * (1 + erf(x / sqrt(2)))"},
   };
   for (const UnaryEntry& e : unary) {
-    ops.push_back({e.name, e.description, {shape_flag()}, [e](const OpArgs& a) {
-                     return OpGraph{{e.fn(input(a.get_list("shape"), "x"), e.name)},
-                                    {{"x", {e.low, e.high}}}};
-                   }});
+    ops.push_back(entry(e.name, e.description, {shape_flag()}, [e](const OpArgs& a) {
+      return OpCall{{{"x", a.get_list("shape"), false, {e.low, e.high}}}, {}};
+    }));
   }
-  ops.push_back(
-      {"clip",
-       "min(max(x, min), max)",
-       {shape_flag(), float_flag("min", "0", "lower bound"), float_flag("max", "6", "upper bound")},
-       [](const OpArgs& a) {
-         Tensor x = input(a.get_list("shape"), "x");
-         return OpGraph{{ops::clip(x, float(a.get_float("min")), float(a.get_float("max")))}, {}};
-       }});
+  ops.push_back(entry("clip", "min(max(x, min), max)",
+                      {shape_flag(), float_flag("min", "0", "lower bound"), float_flag("max", "6", "upper bound")},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}},
+                                      {{"min", a.get_float("min")}, {"max", a.get_float("max")}}};
+                      }));
 
-  using Binary = Tensor (*)(const Tensor&, const Tensor&, const std::string&);
   struct BinaryEntry {
     const char* name;
     const char* description;
-    Binary fn;
     // Input ranges that keep the result finite and well-conditioned: a divisor away from zero, a
     // positive base for power.
     std::pair<float, float> a_range{-1, 1}, b_range{-1, 1};
   };
   const BinaryEntry binary[] = {
-      {"add", "a + b", ops::add},
-      {"subtract", "a - b", ops::subtract},
-      {"multiply", "a * b", ops::multiply},
-      {"divide", "a / b (b drawn from [0.5, 2))", ops::divide, {-1, 1}, {0.5f, 2.0f}},
-      {"maximum", "max(a, b)", ops::maximum},
-      {"minimum", "min(a, b)", ops::minimum},
-      {"power", "a^b (a drawn from [0.5, 2))", ops::power, {0.5f, 2.0f}, {-2.0f, 2.0f}},
+      {"add", "a + b"},
+      {"subtract", "a - b"},
+      {"multiply", "a * b"},
+      {"divide", "a / b (b drawn from [0.5, 2))", {-1, 1}, {0.5f, 2.0f}},
+      {"maximum", "max(a, b)"},
+      {"minimum", "min(a, b)"},
+      {"power", "a^b (a drawn from [0.5, 2))", {0.5f, 2.0f}, {-2.0f, 2.0f}},
   };
   for (const BinaryEntry& e : binary) {
-    ops.push_back({e.name,
-                   std::string(e.description) + ", numpy broadcasting",
-                   {shape_flag(), list_flag("shape2", "", "shape of b (default: --shape)")},
-                   [e](const OpArgs& a) {
-                     std::vector<int64_t> shape = a.get_list("shape");
-                     std::vector<int64_t> shape2 =
-                         a.text("shape2").empty() ? shape : a.get_list("shape2");
-                     Tensor x = input(shape, "a"), y = input(shape2, "b");
-                     return OpGraph{{e.fn(x, y, e.name)}, {{"a", e.a_range}, {"b", e.b_range}}};
-                   }});
+    ops.push_back(entry(e.name, std::string(e.description) + ", numpy broadcasting",
+                        {shape_flag(), list_flag("shape2", "", "shape of b (default: --shape)")},
+                        [e](const OpArgs& a) {
+                          std::vector<int64_t> shape = a.get_list("shape");
+                          std::vector<int64_t> shape2 = a.text("shape2").empty() ? shape : a.get_list("shape2");
+                          return OpCall{{{"a", shape, false, e.a_range}, {"b", shape2, false, e.b_range}}, {}};
+                        }));
   }
 
-  ops.push_back({"bias_add",
-                 "x + bias broadcast along one axis",
-                 {shape_flag(), int_flag("axis", 1, "axis the bias runs along")},
-                 [](const OpArgs& a) {
-                   std::vector<int64_t> shape = a.get_list("shape");
-                   int64_t axis = a.get_int("axis");
-                   int64_t rank = int64_t(shape.size());
-                   if (axis < -rank || axis >= rank)
-                     user_error("bias_add: --axis {} is out of range for a {}-D shape", axis, rank);
-                   Tensor x = input(shape, "x");
-                   Tensor bias = input({shape[size_t(axis < 0 ? axis + rank : axis)]}, "bias");
-                   return OpGraph{{ops::bias_add(x, bias, int(axis))}, {}};
-                 }});
-  ops.push_back(
-      {"batch_norm",
-       "inference batch norm over axis 1 (variance drawn from [0.5, 2))",
-       {shape_flag(), float_flag("epsilon", "1e-5", "added to the variance")},
-       [](const OpArgs& a) {
-         std::vector<int64_t> shape = a.get_list("shape");
-         if (shape.size() < 2)
-           user_error("batch_norm: --shape {} needs at least 2 dimensions", a.text("shape"));
-         Tensor x = input(shape, "x");
-         std::vector<int64_t> c = {shape[1]};
-         Tensor gamma = input(c, "gamma"), beta = input(c, "beta");
-         Tensor mean = input(c, "mean"), var = input(c, "var");
-         return OpGraph{{ops::batch_norm(x, gamma, beta, mean, var, float(a.get_float("epsilon")))},
-                        {{"var", {0.5f, 2.0f}}}};
-       }});
+  ops.push_back(entry("bias_add", "x + bias broadcast along one axis",
+                      {shape_flag(), int_flag("axis", 1, "axis the bias runs along")},
+                      [](const OpArgs& a) {
+                        std::vector<int64_t> shape = a.get_list("shape");
+                        int64_t axis = a.get_int("axis");
+                        int64_t rank = int64_t(shape.size());
+                        if (axis < -rank || axis >= rank)
+                          user_error("bias_add: --axis {} is out of range for a {}-D shape", axis, rank);
+                        return OpCall{{{"x", shape}, {"bias", {shape[size_t(axis < 0 ? axis + rank : axis)]}, true}},
+                                      {{"axis", axis}}};
+                      }));
+  ops.push_back(entry("batch_norm", "inference batch norm over axis 1 (variance drawn from [0.5, 2))",
+                      {shape_flag(), float_flag("epsilon", "1e-5", "added to the variance")},
+                      [](const OpArgs& a) {
+                        std::vector<int64_t> shape = a.get_list("shape");
+                        if (shape.size() < 2)
+                          user_error("batch_norm: --shape {} needs at least 2 dimensions", a.text("shape"));
+                        std::vector<int64_t> c = {shape[1]};
+                        return OpCall{{{"x", shape},
+                                       {"gamma", c, true},
+                                       {"beta", c, true},
+                                       {"mean", c, true},
+                                       {"var", c, true, {0.5f, 2.0f}}},
+                                      {{"epsilon", a.get_float("epsilon")}}};
+                      }));
 }
 
 void add_reductions(std::vector<OpSpec>& ops) {
-  ops.push_back({"softmax",
-                 "numerically stable softmax along one axis",
-                 {shape_flag("shape", "64,1000"), int_flag("axis", -1, "softmax axis")},
-                 [](const OpArgs& a) {
-                   Tensor x = input(a.get_list("shape"), "x");
-                   return OpGraph{{ops::softmax(x, int(a.get_int("axis")))}, {}};
-                 }});
-  using Reduce = Tensor (*)(const Tensor&, std::vector<int>, bool, const std::string&);
-  const std::tuple<const char*, const char*, Reduce> reductions[] = {
-      {"reduce_sum", "sum over axes", ops::reduce_sum},
-      {"reduce_mean", "mean over axes", ops::reduce_mean},
-      {"reduce_max", "maximum over axes", ops::reduce_max},
-      {"reduce_min", "minimum over axes", ops::reduce_min},
+  ops.push_back(entry("softmax", "numerically stable softmax along one axis",
+                      {shape_flag("shape", "64,1000"), int_flag("axis", -1, "softmax axis")},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}}, {{"axis", a.get_int("axis")}}};
+                      }));
+  const std::pair<const char*, const char*> reductions[] = {
+      {"reduce_sum", "sum over axes"},
+      {"reduce_mean", "mean over axes"},
+      {"reduce_max", "maximum over axes"},
+      {"reduce_min", "minimum over axes"},
   };
-  for (const auto& [name, description, fn] : reductions) {
-    ops.push_back(
-        {name,
-         description,
-         {shape_flag(), list_flag("axes", "2,3", "axes to reduce (empty: all)", kAnyInt),
-          switch_flag("keepdims", "keep reduced axes with extent 1")},
-         [name, fn](const OpArgs& a) {
-           Tensor x = input(a.get_list("shape"), "x");
-           return OpGraph{{fn(x, int_axes(a.get_list("axes")), a.get_bool("keepdims"), name)}, {}};
-         }});
+  for (const auto& [name, description] : reductions) {
+    ops.push_back(entry(name, description,
+                        {shape_flag(), list_flag("axes", "2,3", "axes to reduce (empty: all)", kAnyInt),
+                         switch_flag("keepdims", "keep reduced axes with extent 1")},
+                        [](const OpArgs& a) {
+                          return OpCall{{{"x", a.get_list("shape")}},
+                                        {{"axes", a.get_list("axes")}, {"keepdims", int64_t(a.get_bool("keepdims"))}}};
+                        }));
   }
 }
 
 void add_transforms(std::vector<OpSpec>& ops) {
-  ops.push_back(
-      {"concatenate",
-       "joins two tensors along an axis",
-       {shape_flag(), list_flag("shape2", "", "shape of the second input (default: --shape)"),
-        int_flag("axis", 1, "axis to join along")},
-       [](const OpArgs& a) {
-         std::vector<int64_t> shape = a.get_list("shape");
-         std::vector<int64_t> shape2 = a.text("shape2").empty() ? shape : a.get_list("shape2");
-         Tensor x = input(shape, "a"), y = input(shape2, "b");
-         return OpGraph{{ops::concatenate({x, y}, int(a.get_int("axis")))}, {}};
-       }});
-  ops.push_back(
-      {"pad",
-       "constant padding on each side of each dimension",
-       {shape_flag(), list_flag("pad-before", "0,0,1,1", "elements before, per dimension", 0),
-        list_flag("pad-after", "0,0,1,1", "elements after, per dimension", 0),
-        float_flag("value", "0", "padding value")},
-       [](const OpArgs& a) {
-         Tensor x = input(a.get_list("shape"), "x");
-         return OpGraph{{ops::pad(x, a.get_list("pad-before"), a.get_list("pad-after"),
-                                  float(a.get_float("value")))},
-                        {}};
-       }});
-  ops.push_back(
-      {"reshape",
-       "same elements in a new shape",
-       {shape_flag(), list_flag("new-shape", "1,-1", "output shape; one -1 is inferred", -1)},
-       [](const OpArgs& a) {
-         Tensor x = input(a.get_list("shape"), "x");
-         return OpGraph{{ops::reshape(x, a.get_list("new-shape"))}, {}};
-       }});
-  ops.push_back({"flatten",
-                 "[d0..d(axis-1)] x [d(axis)..] -> 2-D, as ONNX Flatten",
-                 {shape_flag(), int_flag("axis", 1, "first dimension of the second factor")},
-                 [](const OpArgs& a) {
-                   Tensor x = input(a.get_list("shape"), "x");
-                   return OpGraph{{ops::flatten(x, int(a.get_int("axis")))}, {}};
-                 }});
-  ops.push_back({"transpose",
-                 "permutes dimensions: output dimension i is input dimension perm[i]",
-                 {shape_flag(), list_flag("perm", "0,2,3,1", "permutation (empty: reverse)", 0)},
-                 [](const OpArgs& a) {
-                   Tensor x = input(a.get_list("shape"), "x");
-                   return OpGraph{{ops::transpose(x, int_axes(a.get_list("perm")))}, {}};
-                 }});
+  ops.push_back(entry("concatenate", "joins two tensors along an axis",
+                      {shape_flag(), list_flag("shape2", "", "shape of the second input (default: --shape)"),
+                       int_flag("axis", 1, "axis to join along")},
+                      [](const OpArgs& a) {
+                        std::vector<int64_t> shape = a.get_list("shape");
+                        std::vector<int64_t> shape2 = a.text("shape2").empty() ? shape : a.get_list("shape2");
+                        return OpCall{{{"a", shape}, {"b", shape2}}, {{"axis", a.get_int("axis")}}};
+                      }));
+  ops.push_back(entry("pad", "constant padding on each side of each dimension",
+                      {shape_flag(), list_flag("pad-before", "0,0,1,1", "elements before, per dimension", 0),
+                       list_flag("pad-after", "0,0,1,1", "elements after, per dimension", 0),
+                       float_flag("value", "0", "padding value")},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}},
+                                      {{"pad_before", a.get_list("pad-before")},
+                                       {"pad_after", a.get_list("pad-after")},
+                                       {"value", a.get_float("value")}}};
+                      }));
+  ops.push_back(entry("reshape", "same elements in a new shape",
+                      {shape_flag(), list_flag("new-shape", "1,-1", "output shape; one -1 is inferred", -1)},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}}, {{"newshape", a.get_list("new-shape")}}};
+                      }));
+  ops.push_back(entry("flatten", "[d0..d(axis-1)] x [d(axis)..] -> 2-D, as ONNX Flatten",
+                      {shape_flag(), int_flag("axis", 1, "first dimension of the second factor")},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}}, {{"axis", a.get_int("axis")}}};
+                      }));
+  ops.push_back(entry("transpose", "permutes dimensions: output dimension i is input dimension perm[i]",
+                      {shape_flag(), list_flag("perm", "0,2,3,1", "permutation (empty: reverse)", 0)},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}}, {{"perm", a.get_list("perm")}}};
+                      }));
 }
 
 }  // namespace
@@ -497,6 +460,27 @@ const std::vector<OpSpec>& op_catalog() {
     return ops;
   }();
   return catalog;
+}
+
+OpGraph OpSpec::build(const OpArgs& args) const {
+  OpCall c = call(args);
+  graph::Node node;
+  node.kind = graph::NodeKind::Call;
+  node.op = op;
+  node.name = name;
+  node.attrs = c.attrs;
+  const graph::OpDef& def = graph::lookup_op(op);
+  if (int(c.inputs.size()) < def.min_inputs || int(c.inputs.size()) > def.max_inputs)
+    internal_error("catalogue entry '{}' gives {} inputs to '{}'", name, c.inputs.size(), op);
+  OpGraph g;
+  std::vector<Tensor> inputs;
+  for (const OpCall::Input& in : c.inputs) {
+    inputs.push_back(placeholder(in.shape, DType::float32(), in.name));
+    if (in.constant) g.constants.push_back(in.name);
+    if (in.range != std::pair<float, float>{-1, 1}) g.input_ranges[in.name] = in.range;
+  }
+  g.outputs = {def.to_te(node, inputs)};
+  return g;
 }
 
 const OpSpec* find_op(const std::string& name) {

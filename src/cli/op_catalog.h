@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "ir/graph/graph.h"
 #include "ir/te/tensor.h"
 
 namespace tt::cli {
@@ -70,11 +71,31 @@ struct OpGraph {
   std::vector<std::string> constants = {};
 };
 
+// One call of a registered graph operator as a model would hold it: its inputs, in the operator's
+// argument order, and its attributes (ir/graph/op_registry.h gives their names and meaning).
+struct OpCall {
+  struct Input {
+    std::string name;  // the placeholder's name
+    std::vector<int64_t> shape;
+    bool constant = false;                // a model stores it as a constant (weights, biases)
+    std::pair<float, float> range{-1, 1};  // the values measurement draws for it
+  };
+  std::vector<Input> inputs;
+  graph::Attrs attrs;
+};
+
+// An entry of the catalogue: the command-line face of one registered graph operator. The TE graph
+// comes from the operator registry (the same lowering a model's node gets), so the catalogue holds
+// flags and their meaning only; a test checks that every registered operator has an entry.
 struct OpSpec {
-  std::string name;
+  std::string name;  // the command's name: the operator's own, or an alias (depthwise_conv2d)
+  std::string op;    // the registered operator it calls
   std::string description;  // one line, for --list and --help
   std::vector<FlagSpec> flags;
-  std::function<OpGraph(const OpArgs&)> build;  // UserError for shapes the operator rejects
+  std::function<OpCall(const OpArgs&)> call;  // UserError for flag values the operator rejects
+
+  // The call lowered through the registry. UserError for shapes the operator rejects.
+  OpGraph build(const OpArgs& args) const;
 };
 
 // Every operator, in the order --list prints them.

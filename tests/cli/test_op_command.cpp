@@ -8,11 +8,17 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
 #include "cli_test_util.h"
+#include "ir/graph/fusion.h"
+#include "ir/graph/op_registry.h"
+#include "ir/graph/task.h"
+#include "src/api/model_tasks.h"
+#include "src/cli/op_catalog.h"
 
 namespace {
 
@@ -233,3 +239,51 @@ TEST(OpCommand, BadArgumentsExitTwoWithAClearMessage) {
 }
 
 }  // namespace
+
+namespace tt::cli {
+namespace {
+
+// The catalogue's entries with every flag at its default.
+OpArgs default_args(const OpSpec& spec) {
+  std::map<std::string, std::string> text;
+  for (const FlagSpec& f : spec.flags)
+    if (f.kind != FlagKind::Bool) text[f.name] = f.default_value;
+  return OpArgs(&spec.flags, text, {});
+}
+
+TEST(OpCatalog, EveryRegisteredOperatorHasAnEntryAndEveryEntryCallsOne) {
+  std::set<std::string> called;
+  for (const OpSpec& spec : op_catalog()) {
+    EXPECT_TRUE(graph::is_registered_op(spec.op)) << spec.name << " calls unregistered '" << spec.op << "'";
+    called.insert(spec.op);
+    OpGraph g = spec.build(default_args(spec));
+    EXPECT_EQ(g.outputs.size(), 1u) << spec.name;
+  }
+  for (const std::string& op : graph::registered_ops())
+    EXPECT_TRUE(called.count(op)) << "registered operator '" << op << "' has no catalogue entry";
+}
+
+TEST(OpCatalog, AnEntryIsTheSameWorkloadAsTheModelNode) {
+  // `op conv2d` at its defaults and a model's conv2d node with the same attributes lower through
+  // the registry to one workload (weights constant in both), so their records are shared.
+  const OpSpec* spec = find_op("conv2d");
+  ASSERT_NE(spec, nullptr);
+  OpGraph op = spec->build(default_args(*spec));
+  TuneTask from_op = operator_task("conv2d", op.outputs, op.constants);
+  graph::Graph g;
+  graph::NodeId x = g.add_input("data", {{1, 64, 56, 56}});
+  graph::NodeId w = g.add_constant("w", NDArray({64, 64, 3, 3}, DType::float32()));
+  graph::NodeId conv = g.add_call("conv2d", {x, w},
+                                  {{"padding", std::vector<int64_t>{1, 1, 1, 1}},
+                                   {"strides", std::vector<int64_t>{1, 1}},
+                                   {"dilation", std::vector<int64_t>{1, 1}},
+                                   {"groups", int64_t(1)}},
+                                  "conv");
+  g.set_outputs({conv});
+  graph::Task task = graph::lower_group(g, graph::fuse_operators(g)[0]);
+  EXPECT_EQ(from_op.workload_key, task.workload_key);
+  EXPECT_EQ(from_op.constant_inputs, std::vector<std::string>{"weight"});
+}
+
+}  // namespace
+}  // namespace tt::cli
