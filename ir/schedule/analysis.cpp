@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "ir/expr/simplify.h"
+
 namespace tt {
 
 namespace {
@@ -196,8 +198,11 @@ int StageAnalysis::unit_stride_reduce_axis(const std::string& stage) const {
 }
 
 std::optional<std::string> StageAnalysis::packable_input(const std::string& stage) const {
+  return packable_input(stage, unit_stride_axis(stage));
+}
+
+std::optional<std::string> StageAnalysis::packable_input(const std::string& stage, int unit) const {
   const OperationNode& op = *state_.stage(stage).op;
-  int unit = unit_stride_axis(stage);
   if (unit < 0 || op.reduce_axes().empty()) return std::nullopt;
   for (const TensorReadNode* read : tensor_reads(op.body)) {
     if (!read->op->is_placeholder() || read->indices.empty() ||
@@ -208,6 +213,50 @@ std::optional<std::string> StageAnalysis::packable_input(const std::string& stag
         if (uses_var(index, r.var.get())) return read->op->name;
   }
   return std::nullopt;
+}
+
+bool StageAnalysis::used_only_in_last_index(const std::string& stage, int axis, bool reduce) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  const std::vector<IterVar>& axes = reduce ? op.reduce_axes() : op.axes;
+  if (axis < 0 || axis >= int(axes.size())) return false;
+  const VarNode* v = axes[axis].var.get();
+  bool any = false;
+  for (const TensorReadNode* r : tensor_reads(op.body)) {
+    for (size_t d = 0; d + 1 < r->indices.size(); ++d)
+      if (uses_var(r->indices[d], v)) return false;
+    if (!r->indices.empty() && uses_var(r->indices.back(), v)) any = true;
+  }
+  return any;
+}
+
+bool StageAnalysis::reads_with_unit_stride(const std::string& stage, int axis) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  const Var& v = op.axes.at(axis).var;
+  for (const TensorReadNode* r : tensor_reads(op.body)) {
+    if (r->indices.empty() || !uses_var(r->indices.back(), v.get())) continue;
+    const Expr& index = r->indices.back();
+    Expr step = simplify(substitute(index, VarMap{{v.get(), Expr(v) + 1}}) - index);
+    if (!is_const_int(step, 1)) return false;
+  }
+  return true;
+}
+
+int StageAnalysis::reuse_axis(const std::string& stage, int vector_axis) const {
+  const OperationNode& op = *state_.stage(stage).op;
+  const VarNode* v = op.axes.at(vector_axis).var.get();
+  auto reads = tensor_reads(op.body);
+  for (int a = int(op.axes.size()) - 1; a >= 0; --a) {
+    if (a == vector_axis || op.axes[a].extent() <= 1) continue;
+    bool reused = true;  // every vector operand is independent of this axis
+    for (const TensorReadNode* r : reads) {
+      bool vector_operand = !r->indices.empty() && uses_var(r->indices.back(), v);
+      for (const Expr& i : r->indices) reused &= !(vector_operand && uses_var(i, op.axes[a].var.get()));
+    }
+    if (reused) return a;
+  }
+  for (int a = int(op.axes.size()) - 1; a >= 0; --a)
+    if (a != vector_axis && op.axes[a].extent() > 1) return a;
+  return -1;
 }
 
 }  // namespace tt

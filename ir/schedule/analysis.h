@@ -62,6 +62,23 @@ class StageAnalysis {
   // accumulator reads into a contiguous panel makes every load of the inner loop unit-stride.
   std::optional<std::string> packable_input(const std::string& stage) const;
 
+  // ---- what the default schedules ask (ir/schedule/default_schedule.cpp) ----
+
+  // Whether some read uses the axis (an output axis, or with `reduce` a reduce axis, by index into
+  // spatial_axes / reduce_axes) and every read that uses it does so only in its last dimension,
+  // with any stride: a vector along it reads contiguous or evenly strided elements.
+  bool used_only_in_last_index(const std::string& stage, int axis, bool reduce = false) const;
+  // Whether every read that uses output axis `axis` in its last dimension steps one element per
+  // step of the axis (a stride-2 pooling window steps two).
+  bool reads_with_unit_stride(const std::string& stage, int axis) const;
+  // The output axis to block a register tile over beside `vector_axis`: the innermost other axis
+  // of extent > 1 that no read using `vector_axis` depends on (each vector operand is reused
+  // across it, a GEMM's rows), else the innermost other axis of extent > 1; -1 if none.
+  int reuse_axis(const std::string& stage, int vector_axis) const;
+  // packable_input along output axis `axis` instead of unit_stride_axis(): an input read with
+  // exactly that axis as its last index and some reduce axis in another.
+  std::optional<std::string> packable_input(const std::string& stage, int axis) const;
+
   const ScheduleState& state() const { return state_; }
 
  private:

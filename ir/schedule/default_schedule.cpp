@@ -5,10 +5,12 @@
 #include "ir/schedule/default_schedule.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "ir/error.h"
 #include "ir/expr/simplify.h"
+#include "ir/schedule/analysis.h"
 
 namespace tt {
 
@@ -47,74 +49,29 @@ int64_t largest_divisor(int64_t extent, int64_t limit) {
   return 1;
 }
 
-// How a reduction's reads use its axes, which decides its schedule.
+// How a reduction's reads use its axes, which decides its schedule (from the stage analysis the
+// sketch rules use too).
 struct ReductionShape {
-  int vector_axis = -1;  // data-parallel axis read with unit stride (innermost), or -1
+  int vector_axis = -1;  // the last data-parallel axis, if every read uses it only innermost
   int row_axis = -1;     // data-parallel axis the vector operand does not depend on, or -1
-  bool dot_product = false;  // the innermost reduce axis is read with unit stride instead
+  bool dot_product = false;  // the innermost reduce axis is read innermost instead
   // Every read along the vector axis steps one element per lane (a stride-2 pooling window does
   // not); only then do native vectors with a partitioned tail pay off (see choose_register_tile).
   bool unit_stride_vectors = true;
-  const TensorReadNode* packable = nullptr;  // an input read as [.., reduce.., vector axis]
+  std::optional<std::string> packable;  // an input read as [.., reduce.., vector axis]
 };
 
-ReductionShape analyze(const OperationNode& op) {
+ReductionShape analyze(const StageAnalysis& analysis, const std::string& stage) {
   ReductionShape shape;
-  auto reads = tensor_reads(op.body);
-  int n = int(op.axes.size());
-  auto depends_elsewhere = [&](const TensorReadNode* r, const VarNode* v) {
-    for (size_t d = 0; d + 1 < r->indices.size(); ++d)
-      if (uses_var(r->indices[d], v)) return true;
-    return false;
-  };
-  if (n > 0 && op.axes[n - 1].extent() > 1) {
-    const VarNode* v = op.axes[n - 1].var.get();
-    bool unit_friendly = true, any = false;
-    for (const auto* r : reads) {
-      if (depends_elsewhere(r, v)) unit_friendly = false;
-      if (!r->indices.empty() && uses_var(r->indices.back(), v)) any = true;
-    }
-    if (unit_friendly && any) shape.vector_axis = n - 1;
-  }
-  if (shape.vector_axis >= 0) {
-    const VarNode* v = op.axes[shape.vector_axis].var.get();
-    for (const auto* r : reads) {
-      if (r->indices.empty() || !uses_var(r->indices.back(), v)) continue;
-      const Expr& index = r->indices.back();
-      Expr step = simplify(substitute(index, VarMap{{v, Expr(op.axes[shape.vector_axis].var) + 1}}) - index);
-      shape.unit_stride_vectors &= is_const_int(step, 1);
-    }
-    for (int a = n - 2; a >= 0 && shape.row_axis < 0; --a) {
-      if (op.axes[a].extent() <= 1) continue;
-      bool reused = true;  // every vector operand is independent of this axis
-      for (const auto* r : reads) {
-        bool vector_operand = !r->indices.empty() && uses_var(r->indices.back(), v);
-        for (const Expr& i : r->indices) reused &= !(vector_operand && uses_var(i, op.axes[a].var.get()));
-      }
-      if (reused) shape.row_axis = a;
-    }
-    if (shape.row_axis < 0) {
-      for (int a = n - 2; a >= 0; --a)
-        if (op.axes[a].extent() > 1) {
-          shape.row_axis = a;
-          break;
-        }
-    }
-    for (const auto* r : reads) {
-      if (!r->op->is_placeholder() || r->indices.empty() || r->indices.back().as<VarNode>() != v) continue;
-      bool reads_reduce = false;
-      for (const IterVar& rv : op.reduce_axes())
-        for (const Expr& i : r->indices) reads_reduce |= uses_var(i, rv.var.get());
-      if (reads_reduce) shape.packable = r;
-    }
+  const OperationNode& op = *analysis.state().stage(stage).op;
+  const int n = int(op.axes.size());
+  if (n > 0 && op.axes[n - 1].extent() > 1 && analysis.used_only_in_last_index(stage, n - 1)) {
+    shape.vector_axis = n - 1;
+    shape.unit_stride_vectors = analysis.reads_with_unit_stride(stage, n - 1);
+    shape.row_axis = analysis.reuse_axis(stage, n - 1);
+    shape.packable = analysis.packable_input(stage, n - 1);
   } else if (!op.reduce_axes().empty()) {
-    const VarNode* k = op.reduce_axes().back().var.get();
-    bool friendly = true, any = false;
-    for (const auto* r : reads) {
-      if (depends_elsewhere(r, k)) friendly = false;
-      if (!r->indices.empty() && uses_var(r->indices.back(), k)) any = true;
-    }
-    shape.dot_product = friendly && any;
+    shape.dot_product = analysis.used_only_in_last_index(stage, int(op.reduce_axes().size()) - 1, true);
   }
   return shape;
 }
@@ -252,8 +209,7 @@ class Scheduler {
   }
 
   void schedule_reduction(const std::string& name, const std::vector<std::string>& chain) {
-    const Stage& st = state_.stage(name);
-    ReductionShape shape = analyze(*st.op);
+    ReductionShape shape = analyze(StageAnalysis(state_), name);
     if (shape.vector_axis >= 0) return schedule_tiled(name, chain, shape);
     for (size_t c = 0; c + 1 < chain.size(); ++c) apply(ComputeInlineStep{chain[c]});
     if (!chain.empty()) schedule_injective(chain.back());
@@ -402,7 +358,7 @@ class Scheduler {
       apply(AnnotateStep{acc, av + ".1", LoopAnnotation::Vectorize});
     }
     if (pack && !panel_loop.empty()) {
-      const std::string packed = shape.packable->op->name;
+      const std::string packed = *shape.packable;
       apply(CacheReadStep{packed, acc});
       apply(ComputeAtStep{packed + ".cache", tile, panel_loop});
       const Stage& cs = state_.stage(packed + ".cache");

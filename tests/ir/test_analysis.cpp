@@ -159,5 +159,28 @@ TEST(StageAnalysis, TransposeIsNotStrictlyInlinable) {
   EXPECT_FALSE(StageAnalysis(estate).is_strictly_inlinable("ex"));
 }
 
+TEST(StageAnalysis, DefaultScheduleQueries) {
+  // matmul C[i, j]: j is read only innermost with unit stride, i is the reuse axis (B[k, j] does
+  // not depend on it), and B is the packable panel.
+  ScheduleState mm(test::matmul_graph(32, 48, 24));
+  StageAnalysis a(mm);
+  EXPECT_TRUE(a.used_only_in_last_index("C", 1));
+  EXPECT_FALSE(a.used_only_in_last_index("C", 0));  // A[i, k] reads i outside its last dimension
+  EXPECT_TRUE(a.reads_with_unit_stride("C", 1));
+  EXPECT_EQ(a.reuse_axis("C", 1), 0);
+  EXPECT_EQ(a.packable_input("C", 1), std::optional<std::string>("B"));
+  // dense Y[m, n] = X[m, k] W[n, k]: the reduction is read innermost (a dot product).
+  ScheduleState dense(test::dense_graph());
+  StageAnalysis d(dense);
+  EXPECT_FALSE(d.used_only_in_last_index("dense", 1));
+  EXPECT_TRUE(d.used_only_in_last_index("dense", 0, true));
+  // A stride-2 pooling window reads its column innermost, two elements per output column.
+  ScheduleState pool(test::max_pool_graph(4, 8));
+  StageAnalysis p(pool);
+  EXPECT_TRUE(p.used_only_in_last_index("pool", 3));
+  EXPECT_FALSE(p.reads_with_unit_stride("pool", 3));
+  EXPECT_EQ(p.reuse_axis("pool", 3), 2);  // the window's rows depend on it: the fallback, innermost
+}
+
 }  // namespace
 }  // namespace tt
