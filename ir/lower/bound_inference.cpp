@@ -87,8 +87,10 @@ bool symbolic_bounds(const Expr& e, const VarRanges& varying, Expr* lo, Expr* hi
         *hi = c >= 0 ? bhi * Expr(c) : blo * Expr(c);
         return true;
       }
+      // Both factors fixed (a varying variable of a single value included): their product, with
+      // the fixed values substituted, never `e`, which may still name a varying variable.
       if (structural_equal(alo, ahi) && structural_equal(blo, bhi)) {
-        *lo = *hi = e;
+        *lo = *hi = alo * blo;
         return true;
       }
       return false;
@@ -107,7 +109,7 @@ bool symbolic_bounds(const Expr& e, const VarRanges& varying, Expr* lo, Expr* hi
       if (!is_const_int(n->b, &c) || c <= 0 || !symbolic_bounds(n->a, varying, &alo, &ahi))
         return false;
       if (structural_equal(simplify(alo), simplify(ahi))) {
-        *lo = *hi = e;
+        *lo = *hi = alo % Expr(c);
         return true;
       }
       *lo = Expr(0), *hi = Expr(c - 1);

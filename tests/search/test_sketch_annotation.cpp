@@ -259,11 +259,11 @@ TEST(SketchAnnotation, OddVectorWidthInsideUnrolledTile) {
   check_candidate(outputs, steps, compiler, values, reference_outputs(outputs, inputs, values));
 }
 
-// Known lowering bug: the rfactored max-pool's partial stage keeps a reduce loop of extent 1, and
-// the pad stage computed at the data-parallel loop just outside it gets a region that still names
-// that loop's variable (the verifier rejects the loop IR). Annotation avoids rfactor parts of
-// length 1; enable this test once lowering handles it.
-TEST(SketchAnnotation, DISABLED_ProducerAtLoopOutsideUnitReduceLoop) {
+// The rfactored max-pool's partial stage keeps a reduce loop of extent 1, and the pad stage computed
+// at the data-parallel loop just outside it used to get a region that still named that loop's
+// variable (bound inference returned a modulo of a fixed operand as written, not with the fixed
+// value substituted), which the verifier rejected.
+TEST(SketchAnnotation, ProducerAtLoopOutsideUnitReduceLoop) {
   auto outputs = test::max_pool_graph(3, 7);
   std::vector<Step> steps = {
       FuseStep{"pool", {"ry", "rx"}},
