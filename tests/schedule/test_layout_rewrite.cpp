@@ -12,16 +12,14 @@
 #include "ir/te/ops.h"
 #include "search/measure/build.h"
 #include "tests/ir/te_test_util.h"
+#include "tests/schedule/schedule_test_util.h"
 
 namespace tt {
 namespace {
 
 using test::input;
 
-KernelCompiler& compiler() {
-  static KernelCompiler instance;
-  return instance;
-}
+using test::compiler;
 
 NDArray iota(std::vector<int64_t> shape) {
   NDArray a(std::move(shape), DType::float32());

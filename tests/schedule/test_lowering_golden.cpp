@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/ir/te_test_util.h"
+#include "tests/schedule/schedule_test_util.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -18,10 +19,7 @@ namespace {
 
 using test::input;
 
-KernelCompiler& compiler() {
-  static KernelCompiler instance;
-  return instance;
-}
+using test::compiler;
 
 std::string golden_path(const std::string& name) {
   return std::string(TT_TEST_DATA_DIR) + "/golden/" + name + ".txt";

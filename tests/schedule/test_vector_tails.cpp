@@ -13,16 +13,14 @@
 #include "ir/te/ops.h"
 #include "search/measure/build.h"
 #include "tests/ir/te_test_util.h"
+#include "tests/schedule/schedule_test_util.h"
 
 namespace tt {
 namespace {
 
 using test::input;
 
-KernelCompiler& compiler() {
-  static KernelCompiler instance;
-  return instance;
-}
+using test::compiler;
 
 const std::vector<int64_t> kOddExtents = {7, 17, 35, 71, 147};
 
