@@ -1,11 +1,10 @@
 // Building, running and checking candidates; see build.h.
 #include "search/measure/build.h"
 
-#include "ir/schedule/layout.h"
-
 #include <random>
 
 #include "ir/error.h"
+#include "ir/schedule/layout.h"
 #include "ir/te/interpreter.h"
 
 namespace tt {

@@ -168,6 +168,7 @@ int run_model(const RunModelOptions& o) {
     out["peak_memory_bytes"] = plan.arena_bytes;
     out["no_reuse_memory_bytes"] = plan.no_reuse_bytes;
     out["weight_bytes"] = executor.weight_bytes();
+    out["packed_weight_bytes"] = executor.packed_weight_bytes();
     out["output_shape"] = outputs[0].shape();
     out["top1"] = argmax(outputs[0]);
     if (!check.is_null()) out["check"] = check;
@@ -188,8 +189,11 @@ int run_model(const RunModelOptions& o) {
     fmt::print("latency     {:.3f} ms median, {:.3f} mean, {:.3f} std, {:.3f} p99 ({} runs)\n", t.median_s * 1e3,
                t.mean_s * 1e3, t.std_s * 1e3, p99 * 1e3, o.repeat);
     fmt::print("throughput  {:.1f} images/s\n", double(batch) / t.median_s);
-    fmt::print("memory      {:.2f} MB intermediates (without reuse {:.2f} MB), {:.2f} MB weights\n",
-               double(plan.arena_bytes) / 1e6, double(plan.no_reuse_bytes) / 1e6, double(executor.weight_bytes()) / 1e6);
+    fmt::print("memory      {:.2f} MB intermediates (without reuse {:.2f} MB), {:.2f} MB weights{}\n",
+               double(plan.arena_bytes) / 1e6, double(plan.no_reuse_bytes) / 1e6, double(executor.weight_bytes()) / 1e6,
+               executor.packed_weight_bytes() > 0
+                   ? fmt::format(" (+{:.2f} MB packed at load in loop order)", double(executor.packed_weight_bytes()) / 1e6)
+                   : std::string());
     fmt::print("output      {} top-1 class {}\n", shape_to_string(outputs[0].shape()), argmax(outputs[0]));
     if (o.profile) {
       fmt::print("profile     median per group, slowest first:\n");

@@ -2,6 +2,7 @@
 #include "src/runtime/replay.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 
@@ -32,6 +33,13 @@ std::vector<ScheduleChoice> choose_schedules(const graph::TaskTable& tasks, cons
                    ? fmt::format("trial {}: the default schedule, faster than every tuned record ({:.3f} ms)",
                                  best->trial, c.record_s * 1e3)
                    : fmt::format("trial {} ({}), {:.3f} ms", best->trial, best->strategy, c.record_s * 1e3);
+    // Say which weights the record stores repacked (the executor packs them once at load).
+    std::vector<std::string> packed;
+    for (const Step& s : c.steps)
+      if (const auto* layout = std::get_if<LayoutRewriteStep>(&s))
+        for (const Tensor& in : task.inputs)
+          if (in.name() == layout->tensor) packed.push_back(fmt::format("{} ({})", in.name(), shape_to_string(in.shape())));
+    if (!packed.empty()) c.reason += fmt::format("; weights {} packed in loop order", fmt::join(packed, ", "));
     choices.push_back(c);
   }
   return choices;

@@ -182,11 +182,13 @@ TEST(WorkerProtocol, TaskCandidateAndResultRoundTrip) {
                             std::string("\x7f"
                                         "ELF\0\1",
                                         6),
-                            std::numeric_limits<double>::infinity(), "hang"};
+                            std::numeric_limits<double>::infinity(), "hang",
+                            {"", R"(["layout_rewrite","W",[[8],[]],[[0,0],[1,0],[0,1]]])"}};
   WorkerCandidate c2 = decode_candidate(encode_candidate(candidate));
   EXPECT_EQ(c2.bytes, candidate.bytes);
   EXPECT_TRUE(std::isinf(c2.cut_short_above_s));
   EXPECT_EQ(c2.fault, "hang");
+  EXPECT_EQ(c2.input_layouts, candidate.input_layouts);
 
   WorkerResult result;
   result.error = MeasureError::WrongAnswer;
