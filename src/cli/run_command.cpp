@@ -192,7 +192,7 @@ int run_model(const RunModelOptions& o) {
     fmt::print("memory      {:.2f} MB intermediates (without reuse {:.2f} MB), {:.2f} MB weights{}\n",
                double(plan.arena_bytes) / 1e6, double(plan.no_reuse_bytes) / 1e6, double(executor.weight_bytes()) / 1e6,
                executor.packed_weight_bytes() > 0
-                   ? fmt::format(" (+{:.2f} MB packed at load in loop order)", double(executor.packed_weight_bytes()) / 1e6)
+                   ? fmt::format(" ({:.2f} MB of them packed at load in loop order)", double(executor.packed_weight_bytes()) / 1e6)
                    : std::string());
     fmt::print("output      {} top-1 class {}\n", shape_to_string(outputs[0].shape()), argmax(outputs[0]));
     if (o.profile) {

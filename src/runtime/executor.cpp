@@ -129,13 +129,25 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
       }
     }
   }
+  // A weight that every group reading it takes packed is held only packed.
+  std::map<graph::NodeId, bool> all_packed;
+  for (int g = 0; g < int(groups_.size()); ++g)
+    for (int i = 0; i < int(groups_[g].inputs.size()); ++i) {
+      graph::NodeId id = groups_[g].inputs[i];
+      if (graph_.node(id).kind != graph::NodeKind::Constant) continue;
+      bool packed = packed_.count({g, i}) != 0;
+      auto [it, inserted] = all_packed.emplace(id, packed);
+      if (!inserted) it->second = it->second && packed;
+    }
+  for (const auto& [id, packed] : all_packed)
+    if (packed) graph_.mutable_node(id).value = NDArray();
   compile_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 GraphExecutor::~GraphExecutor() = default;
 
 int64_t GraphExecutor::weight_bytes() const {
-  int64_t bytes = 0;
+  int64_t bytes = packed_weight_bytes();
   for (const graph::Node& n : graph_.nodes())
     if (n.kind == graph::NodeKind::Constant) bytes += int64_t(n.value.bytes());
   return bytes;

@@ -51,9 +51,10 @@ class GraphExecutor {
   const std::vector<graph::FusedGroup>& groups() const { return groups_; }
   const graph::TaskTable& tasks() const { return tasks_; }
   const MemoryPlan& memory_plan() const { return plan_; }
-  // Bytes of weights (constants) bound to the kernels.
+  // Bytes of weights (constants) the kernels are bound to, packed ones included: a weight that every
+  // group reading it takes packed is held only packed (its original is released at load).
   int64_t weight_bytes() const;
-  // Bytes of the weights packed at load for schedules that rewrite their layout.
+  // Of those, the bytes of the weights packed at load for schedules that rewrite their layout.
   int64_t packed_weight_bytes() const;
   double compile_seconds() const { return compile_seconds_; }
 
