@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "codegen/runtime.h"
 #include "ir/error.h"
@@ -96,6 +97,9 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
   set_num_threads(options.num_threads);
   HardwareParams hw = hardware_params(target, num_threads());
   auto start = std::chrono::steady_clock::now();
+  char* arena = static_cast<char*>(arena_.data());
+  bound_args_.assign(groups_.size(), {});
+  std::set<graph::NodeId> read_unpacked;  // weights some group reads in the model's layout
   for (size_t t = 0; t < tasks_.tasks.size(); ++t) {
     const graph::Task& task = tasks_.tasks[t];
     std::vector<Step> steps;
@@ -114,33 +118,42 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
     }
     argument_order_.push_back(order);
     kernels_.push_back(std::move(built.kernel));
-    // Weights the schedule reads in a rewritten layout are packed now, once per group.
-    for (size_t i = 0; i < task.inputs.size(); ++i) {
-      const LayoutRewriteStep* layout = built.state.layout_of(task.inputs[i].name());
-      if (!layout) continue;
-      for (int g = 0; g < int(groups_.size()); ++g) {
-        if (tasks_.task_of_group[g] != int(t)) continue;
-        const graph::Node& n = graph_.node(groups_[g].inputs[i]);
-        if (n.kind != graph::NodeKind::Constant)
+    // Bind each group of the task to its arguments' addresses (a graph input's is known per run).
+    // Weights the schedule reads in a rewritten layout are packed now, once per weight and task.
+    for (int g = 0; g < int(groups_.size()); ++g) {
+      if (tasks_.task_of_group[g] != int(t)) continue;
+      std::vector<void*>& args = bound_args_[g];
+      for (int position : order) {
+        if (position < 0) {
+          args.push_back(arena + plan_.offset[g]);
+          continue;
+        }
+        graph::NodeId id = groups_[g].inputs[position];
+        const graph::Node& n = graph_.node(id);
+        const LayoutRewriteStep* layout = built.state.layout_of(task.inputs[position].name());
+        if (layout && n.kind != graph::NodeKind::Constant)
           user_error("the schedule of task {} ({}) rewrites the layout of input {}, but in group {} that input is '{}', "
                      "not a constant of the model; only weights can be packed at load",
-                     t, task.description, task.inputs[i].name(), groups_[g].describe(graph_), n.name);
-        packed_[{g, int(i)}] = pack_layout(*layout, n.value);
+                     t, task.description, task.inputs[position].name(), groups_[g].describe(graph_), n.name);
+        if (layout) {
+          auto [packed, fresh] = packed_.try_emplace({id, int(t)});
+          if (fresh) packed->second = pack_layout(*layout, n.value);
+          args.push_back(packed->second.data());
+        } else if (n.kind == graph::NodeKind::Constant) {
+          read_unpacked.insert(id);
+          args.push_back(const_cast<void*>(n.value.data()));
+        } else if (n.kind == graph::NodeKind::Input) {
+          args.push_back(nullptr);
+        } else {
+          TT_ASSERT(group_of_node_[id] >= 0, "node {} is read but no group produces it", n.name);
+          args.push_back(arena + plan_.offset[group_of_node_[id]]);
+        }
       }
     }
   }
   // A weight that every group reading it takes packed is held only packed.
-  std::map<graph::NodeId, bool> all_packed;
-  for (int g = 0; g < int(groups_.size()); ++g)
-    for (int i = 0; i < int(groups_[g].inputs.size()); ++i) {
-      graph::NodeId id = groups_[g].inputs[i];
-      if (graph_.node(id).kind != graph::NodeKind::Constant) continue;
-      bool packed = packed_.count({g, i}) != 0;
-      auto [it, inserted] = all_packed.emplace(id, packed);
-      if (!inserted) it->second = it->second && packed;
-    }
-  for (const auto& [id, packed] : all_packed)
-    if (packed) graph_.mutable_node(id).value = NDArray();
+  for (const auto& [key, value] : packed_)
+    if (!read_unpacked.count(key.first)) graph_.mutable_node(key.first).value = NDArray();
   compile_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -199,16 +212,9 @@ std::vector<NDArray> GraphExecutor::execute(const std::vector<NDArray>& inputs, 
   std::vector<void*> args;
   for (size_t g = 0; g < groups_.size(); ++g) {
     int t = tasks_.task_of_group[g];
-    args.clear();
-    for (int position : argument_order_[t]) {
-      if (position < 0) {
-        args.push_back(arena + plan_.offset[g]);
-      } else if (auto packed = packed_.find({int(g), position}); packed != packed_.end()) {
-        args.push_back(packed->second.data());
-      } else {
-        args.push_back(address(groups_[g].inputs[position]));
-      }
-    }
+    args = bound_args_[g];
+    for (size_t p = 0; p < args.size(); ++p)
+      if (!args[p]) args[p] = const_cast<void*>(external.at(groups_[g].inputs[argument_order_[t][p]]));
     if (!group_seconds) {
       kernels_[t].run_raw(args);
       continue;

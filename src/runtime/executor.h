@@ -68,9 +68,12 @@ class GraphExecutor {
   MemoryPlan plan_;
   NDArray arena_;
   std::vector<int> group_of_node_;  // node id -> group producing it, or -1
-  // Weights that a task's schedule reads in a rewritten layout, packed once here: by group, then
-  // the group's input position.
-  std::map<std::pair<int, int>, NDArray> packed_;
+  // Weights that a task's schedule reads in a rewritten layout, packed once here: by weight node,
+  // then task.
+  std::map<std::pair<graph::NodeId, int>, NDArray> packed_;
+  // Per group: its kernel's arguments, bound at construction (weights, packed or not, and arena
+  // slots); null for a graph input, whose address each run supplies.
+  std::vector<std::vector<void*>> bound_args_;
   double compile_seconds_ = 0;
 
   // Runs every group in order; with `group_seconds`, adds each group's time to it.
