@@ -158,20 +158,33 @@ std::vector<int> nest_key(const Stage& st, int i) {
 
 }  // namespace
 
-std::optional<LayoutRewriteStep> follow_loops_layout(const ScheduleState& state, const std::string& tensor) {
+namespace {
+
+// The reads of placeholder `tensor` in the stage's body.
+std::vector<const TensorReadNode*> reads_of(const Stage& st, const std::string& tensor) {
+  std::vector<const TensorReadNode*> out;
+  for (const TensorReadNode* r : tensor_reads(st.op->body))
+    if (r->op->name == tensor && r->op->is_placeholder()) out.push_back(r);
+  return out;
+}
+
+}  // namespace
+
+const Stage* sole_reader(const ScheduleState& state, const std::string& tensor) {
   const Stage* reader = nullptr;
-  std::vector<const TensorReadNode*> reads;
   for (const Stage& st : state.stages()) {
-    std::vector<const TensorReadNode*> mine;
-    for (const TensorReadNode* r : tensor_reads(st.op->body))
-      if (r->op->name == tensor && r->op->is_placeholder()) mine.push_back(r);
-    if (mine.empty()) continue;
-    if (reader || st.attach == AttachKind::Inline) return std::nullopt;
+    if (reads_of(st, tensor).empty()) continue;
+    if (reader || st.attach == AttachKind::Inline) return nullptr;
     reader = &st;
-    reads = std::move(mine);
   }
+  return reader;
+}
+
+std::optional<LayoutRewriteStep> follow_loops_layout(const ScheduleState& state, const std::string& tensor) {
+  const Stage* reader = sole_reader(state, tensor);
   if (!reader || reader->name() == tensor + ".cache") return std::nullopt;
   const Stage& st = *reader;
+  std::vector<const TensorReadNode*> reads = reads_of(st, tensor);
   // The root axis each dimension is read with (-1: a dimension of extent 1 read at 0, as a depthwise
   // convolution reads its weights' channel dimension); every read must use the same ones.
   std::vector<int> root_of_dim;

@@ -16,6 +16,7 @@
 namespace tt {
 
 class ScheduleState;
+struct Stage;
 
 // UserError naming the step when its factors or order do not fit a tensor of `shape` (a factor
 // below 1, the wrong number of dimensions, an order that is not a permutation of every
@@ -34,6 +35,10 @@ Expr packed_flat_index(const LayoutRewriteStep& layout, const std::vector<int64_
 
 // The packed copy of `source` (padding zero-filled). UserError when the layout does not fit.
 NDArray pack_layout(const LayoutRewriteStep& layout, const NDArray& source);
+
+// The one stage that reads placeholder `tensor` directly, or null when none or several do or the
+// reader is inlined (its reads then happen inside other stages).
+const Stage* sole_reader(const ScheduleState& state, const std::string& tensor);
 
 // The layout of input `tensor` that follows the loops of the one stage reading it: each dimension
 // the reader indexes by one of its root axes is split like that axis (its split leaves), and the

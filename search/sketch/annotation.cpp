@@ -65,7 +65,7 @@ class Emitter {
     if (an_.params().layout_rewrite) {
       std::vector<LayoutRewriteStep> layouts;
       for (const std::string& weight : an_.constant_inputs())
-        if (reduction_reads(weight))
+        if (const Stage* reader = sole_reader(state_, weight); reader && reader->has_reduction())
           if (std::optional<LayoutRewriteStep> layout = follow_loops_layout(state_, weight)) layouts.push_back(*layout);
       dec_.packable_weights = int(layouts.size());
       if (!layouts.empty() && dec_.layout_rewrite < 0)
@@ -77,15 +77,6 @@ class Emitter {
   }
 
  private:
-  // Whether a reduction stage reads placeholder `tensor` (a weight worth repacking).
-  bool reduction_reads(const std::string& tensor) const {
-    for (const Stage& st : state_.stages())
-      if (st.has_reduction())
-        for (const TensorReadNode* r : tensor_reads(st.op->body))
-          if (r->op->name == tensor && r->op->is_placeholder()) return true;
-    return false;
-  }
-
   void emit(const Step& s) {
     state_.apply(s);
     steps_.push_back(s);
