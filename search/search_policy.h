@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ir/schedule/step.h"
 
 namespace tt {
@@ -27,6 +29,8 @@ using CandidateScorer = std::function<std::vector<double>(const std::vector<Cand
 struct MeasuredCandidate {
   Candidate candidate;
   double throughput = 0;  // 1 / seconds; 0 for a candidate that failed
+  // The config the record names (SearchPolicy::config_of when it was measured), or null.
+  nlohmann::json config;
 };
 
 class SearchPolicy {
@@ -40,6 +44,15 @@ class SearchPolicy {
                                          const std::vector<std::string>& measured) = 0;
   // The results of a measured batch (also called with the log's records when a run resumes).
   virtual void observe(const std::vector<MeasuredCandidate>& results) = 0;
+  // What the record of a candidate this policy proposed stores beside its steps: a template
+  // search's config ({"template", "tuner", "index", "knobs"}); null when there is nothing more.
+  virtual nlohmann::json config_of(const Candidate& candidate) const {
+    (void)candidate;
+    return nullptr;
+  }
+  // Whether propose() ranks candidates with the scorer (else the tuning loop need not train the
+  // cost model for this task).
+  virtual bool uses_cost_model() const { return true; }
 };
 
 }  // namespace tt

@@ -57,6 +57,9 @@ struct TaskResult {
   double default_ms = 0;             // the default schedule's time; infinity if not measured
   std::map<std::string, int> errors;  // by error code name ("compile", "wrong_answer", ...), nonzero only
   int cut_short = 0;                 // candidates stopped after one repeat as clearly slower than the best
+  // How the task is searched: "ansor", "autotvm conv2d_nchw (xgb, 1.2e6 configs)", or "ansor (no
+  // template: ...)" when the template search has none for it.
+  std::string search;
 };
 
 struct TuneProgress {
@@ -86,6 +89,10 @@ struct TuneOptions {
   // Let schedules store each weight a reduction reads in the order their loops read it (packed
   // once when the model loads); false keeps every weight in the model's layout.
   bool layout_rewrite = true;
+  // "ansor" (template-free sketches) or "autotvm" (schedule templates with knobs, searched by
+  // `tuner`: "xgb", "ga", "random" or "grid"; tasks without a template fall back to ansor).
+  std::string strategy = "ansor";
+  std::string tuner = "xgb";
   std::string cost_model = "xgb";     // or "random": random sampling of the same space
   std::string scheduler = "gradient";  // or "round-robin"
   std::string warm_start_model;       // a cost model saved beside another log

@@ -75,7 +75,7 @@ nlohmann::json to_json(const TuningRecord& r) {
   check_finite(r.timestamp, "timestamp");
   check_finite(r.build_s, "build time");
   check_finite(r.run_s, "run time");
-  return {{"v", r.version},
+  nlohmann::json j = {{"v", r.version},
           {"workload_key", r.workload_key},
           {"workload", r.workload},
           {"target", r.target},
@@ -91,6 +91,9 @@ nlohmann::json to_json(const TuningRecord& r) {
           {"build_s", r.build_s},
           {"run_s", r.run_s},
           {"num_threads", r.num_threads}};
+  // Written only when there is one, so records of the other strategies keep their form.
+  if (!r.config.is_null()) j["config"] = r.config;
+  return j;
 }
 
 TuningRecord record_from_json(const nlohmann::json& j) {
@@ -136,6 +139,11 @@ TuningRecord record_from_json(const nlohmann::json& j) {
   int64_t threads = int_field(j, "num_threads", 1);
   if (threads > INT32_MAX) user_error("tuning record: field 'num_threads' is too large ({})", threads);
   r.num_threads = int(threads);
+  if (auto it = j.find("config"); it != j.end() && !it->is_null()) {
+    if (!it->is_object() || !it->contains("index") || !(*it)["index"].is_number_integer())
+      user_error("tuning record: field 'config' must be an object with an integer 'index', got {}", shown(*it));
+    r.config = *it;
+  }
   return r;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ir/schedule/step.h"
 #include "search/measure/measure_error.h"
 
@@ -21,6 +23,9 @@ struct TuningRecord {
   std::string target;         // Target::to_string() of the machine it was measured on
   std::string strategy;       // "default" (the hand-written schedule), "ansor", "autotvm"
   std::vector<Step> steps;    // the schedule; replay applies these to the task's TE
+  // A template search's config beside the steps it produced ({"template", "tuner", "index",
+  // "knobs"}, search/autotvm/config_space.h); null for the other strategies. Replay uses the steps.
+  nlohmann::json config;
   std::vector<double> costs_s;  // seconds per run, one per repeat group; empty on error
   MeasureError error = MeasureError::None;
   std::string error_message;

@@ -18,6 +18,7 @@
 #include "search/cost_model/cost_model.h"
 #include "search/cost_model/features.h"
 #include "search/measure/build.h"
+#include "search/autotvm/template_policy.h"
 #include "search/record/apply_history.h"
 
 namespace tt {
@@ -81,7 +82,9 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
   if (tasks_.empty()) user_error("nothing to tune: the model has no tasks");
   if (options_.trials < 0) user_error("--trials must not be negative, got {}", options_.trials);
   if (options_.measures_per_round < 1) user_error("measures per round must be at least 1");
-  if (options_.strategy != "ansor") user_error("unknown search strategy '{}' (known: ansor)", options_.strategy);
+  if (options_.strategy != "ansor" && options_.strategy != "autotvm")
+    user_error("unknown search strategy '{}' (known: ansor, autotvm)", options_.strategy);
+  if (options_.strategy == "autotvm") autotvm::make_config_tuner(options_.tuner, autotvm::ConfigSpace{}, 0, options_.ga, options_.annealing);
   hw_ = hardware_params(target_, options_.num_threads);
   options_.measure.num_threads = options_.num_threads;
   measure_ = [this](int task, const std::vector<Candidate>& batch, double best_s) {
@@ -91,18 +94,30 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
     auto state = std::make_unique<TaskState>();
     // Each task's search has its own stream of random numbers, derived from the run's seed.
     uint64_t task_seed = options_.seed * 1000003ULL + t;
-    auto policy = std::make_unique<SketchPolicy>(tasks_[t].outputs, hw_, options_.sketch, task_seed,
-                                                 tasks_[t].constant_inputs);
-    state->sketch_policy = policy.get();
-    state->policy = std::move(policy);
-    state->default_steps = default_schedule(tasks_[t].outputs, hw_);
     TaskReport& r = state->report;
+    std::string why_not;
+    std::unique_ptr<autotvm::ScheduleTemplate> tmpl;
+    if (options_.strategy == "autotvm")
+      tmpl = autotvm::ScheduleTemplate::match(tasks_[t].outputs, hw_, tasks_[t].constant_inputs, &why_not);
+    if (tmpl) {
+      r.search = fmt::format("autotvm {} ({}, {} configs)", tmpl->name(), options_.tuner, tmpl->space().size());
+      state->policy = std::make_unique<autotvm::TemplatePolicy>(std::move(tmpl), options_.tuner, task_seed,
+                                                                options_.ga, options_.annealing);
+    } else {
+      auto policy = std::make_unique<SketchPolicy>(tasks_[t].outputs, hw_, options_.sketch, task_seed,
+                                                   tasks_[t].constant_inputs);
+      state->sketch_policy = policy.get();
+      state->policy = std::move(policy);
+      r.search = why_not.empty() ? "ansor" : fmt::format("ansor (no template: {})", why_not);
+    }
+    state->default_steps = default_schedule(tasks_[t].outputs, hw_);
     r.workload_key = tasks_[t].workload_key;
     r.description = tasks_[t].description;
     r.weight = tasks_[t].weight;
     r.flops = tasks_[t].flops;
     r.best_s = kInfinity;
     r.default_s = kInfinity;
+    any_policy_uses_model_ |= state->policy->uses_cost_model();
     states_.push_back(std::move(state));
   }
   if (options_.cost_model == "random") {
@@ -132,8 +147,9 @@ std::vector<std::string> Tuner::describe_sketches() const {
   std::vector<std::string> out;
   for (const auto& s : states_) {
     std::string text;
-    for (const Sketch& sketch : s->sketch_policy->sketches())
-      text += to_string(sketch) + "\n";
+    if (!s->sketch_policy) text = s->report.search + "\n";
+    else
+      for (const Sketch& sketch : s->sketch_policy->sketches()) text += to_string(sketch) + "\n";
     out.push_back(text);
   }
   return out;
@@ -197,7 +213,7 @@ void Tuner::load_log() {
       if (!target_compatible(r.target, target_) || r.num_threads != options_.num_threads) continue;
       std::optional<double> throughput = state.count(r, [&] { return features_of(int(t), r.steps); }, int(t));
       if (!throughput) continue;
-      seen.push_back({r.steps, *throughput});
+      seen.push_back({r.steps, *throughput, r.config});
       if (++in_round == per_round) {
         state.progress.rounds++;
         state.progress.best_history_s.push_back(state.report.best_s);
@@ -317,6 +333,7 @@ TuneProgress Tuner::run(const std::atomic<bool>* stop) {
       r.target = target_.to_string();
       r.strategy = candidate_key(batch[i]) == default_key ? "default" : state.policy->name();
       r.steps = batch[i];
+      r.config = state.policy->config_of(batch[i]);
       r.costs_s = m.costs_s;
       r.error = m.error;
       r.error_message = m.message;
@@ -341,13 +358,16 @@ TuneProgress Tuner::run(const std::atomic<bool>* stop) {
       TT_ASSERT(counted, "candidate {} of the batch was measured before", i);
       double throughput = *counted;
       throughputs.push_back(throughput);
-      measured.push_back({batch[i], throughput});
+      measured.push_back({batch[i], throughput, records[i].config});
     }
     if (have_predictions && batch.size() >= 2)
       last_quality = ranking_quality(predicted, throughputs, std::min<int>(kQualityTopK, int(batch.size())));
     state.policy->observe(measured);
-    retrain();
-    if (options_.cost_model == "xgb") model_->save(model_path(log_.path()));
+    // Tuners that never consult the model (grid, random, ga) do not pay for retraining it.
+    if (any_policy_uses_model_) {
+      retrain();
+      if (options_.cost_model == "xgb") model_->save(model_path(log_.path()));
+    }
     time_.model_s += seconds_since(model_start);
 
     state.progress.rounds++;

@@ -19,6 +19,7 @@
 #include "ir/te/tensor.h"
 #include "search/cost_model/cost_model.h"
 #include "search/cost_model/features.h"
+#include "search/autotvm/config_tuner.h"
 #include "search/cost_model/ranking.h"
 #include "search/measure/measurer.h"
 #include "search/record/tuning_log.h"
@@ -51,7 +52,13 @@ struct TuneOptions {
   int measures_per_round = 64;
   double warmup_share = 0.5;
   uint64_t seed = 0;
+  // "ansor": the template-free sketch search. "autotvm": each task's schedule template searched by
+  // `tuner`; tasks without a template get the sketch search (TaskReport::search says which).
   std::string strategy = "ansor";
+  // The template search's tuner: "xgb", "ga", "random" or "grid" (search/autotvm/config_tuner.h).
+  std::string tuner = "xgb";
+  autotvm::GAParams ga;
+  autotvm::AnnealingParams annealing;
   // "xgb" (XGBoost, trained online) or "random" (random scores: pure random sampling of the space).
   std::string cost_model = "xgb";
   // A saved cost model to start from (another log's); default: the one beside this log, if any.
@@ -74,6 +81,9 @@ struct TaskReport {
   double default_s = 0;                      // the default schedule's cost; infinity if unmeasured
   std::array<int, kNumMeasureErrors> errors{};  // records by code (index = MeasureError)
   int cut_short = 0;
+  // How the task is searched: "ansor", or "autotvm conv2d_nchw (xgb, 1.2e6 configs)"; with the
+  // reason when a template search fell back to the sketch search.
+  std::string search;
 };
 
 // Seconds spent in each part of the loop (this run).
@@ -131,6 +141,7 @@ class Tuner {
   std::vector<std::unique_ptr<TaskState>> states_;
   std::unique_ptr<CostModel> model_;
   TimeBreakdown time_;
+  bool any_policy_uses_model_ = false;
 
   void load_log();
   int round_size() const;

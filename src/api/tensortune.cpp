@@ -48,6 +48,7 @@ TuneProgress public_progress(const tt::TuneProgress& p, const std::vector<tt::Tu
     for (int e = 1; e < tt::kNumMeasureErrors; ++e)
       if (r.errors[e]) t.errors[tt::measure_error_name(tt::MeasureError(e))] = r.errors[e];
     t.cut_short = r.cut_short;
+    t.search = r.search;
     out.tasks.push_back(std::move(t));
   }
   if (p.last_quality) {
@@ -95,6 +96,8 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   t.num_threads = o.threads;
   t.measures_per_round = o.measures_per_round;
   t.cost_model = o.cost_model;
+  t.strategy = o.strategy;
+  t.tuner = o.tuner;
   t.sketch.layout_rewrite = o.layout_rewrite;
   t.warm_start_model = o.warm_start_model;
   if (o.scheduler == "round-robin") t.scheduler.strategy = tt::TaskSchedulerStrategy::RoundRobin;

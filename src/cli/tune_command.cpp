@@ -73,7 +73,8 @@ nlohmann::json to_json(const tensortune::TuneProgress& p, const std::string& mod
                      {"best_latency_ms", finite_or_null(t.best_ms)},
                      {"default_latency_ms", finite_or_null(t.default_ms)},
                      {"errors", t.errors},
-                     {"cut_short", t.cut_short}});
+                     {"cut_short", t.cut_short},
+                     {"search", t.search}});
   }
   nlohmann::json out = {{"model", model},
                         {"trials", p.trials_done},
@@ -100,6 +101,12 @@ void print_report(const tensortune::TuneProgress& p) {
     double speedup = std::isfinite(t.best_ms) && std::isfinite(t.default_ms) ? t.default_ms / t.best_ms : 0;
     fmt::print("{:>3}  {:<58} {:>6} {:>6} {:>11.4f} {:>11.4f} {:>7.2f}x {:>8.1f}  {}\n", i, description, t.task.weight,
                t.trials, t.default_ms, t.best_ms, speedup, gflops(t.task.flops, t.best_ms), errors);
+  }
+  bool templates = false;
+  for (const auto& t : p.tasks) templates |= t.search != "ansor";
+  if (templates) {
+    fmt::print("how each task was searched:\n");
+    for (size_t i = 0; i < p.tasks.size(); ++i) fmt::print("{:>3}  {}\n", i, p.tasks[i].search);
   }
   double default_total = 0;
   for (const auto& t : p.tasks) default_total += t.task.weight * t.default_ms;
@@ -209,6 +216,17 @@ Subcommand add_tune_command(CLI::App& parent) {
                   "(on/off)")
       ->transform(CLI::Transformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
       ->default_str("on");
+  app->add_option("--strategy", o->tune.strategy,
+                  "ansor (default: template-free sketches, every operator, no templates to write) or autotvm "
+                  "(schedule templates with knobs for conv2d, depthwise conv2d, matmul, dense, batch_matmul and "
+                  "pooling; other tasks fall back to ansor)")
+      ->check(CLI::IsMember({"ansor", "autotvm"}))
+      ->capture_default_str();
+  app->add_option("--tuner", o->tune.tuner,
+                  "The autotvm strategy's tuner: xgb (cost model + simulated annealing), ga (genetic algorithm), "
+                  "random or grid")
+      ->check(CLI::IsMember({"xgb", "ga", "random", "grid"}))
+      ->capture_default_str();
   app->add_option("--cost-model", o->tune.cost_model, "xgb (XGBoost, trained online) or random (random sampling)")
       ->check(CLI::IsMember({"xgb", "random"}))
       ->capture_default_str();

@@ -10,15 +10,13 @@
 #include "search/measure/build.h"
 #include "search/sketch/sketch_policy.h"
 #include "tests/ir/sketch_workloads.h"
+#include "tests/search/candidate_check.h"
 
 namespace tt {
 namespace {
 
-HardwareParams host_hardware(int threads) {
-  HardwareParams hw;
-  hw.num_threads = threads;
-  return hw;
-}
+using test::check_candidate;
+using test::host_hardware;
 
 struct Family {
   const char* name;
@@ -38,34 +36,6 @@ std::vector<Family> families() {
       {"elementwise", test::elementwise_graph()},
       {"two_matmuls_add", test::two_matmuls_add_graph()},
   };
-}
-
-std::string describe(const Candidate& steps) {
-  std::string text;
-  for (const Step& s : steps) text.append("  ").append(to_string(s)).append("\n");
-  return text;
-}
-
-// Builds and runs one candidate; fails the test with its steps if it is wrong or cannot build.
-void check_candidate(const std::vector<Tensor>& outputs, const Candidate& steps,
-                     KernelCompiler& compiler, std::vector<NDArray>& values,
-                     const std::vector<NDArray>& expected) {
-  SCOPED_TRACE("steps:\n" + describe(steps));
-  std::optional<BuiltKernel> built;
-  try {
-    built.emplace(build_kernel(outputs, steps, compiler, "sketch"));
-  } catch (const UserError& e) {
-    ADD_FAILURE() << "candidate does not build: " << e.what();
-    return;
-  } catch (const InternalError& e) {
-    ADD_FAILURE() << "building the candidate hits a compiler bug: " << e.what();
-    return;
-  }
-  // Weights a layout_rewrite step stores differently are packed first, as the executor does.
-  std::vector<NDArray> args = pack_inputs(built->state, built->state.inputs(), values);
-  std::vector<NDArray> actual = run_kernel(built->kernel, args, outputs);
-  CompareResult r = compare_outputs(actual, expected);
-  EXPECT_TRUE(r.ok) << r.describe();
 }
 
 TEST(SketchAnnotation, FactorizationsAreExactAndCapped) {

@@ -65,7 +65,7 @@ TEST(SketchPolicy, SameSeedSameProposalsDifferentSeedsDiffer) {
   auto first = a.propose(8, hash_scores, pa);
   auto second = b.propose(8, hash_scores, pb);
   EXPECT_EQ(keys(first), keys(second));
-  for (size_t i = 0; i < first.size(); ++i) results.push_back({first[i], 1.0 + double(i)});
+  for (size_t i = 0; i < first.size(); ++i) results.push_back({first[i], 1.0 + double(i), nullptr});
   a.observe(results);
   b.observe(results);
   std::vector<std::string> measured = pa;

@@ -1,0 +1,302 @@
+// The schedule templates; see schedule_template.h for the shape every template shares.
+#include "search/autotvm/schedule_template.h"
+
+#include <algorithm>
+#include <set>
+
+#include "ir/error.h"
+#include "ir/schedule/analysis.h"
+#include "ir/schedule/layout.h"
+#include "ir/schedule/state.h"
+#include "ir/te/ops.h"
+
+namespace tt::autotvm {
+
+namespace {
+
+// A tile stage with fewer output elements than this stays on one thread (a parallel launch costs
+// more than it gains); the same cut as the default schedules' register-tiled reductions.
+constexpr int64_t kMinParallelElements = 1 << 10;
+// The accumulator's rows (tile_y's innermost part) and vectors along x (tile_x's innermost part,
+// in native vectors) stay within what the registers hold.
+constexpr int64_t kMaxRows = 8;
+constexpr int64_t kMaxVectorsPerRow = 4;
+// auto_unroll_max_step values (Ansor's CPU set, which AutoTVM's x86 templates also draw from).
+const std::vector<int64_t> kAutoUnrollSteps = {0, 16, 64, 512};
+
+bool is_injective(const Stage& st) { return !st.has_reduction(); }
+
+}  // namespace
+
+struct ScheduleTemplate::Plan {
+  std::string anchor;                // the reduction stage
+  std::vector<std::string> chain;    // its element-wise epilogue, ending at the output
+  std::vector<std::string> inlined;  // injective producers substituted into their readers
+  std::vector<std::string> roots;    // injective stages computed on their own (padding)
+  int vector_axis = -1, row_axis = -1, outer_axis = -1;  // output axes of the anchor
+  std::vector<int64_t> extents;                          // the anchor's output extents
+  std::vector<int64_t> reduce_extents;
+  int tiled_reduce = -1;  // the reduce axis tile_r splits, or -1
+  std::optional<std::string> packable;  // an input whose panel may be packed (not a weight)
+  std::vector<std::string> weights;     // constant inputs the anchor alone reads
+  bool force_layout = false;            // dense [N, K]: vectors along N need the packed weight
+  int64_t total = 1;                    // output elements
+};
+
+std::unique_ptr<ScheduleTemplate> ScheduleTemplate::match(const std::vector<Tensor>& outputs,
+                                                          const HardwareParams& hw,
+                                                          const std::vector<std::string>& constant_inputs,
+                                                          std::string* why_not) {
+  auto refuse = [&](const std::string& why) -> std::unique_ptr<ScheduleTemplate> {
+    if (why_not) *why_not = why;
+    return nullptr;
+  };
+  ScheduleState state(outputs);
+  StageAnalysis analysis(state);
+  auto plan = std::make_unique<Plan>();
+  for (const Stage& st : state.stages()) {
+    if (!st.has_reduction()) continue;
+    if (!plan->anchor.empty()) return refuse("several reductions in one task");
+    plan->anchor = st.name();
+  }
+  if (plan->anchor.empty()) return refuse("no reduction (an injective task)");
+  const Stage& anchor = state.stage(plan->anchor);
+  const std::string tag = anchor.op->tag;
+  std::string name;
+  if (tag == ops::kTagConv2d) name = "conv2d_nchw";
+  else if (tag == ops::kTagDepthwiseConv2d) name = "depthwise_conv2d_nchw";
+  else if (tag == ops::kTagBatchMatmul) name = "batch_matmul";
+  else if (tag == ops::kTagPool) name = "pool";
+  else if (tag == ops::kTagDense) name = "matmul";
+  else return refuse(fmt::format("no template for a '{}' reduction", tag));
+
+  const int n = int(anchor.op->axes.size());
+  plan->extents = anchor.op->shape;
+  for (int64_t d : plan->extents) plan->total *= d;
+  for (const IterVar& r : anchor.op->reduce_axes()) plan->reduce_extents.push_back(r.extent());
+  if (n == 0 || plan->extents[size_t(n - 1)] < 2) return refuse("its output's last axis has extent 1");
+  plan->vector_axis = n - 1;
+
+  for (const std::string& w : constant_inputs)
+    if (const Stage* reader = sole_reader(state, w); reader && reader->name() == plan->anchor)
+      plan->weights.push_back(w);
+  if (!analysis.used_only_in_last_index(plan->anchor, plan->vector_axis)) {
+    // Y[m, n] = X[m, k] · W[n, k]: vectors along n read W across its rows, unless W is stored
+    // [n / block][k][block] (AutoTVM's dense_pack, TVM's weight pre-packing).
+    if (tag != ops::kTagDense || plan->weights.empty())
+      return refuse(fmt::format("its '{}' stage reads its output's last axis with a stride", tag));
+    plan->force_layout = true;
+    name = "dense_pack";
+  }
+  plan->row_axis = analysis.reuse_axis(plan->anchor, plan->vector_axis);
+  for (int a = n - 2; a >= 0; --a)
+    if (a != plan->row_axis && plan->extents[size_t(a)] > 1) {
+      plan->outer_axis = a;
+      break;
+    }
+  for (size_t r = 0; r < plan->reduce_extents.size(); ++r)
+    if (plan->reduce_extents[r] > 1) {
+      plan->tiled_reduce = int(r);
+      break;
+    }
+  if (std::optional<std::string> p = analysis.packable_input(plan->anchor, plan->vector_axis))
+    if (std::find(plan->weights.begin(), plan->weights.end(), *p) == plan->weights.end()) plan->packable = p;
+
+  // The epilogue: single consumers of the same shape, injective, reading no other computed stage.
+  std::string current = plan->anchor;
+  while (true) {
+    std::vector<std::string> users = state.consumers(current);
+    if (users.empty()) break;
+    if (users.size() != 1) return refuse("its reduction feeds several stages");
+    const Stage& u = state.stage(users[0]);
+    if (!is_injective(u) || u.op->shape != anchor.op->shape)
+      return refuse(fmt::format("its reduction feeds a '{}' stage of another shape", u.op->tag));
+    for (const Operation& in : u.op->input_ops())
+      if (!in->is_placeholder() && in->name != current)
+        return refuse("its epilogue reads another computed stage");
+    plan->chain.push_back(u.name());
+    current = u.name();
+  }
+  std::set<std::string> placed(plan->chain.begin(), plan->chain.end());
+  placed.insert(plan->anchor);
+  for (const Stage& st : state.stages()) {
+    if (placed.count(st.name())) continue;
+    if (st.is_output) return refuse("the task has outputs besides its reduction's");
+    if (st.op->tag == ops::kTagPad) plan->roots.push_back(st.name());
+    else plan->inlined.push_back(st.name());
+  }
+  auto t = std::unique_ptr<ScheduleTemplate>(new ScheduleTemplate(name, outputs, hw, std::move(plan)));
+  t->define_knobs();
+  return t;
+}
+
+ScheduleTemplate::ScheduleTemplate(std::string name, std::vector<Tensor> outputs, HardwareParams hw,
+                                   std::unique_ptr<Plan> plan)
+    : name_(std::move(name)), outputs_(std::move(outputs)), hw_(hw), plan_(std::move(plan)) {}
+
+ScheduleTemplate::~ScheduleTemplate() = default;
+
+void ScheduleTemplate::define_knobs() {
+  const Plan& p = *plan_;
+  SplitOptions x;
+  x.num_outputs = 3;
+  x.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
+  space_.define_split("tile_x", p.extents[size_t(p.vector_axis)], x);
+  if (p.row_axis >= 0) {
+    SplitOptions y;
+    y.num_outputs = 3;
+    y.max_inner = kMaxRows;
+    space_.define_split("tile_y", p.extents[size_t(p.row_axis)], y);
+  }
+  if (p.outer_axis >= 0) space_.define_split("tile_z", p.extents[size_t(p.outer_axis)], SplitOptions{});
+  if (p.tiled_reduce >= 0) space_.define_split("tile_r", p.reduce_extents[size_t(p.tiled_reduce)], SplitOptions{});
+  // The reduction loops of the accumulator: the tiled one as (outer, inner), then the others. The
+  // orders AutoTVM's conv templates try: channels outermost (identity), the channel block inside
+  // the window (ic_block innermost, as conv2d_NCHWc's second order), the window outermost.
+  const int others = int(p.reduce_extents.size()) - (p.tiled_reduce >= 0 ? 1 : 0);
+  if (p.tiled_reduce >= 0 && others > 0) {
+    const int loops = others + 2;
+    // Loops 0, 1: tile_r's outer and inner part; 2..: the other reduce axes.
+    std::vector<int> identity, block_inside = {0}, window_out;
+    for (int i = 0; i < loops; ++i) identity.push_back(i);
+    for (int i = 2; i < loops; ++i) block_inside.push_back(i);
+    block_inside.push_back(1);
+    for (int i = 2; i < loops; ++i) window_out.push_back(i);
+    window_out.insert(window_out.end(), {0, 1});
+    space_.define_reorder("reorder_r", loops, {identity, block_inside, window_out});
+  }
+  if (!p.reduce_extents.empty()) space_.define_choice("unroll_r", {false, true});
+  std::vector<nlohmann::json> steps(kAutoUnrollSteps.begin(), kAutoUnrollSteps.end());
+  space_.define_choice("auto_unroll_max_step", steps);
+  if (p.packable) space_.define_choice("pack", {false, true});
+  if (!p.weights.empty() && !p.force_layout) space_.define_choice("layout_rewrite", {false, true});
+}
+
+Candidate ScheduleTemplate::instantiate(const Config& config) const {
+  const Plan& p = *plan_;
+  ScheduleState state(outputs_);
+  auto apply = [&](const Step& s) { return state.apply(s); };
+  auto knob = [&](const char* name) { return space_.value(config, name); };
+
+  for (const std::string& s : p.inlined) apply(ComputeInlineStep{s});
+  for (const std::string& s : p.roots) {
+    // Padding: vectors along its last axis (lowering partitions a tail), parallel outside.
+    const Stage& st = state.stage(s);
+    const int n = int(st.iters.size());
+    std::vector<std::string> outer;
+    for (int a = 0; a + 1 < n; ++a) outer.push_back(st.iters[size_t(a)].name);
+    const std::string last = st.iters[size_t(n - 1)].name;
+    if (st.op->shape.back() >= hw_.vector_lanes) {
+      apply(SplitStep{s, last, {hw_.vector_lanes}});
+      apply(AnnotateStep{s, last + ".1", LoopAnnotation::Vectorize});
+    }
+    if (hw_.num_threads > 1 && !outer.empty()) {
+      if (outer.size() > 1) outer = apply(FuseStep{s, outer});
+      apply(AnnotateStep{s, outer[0], LoopAnnotation::Parallel});
+    }
+  }
+
+  std::string tile, acc;
+  if (!p.chain.empty()) {
+    for (size_t c = 0; c + 1 < p.chain.size(); ++c) apply(ComputeInlineStep{p.chain[c]});
+    tile = p.chain.back();
+    acc = p.anchor;
+  } else {
+    apply(CacheWriteStep{p.anchor});
+    tile = p.anchor;
+    acc = p.anchor + ".local";
+  }
+  std::vector<std::string> axis;
+  for (size_t a = 0; a < p.extents.size(); ++a) axis.push_back(state.stage(tile).iters[a].name);
+  auto split3 = [&](int a, const char* name) {
+    std::vector<int64_t> parts = space_.split_value(config, name);
+    std::vector<int64_t> inner(parts.begin() + 1, parts.end());
+    return apply(SplitStep{tile, axis[size_t(a)], inner});
+  };
+  std::vector<std::string> x = split3(p.vector_axis, "tile_x");
+  std::vector<std::string> y, z;
+  if (p.row_axis >= 0) y = split3(p.row_axis, "tile_y");
+  if (p.outer_axis >= 0) z = split3(p.outer_axis, "tile_z");
+  const bool pack = p.packable && knob("pack").get<bool>();
+
+  // Loops: [untiled axes, z outer, (y outer, x outer | x outer, y outer)] fused, then z inner,
+  // y middle, x middle (where the accumulator is computed), then the register tile (y inner, x
+  // inner). A packed panel is copied per x outer block, so then y outer stays inside it.
+  std::vector<std::string> fused, order;
+  for (int a = 0; a < int(p.extents.size()); ++a)
+    if (a != p.vector_axis && a != p.row_axis && a != p.outer_axis) fused.push_back(axis[size_t(a)]);
+  if (!z.empty()) fused.push_back(z[0]);
+  std::vector<std::string> after_fused;
+  if (pack) {
+    fused.push_back(x[0]);
+    if (!y.empty()) after_fused.push_back(y[0]);
+  } else {
+    if (!y.empty()) fused.push_back(y[0]);
+    fused.push_back(x[0]);
+  }
+  order = fused;
+  order.insert(order.end(), after_fused.begin(), after_fused.end());
+  if (!z.empty()) order.push_back(z[1]);
+  if (!y.empty()) order.push_back(y[1]);
+  order.push_back(x[1]);
+  if (!y.empty()) order.push_back(y[2]);
+  order.push_back(x[2]);
+  apply(ReorderStep{tile, order});
+  if (space_.split_value(config, "tile_x").back() > 1) apply(AnnotateStep{tile, x[2], LoopAnnotation::Vectorize});
+  std::string outer_loop = fused.size() > 1 ? apply(FuseStep{tile, fused})[0] : fused[0];
+  if (hw_.num_threads > 1 && p.total >= kMinParallelElements)
+    apply(AnnotateStep{tile, outer_loop, LoopAnnotation::Parallel});
+  apply(ComputeAtStep{acc, tile, x[1]});
+
+  // The accumulator: the reduction loops (tiled and ordered by the knobs), then its rows
+  // (unrolled) and its vectors.
+  const Stage& as = state.stage(acc);
+  const int n = int(p.extents.size());
+  std::vector<std::string> reduce_loops;
+  for (int r = 0; r < int(p.reduce_extents.size()); ++r) reduce_loops.push_back(as.iters[size_t(n + r)].name);
+  const std::string acc_x = as.iters[size_t(p.vector_axis)].name;
+  const std::string acc_y = p.row_axis >= 0 ? as.iters[size_t(p.row_axis)].name : "";
+  std::vector<std::string> acc_order;
+  if (p.tiled_reduce >= 0) {
+    std::vector<int64_t> parts = space_.split_value(config, "tile_r");
+    std::vector<std::string> r = apply(SplitStep{acc, reduce_loops[size_t(p.tiled_reduce)], {parts[1]}});
+    std::vector<std::string> loops = r;
+    for (int i = 0; i < int(reduce_loops.size()); ++i)
+      if (i != p.tiled_reduce) loops.push_back(reduce_loops[size_t(i)]);
+    if (space_.has_knob("reorder_r")) {
+      for (const auto& i : knob("reorder_r")) acc_order.push_back(loops[i.get<size_t>()]);
+    } else {
+      acc_order = loops;
+    }
+  } else {
+    acc_order = reduce_loops;
+  }
+  if (!acc_y.empty()) acc_order.push_back(acc_y);
+  acc_order.push_back(acc_x);
+  apply(ReorderStep{acc, acc_order});
+  if (!acc_y.empty()) apply(AnnotateStep{acc, acc_y, LoopAnnotation::Unroll});
+  if (space_.split_value(config, "tile_x").back() > 1) apply(AnnotateStep{acc, acc_x, LoopAnnotation::Vectorize});
+  const size_t num_reduce_loops = acc_order.size() - (acc_y.empty() ? 1 : 2);
+  if (space_.has_knob("unroll_r") && knob("unroll_r").get<bool>() && num_reduce_loops > 0)
+    apply(AnnotateStep{acc, acc_order[num_reduce_loops - 1], LoopAnnotation::Unroll});
+  if (int64_t step = knob("auto_unroll_max_step").get<int64_t>(); step > 0)
+    apply(PragmaStep{acc, acc_order[0], "auto_unroll_max_step", step});
+  if (pack) {
+    apply(CacheReadStep{*p.packable, acc});
+    const std::string cache = *p.packable + ".cache";
+    apply(ComputeAtStep{cache, tile, outer_loop});
+    const Stage& cs = state.stage(cache);
+    apply(AnnotateStep{cache, cs.iters[size_t(cs.leaves.back())].name, LoopAnnotation::Vectorize});
+  }
+  const bool rewrite = p.force_layout || (space_.has_knob("layout_rewrite") && knob("layout_rewrite").get<bool>());
+  if (rewrite) {
+    for (const std::string& w : p.weights) {
+      std::optional<LayoutRewriteStep> layout = follow_loops_layout(state, w);
+      if (!layout) user_error("template {}: weight '{}' cannot follow the loops of config {}", name_, w, config.index);
+      apply(*layout);
+    }
+  }
+  return state.steps();
+}
+
+}  // namespace tt::autotvm

@@ -1,0 +1,58 @@
+// Schedule templates (AutoTVM style): for a task whose anchor is one of the operators that dominate
+// the models' time — matmul, dense (weights [N, K], packed at load), batch_matmul, conv2d and
+// depthwise conv2d in NCHW, pooling — a knob space and a function from a config of it to schedule
+// steps. The steps are the ones the sketch search emits (split, reorder, cache_write, compute_at,
+// annotations, layout_rewrite), so a template record replays through the same path as a sketch
+// record.
+//
+// Every template here is the same register-blocked shape with the operator's own axes as knobs: the
+// output's unit-stride axis (tile_x: 3 parts, the innermost vectorized), the axis its vector
+// operand is reused across (tile_y: 3 parts, the innermost the accumulator rows), one more outer
+// axis (tile_z), the first reduction (tile_r) and the order of the reduction loops (reorder_r),
+// unrolling, packing a GEMM operand's panel (pack) and storing a weight in loop order
+// (layout_rewrite). The accumulator tile (tile_y inner × tile_x inner) lives in registers at the
+// middle tile level; the outer tiles are fused into the (parallel) outer loop.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/schedule/hardware.h"
+#include "ir/te/tensor.h"
+#include "search/autotvm/config_space.h"
+#include "search/search_policy.h"
+
+namespace tt::autotvm {
+
+class ScheduleTemplate {
+ public:
+  // The template for this task, or nullptr with *why_not saying which operator has none (a
+  // softmax, a global pool, several reductions in one task, a dense whose weights are not
+  // constants). `constant_inputs`: the inputs that are weights (layout_rewrite may pack them).
+  static std::unique_ptr<ScheduleTemplate> match(const std::vector<Tensor>& outputs, const HardwareParams& hw,
+                                                 const std::vector<std::string>& constant_inputs,
+                                                 std::string* why_not = nullptr);
+  ~ScheduleTemplate();
+
+  // "conv2d_nchw", "depthwise_conv2d_nchw", "matmul", "dense_pack", "batch_matmul", "pool".
+  const std::string& name() const { return name_; }
+  const ConfigSpace& space() const { return space_; }
+  // The steps of a config; UserError if they do not apply (an InstantiationError of the record).
+  Candidate instantiate(const Config& config) const;
+
+  struct Plan;  // what match() learned of the task (schedule_template.cpp)
+
+ private:
+  ScheduleTemplate(std::string name, std::vector<Tensor> outputs, HardwareParams hw, std::unique_ptr<Plan> plan);
+  void define_knobs();
+
+  std::string name_;
+  std::vector<Tensor> outputs_;
+  HardwareParams hw_;
+  std::unique_ptr<Plan> plan_;
+  ConfigSpace space_;
+};
+
+}  // namespace tt::autotvm

@@ -1,0 +1,387 @@
+// The template search: knob spaces (index <-> config, split policies, JSON), the templates of each
+// operator family (which tasks they match, random configs computing the reference, records
+// replaying to the same loop IR), the four tuners, and the template policy on the tuning loop with
+// real measurements (records name their config, a resumed run measures nothing twice, a log of both
+// strategies replays the faster record).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "codegen/runtime.h"
+#include "ir/lower/lower.h"
+#include "search/autotvm/config_space.h"
+#include "search/autotvm/config_tuner.h"
+#include "search/autotvm/schedule_template.h"
+#include "search/autotvm/template_policy.h"
+#include "search/record/apply_history.h"
+#include "search/record/record_json.h"
+#include "search/tune/tuner.h"
+#include "tests/ir/sketch_workloads.h"
+#include "tests/search/candidate_check.h"
+
+namespace tt {
+namespace {
+
+using autotvm::Config;
+using autotvm::ConfigSpace;
+using autotvm::ScheduleTemplate;
+using autotvm::SplitOptions;
+using autotvm::SplitPolicy;
+using test::host_hardware;
+
+ConfigSpace small_space() {
+  ConfigSpace s;
+  SplitOptions o;
+  o.num_outputs = 3;
+  s.define_split("tile", 12, o);
+  s.define_reorder("order", 3, {{0, 1, 2}, {2, 1, 0}});
+  s.define_annotate("ann", {{LoopAnnotation::None, LoopAnnotation::Vectorize}, {LoopAnnotation::Unroll, LoopAnnotation::None}});
+  s.define_choice("flag", {false, true, 7});
+  return s;
+}
+
+TEST(ConfigSpace, EveryIndexRoundTripsThroughPicksAndJson) {
+  ConfigSpace s = small_space();
+  // 12 = 2^2 * 3 into 3 ordered parts: 6 ways for the twos times 3 for the three.
+  EXPECT_EQ(s.knobs()[0].options.size(), 18u);
+  EXPECT_EQ(s.size(), 18 * 2 * 2 * 3);
+  std::set<std::string> texts;
+  for (int64_t i = 0; i < s.size(); ++i) {
+    Config c = s.at(i);
+    EXPECT_EQ(c.index, i);
+    EXPECT_EQ(s.from_picks(c.picks).index, i);
+    nlohmann::json j = s.to_json(c);
+    EXPECT_EQ(s.config_from_json(nlohmann::json::parse(j.dump())).index, i);
+    texts.insert(s.to_string(c));
+  }
+  EXPECT_EQ(int64_t(texts.size()), s.size()) << "every config prints differently";
+  // The first knob varies fastest (AutoTVM's knob2point).
+  EXPECT_EQ(s.at(1).picks, (std::vector<int>{1, 0, 0, 0}));
+  EXPECT_EQ(s.at(18).picks, (std::vector<int>{0, 1, 0, 0}));
+}
+
+TEST(ConfigSpace, SplitPoliciesAndFilters) {
+  SplitOptions o;
+  o.num_outputs = 3;
+  for (const auto& parts : autotvm::split_options(96, o)) {
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_EQ(parts[0] * parts[1] * parts[2], 96);
+  }
+  o.max_inner = 8;
+  for (const auto& parts : autotvm::split_options(96, o)) EXPECT_LE(parts[2], 8);
+  o = SplitOptions{};
+  o.max_outer = 4;
+  for (const auto& parts : autotvm::split_options(96, o)) EXPECT_LE(parts[0], 4);
+  // Powers of two: the outermost part rounds up and may leave a tail.
+  o = SplitOptions{};
+  o.policy = SplitPolicy::Power2;
+  std::vector<std::vector<int64_t>> p2 = autotvm::split_options(10, o);
+  ASSERT_EQ(p2.size(), 4u);  // inner 1, 2, 4, 8
+  EXPECT_EQ(p2[3], (std::vector<int64_t>{2, 8}));
+  EXPECT_EQ(autotvm::split_options(7, SplitOptions{}).size(), 2u);  // [7, 1], [1, 7]
+}
+
+TEST(ConfigSpace, MistakesAreUserErrorsNamingTheKnob) {
+  ConfigSpace s = small_space();
+  try {
+    s.define_choice("flag", {1});
+    FAIL() << "a knob defined twice";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("'flag'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(s.define_choice("empty", {}), UserError);
+  EXPECT_THROW(s.define_reorder("bad", 3, {{0, 0, 1}}), UserError);
+  EXPECT_THROW(s.at(s.size()), UserError);
+  EXPECT_THROW(s.at(-1), UserError);
+  nlohmann::json j = s.to_json(s.at(5));
+  j["knobs"][0][2] = nlohmann::json::array({1, 1, 12});  // another space's value at that index
+  EXPECT_THROW(s.config_from_json(j), UserError);
+}
+
+struct Family {
+  const char* name;
+  std::vector<Tensor> outputs;
+  std::vector<std::string> constants;
+  const char* template_name;  // nullptr: no template
+};
+
+std::vector<Family> families() {
+  Tensor a = test::f32({2, 6, 10}, "A"), b = test::f32({2, 10, 20}, "B");
+  return {
+      {"matmul", test::matmul_graph(16, 24, 12), {}, "matmul"},
+      {"dense", test::dense_graph(2, 20, 32), {"W"}, "dense_pack"},
+      {"conv_bias_relu", test::conv_bias_relu_graph(3, 8, 6), {"w", "b"}, "conv2d_nchw"},
+      {"depthwise", test::depthwise_graph(4, 6), {"w"}, "depthwise_conv2d_nchw"},
+      {"max_pool", test::max_pool_graph(3, 7), {}, "pool"},
+      {"batch_matmul", {ops::batch_matmul(a, b, "bmm")}, {}, "batch_matmul"},
+      {"dense_without_weights", test::dense_graph(2, 20, 32), {}, nullptr},
+      {"softmax", test::softmax_graph(3, 20), {}, nullptr},
+      {"elementwise", test::elementwise_graph(), {}, nullptr},
+      {"two_matmuls_add", test::two_matmuls_add_graph(), {}, nullptr},
+  };
+}
+
+TEST(ScheduleTemplates, MatchTheirOperatorsAndSayWhyNotOtherwise) {
+  for (const Family& f : families()) {
+    SCOPED_TRACE(f.name);
+    std::string why;
+    auto t = ScheduleTemplate::match(f.outputs, host_hardware(1), f.constants, &why);
+    if (!f.template_name) {
+      EXPECT_EQ(t, nullptr);
+      EXPECT_FALSE(why.empty());
+      continue;
+    }
+    ASSERT_NE(t, nullptr) << why;
+    EXPECT_EQ(t->name(), f.template_name);
+    EXPECT_GT(t->space().size(), 1);
+    EXPECT_TRUE(t->space().has_knob("tile_x"));
+  }
+}
+
+TEST(ScheduleTemplates, RandomConfigsComputeTheReference) {
+  // Two threads, so the parallel loop is exercised; each config is one compile.
+  constexpr int kConfigsPerTemplate = 12;
+  KernelCompiler compiler;
+  set_num_threads(2);
+  for (const Family& f : families()) {
+    if (!f.template_name) continue;
+    SCOPED_TRACE(f.name);
+    auto t = ScheduleTemplate::match(f.outputs, host_hardware(2), f.constants);
+    ASSERT_NE(t, nullptr);
+    ScheduleState initial(f.outputs);
+    std::vector<Tensor> inputs = initial.inputs();
+    std::vector<NDArray> values = random_inputs(inputs, 5);
+    std::vector<NDArray> expected = reference_outputs(f.outputs, inputs, values);
+    std::mt19937_64 rng(9);
+    std::uniform_int_distribution<int64_t> any(0, t->space().size() - 1);
+    int rewritten = 0;
+    for (int i = 0; i < kConfigsPerTemplate; ++i) {
+      // The first and last index too: the extremes of every knob.
+      int64_t index = i == 0 ? 0 : i == 1 ? t->space().size() - 1 : any(rng);
+      SCOPED_TRACE(t->space().to_string(t->space().at(index)));
+      Candidate steps = t->instantiate(t->space().at(index));
+      for (const Step& s : steps) rewritten += std::holds_alternative<LayoutRewriteStep>(s);
+      test::check_candidate(f.outputs, steps, compiler, values, expected);
+    }
+    if (std::string(f.template_name) == "dense_pack") {
+      EXPECT_EQ(rewritten, kConfigsPerTemplate);
+    }
+  }
+  set_num_threads(1);
+}
+
+TEST(ScheduleTemplates, ARecordOfAConfigReplaysToTheSameLoopIR) {
+  for (const Family& f : families()) {
+    if (!f.template_name) continue;
+    SCOPED_TRACE(f.name);
+    auto t = ScheduleTemplate::match(f.outputs, host_hardware(2), f.constants);
+    ASSERT_NE(t, nullptr);
+    for (int64_t index : {int64_t(0), t->space().size() / 3, t->space().size() - 1}) {
+      Config c = t->space().at(index);
+      TuningRecord r;
+      r.workload_key = "k";
+      r.strategy = "autotvm";
+      r.steps = t->instantiate(c);
+      r.config = t->space().to_json(c);
+      TuningRecord back = record_from_json(nlohmann::json::parse(to_json(r).dump()));
+      EXPECT_EQ(back.config, r.config);
+      EXPECT_EQ(t->space().config_from_json(back.config).index, index);
+      ScheduleState original(f.outputs), replayed(f.outputs);
+      original.apply(t->instantiate(c));
+      replayed.apply(back.steps);
+      EXPECT_EQ(to_string(lower(replayed, "replay")), to_string(lower(original, "replay")));
+    }
+  }
+}
+
+autotvm::IndexScorer no_scorer() {
+  return [](const std::vector<int64_t>& v) { return std::vector<double>(v.size(), 0.0); };
+}
+
+TEST(ConfigTuners, GridWalksTheSpaceInOrderSkippingVisited) {
+  ConfigSpace s = small_space();
+  auto grid = autotvm::make_config_tuner("grid", s, 0);
+  autotvm::VisitedSet visited = {1, 2};
+  EXPECT_EQ(grid->next_batch(3, no_scorer(), visited), (std::vector<int64_t>{0, 3, 4}));
+  EXPECT_EQ(grid->next_batch(2, no_scorer(), visited), (std::vector<int64_t>{5, 6}));
+}
+
+TEST(ConfigTuners, RandomDrawsDistinctUnvisitedConfigsUntilTheSpaceIsDone) {
+  ConfigSpace s = small_space();
+  auto random = autotvm::make_config_tuner("random", s, 3);
+  autotvm::VisitedSet visited;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<int64_t> batch = random->next_batch(50, no_scorer(), visited);
+    if (batch.empty()) break;
+    for (int64_t i : batch) EXPECT_TRUE(visited.insert(i).second) << "config " << i << " twice";
+  }
+  EXPECT_EQ(int64_t(visited.size()), s.size());
+  EXPECT_THROW(autotvm::make_config_tuner("annealing", s, 0), UserError);
+}
+
+// A synthetic throughput over the small space, peaked at one config: what the tuners must find.
+double synthetic_throughput(const ConfigSpace& s, int64_t index, int64_t peak) {
+  Config c = s.at(index), p = s.at(peak);
+  int distance = 0;
+  for (size_t k = 0; k < c.picks.size(); ++k) distance += std::abs(c.picks[k] - p.picks[k]);
+  return 1.0 / (1 + distance);
+}
+
+TEST(ConfigTuners, GeneticAlgorithmIsSeededAndBreedsUnvisitedChildren) {
+  ConfigSpace s = small_space();
+  autotvm::GAParams ga;
+  ga.population = 16;
+  auto run = [&](uint64_t seed) {
+    auto tuner = autotvm::make_config_tuner("ga", s, seed, ga);
+    autotvm::VisitedSet visited;
+    std::vector<int64_t> order;
+    for (int round = 0; round < 6; ++round) {
+      std::vector<int64_t> batch = tuner->next_batch(8, no_scorer(), visited);
+      for (int64_t i : batch) {
+        EXPECT_TRUE(visited.insert(i).second);
+        tuner->update(i, synthetic_throughput(s, i, 100));
+        order.push_back(i);
+      }
+    }
+    return order;
+  };
+  std::vector<int64_t> a = run(1), b = run(1), c = run(2);
+  EXPECT_EQ(a.size(), 48u);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  autotvm::GAParams bad;
+  bad.elite_count = bad.population;
+  EXPECT_THROW(autotvm::make_config_tuner("ga", s, 0, bad), UserError);
+}
+
+TEST(ConfigTuners, XgbStartsRandomThenAnnealsTowardsTheBestPredicted) {
+  ConfigSpace s = small_space();
+  const int64_t peak = 137;
+  autotvm::IndexScorer predicted = [&](const std::vector<int64_t>& v) {
+    std::vector<double> out;
+    for (int64_t i : v) out.push_back(synthetic_throughput(s, i, peak));
+    return out;
+  };
+  auto xgb = autotvm::make_config_tuner("xgb", s, 4);
+  EXPECT_TRUE(xgb->uses_cost_model());
+  autotvm::VisitedSet visited;
+  int calls = 0;
+  autotvm::IndexScorer counting = [&](const std::vector<int64_t>& v) {
+    calls++;
+    return predicted(v);
+  };
+  std::vector<int64_t> first = xgb->next_batch(8, counting, visited);
+  EXPECT_EQ(calls, 0) << "no valid measurement yet: the first batch is random";
+  for (int64_t i : first) {
+    visited.insert(i);
+    xgb->update(i, synthetic_throughput(s, i, peak));
+  }
+  if (!visited.count(peak)) {
+    std::vector<int64_t> second = xgb->next_batch(8, counting, visited);
+    EXPECT_GT(calls, 0);
+    EXPECT_EQ(second.size(), 8u);
+    EXPECT_EQ(second[0], peak) << "annealing reaches the predicted optimum of a 216-config space";
+  }
+}
+
+std::string fresh_log(const std::string& name) {
+  std::string p = (std::filesystem::path(::testing::TempDir()) / (name + "_" + std::to_string(getpid()) + ".db")).string();
+  for (const char* s : {"", "-wal", "-shm", ".model"}) std::filesystem::remove(p + s);
+  return p;
+}
+
+TuneTask matmul_task() {
+  Tensor a = test::f32({32, 48}, "p0"), b = test::f32({48, 64}, "p1");
+  TuneTask t;
+  t.workload_key = "test_autotvm_matmul_32x64x48";
+  t.description = "matmul 32x64 <- 32x48, 48x64";
+  t.inputs = {a, b};
+  t.outputs = {ops::matmul(a, b)};
+  t.flops = 2 * 32 * 64 * 48;
+  t.operator_kinds = "matmul";
+  return t;
+}
+
+TuneOptions measured_options(const std::string& strategy, int trials) {
+  TuneOptions o;
+  o.strategy = strategy;
+  o.trials = trials;
+  o.measures_per_round = 8;
+  o.seed = 3;
+  o.measure.min_repeat_ms = 2;
+  o.measure.repeat = 2;
+  o.measure.worker_binary = TT_BINARY;
+  o.sketch.population = 64;
+  o.xgboost.num_warmup_samples = 8;
+  o.annealing.parallel_size = 16;
+  o.annealing.max_iters = 8;
+  return o;
+}
+
+TEST(TemplatePolicy, TunesThroughTheSharedLoopAndResumesFromItsConfigs) {
+  std::string path = fresh_log("autotvm_tune");
+  {
+    TuningLog log = TuningLog::open(path);
+    Tuner tuner({matmul_task()}, measured_options("autotvm", 17), Target::host(), log);
+    TuneProgress p = tuner.run();
+    EXPECT_EQ(p.trials_done, 17);
+    EXPECT_EQ(p.tasks[0].search.rfind("autotvm matmul (xgb, ", 0), 0u) << p.tasks[0].search;
+    EXPECT_GT(p.tasks[0].errors[int(MeasureError::None)], 1);
+  }
+  auto t = ScheduleTemplate::match(matmul_task().outputs, hardware_params(Target::host(), 1), {});
+  ASSERT_NE(t, nullptr);
+  std::vector<TuningRecord> records = TuningLog::open(path).read_all();
+  int templated = 0;
+  for (const TuningRecord& r : records) {
+    if (r.strategy == "default") {
+      EXPECT_TRUE(r.config.is_null());
+      continue;
+    }
+    ASSERT_EQ(r.strategy, "autotvm");
+    EXPECT_EQ(r.config.value("template", ""), "matmul");
+    EXPECT_EQ(r.config.value("tuner", ""), "xgb");
+    // The config alone rebuilds the record's steps.
+    EXPECT_EQ(candidate_key(t->instantiate(t->space().config_from_json(r.config))), candidate_key(r.steps));
+    templated++;
+  }
+  EXPECT_EQ(templated, 16);
+  {
+    TuningLog log = TuningLog::open(path);
+    Tuner tuner({matmul_task()}, measured_options("autotvm", 25), Target::host(), log);
+    EXPECT_EQ(tuner.run().measured_this_run, 8);
+  }
+  std::set<std::string> keys;
+  for (const TuningRecord& r : TuningLog::open(path).read_all()) EXPECT_TRUE(keys.insert(candidate_key(r.steps)).second);
+}
+
+TEST(TemplatePolicy, ALogOfBothStrategiesReplaysItsFastestRecord) {
+  std::string path = fresh_log("autotvm_mixed");
+  for (const char* strategy : {"ansor", "autotvm"}) {
+    TuningLog log = TuningLog::open(path);
+    TuneOptions o = measured_options(strategy, 0);
+    // Each run adds 9 records: the budget counts what the log holds for the task.
+    o.trials = std::string(strategy) == "ansor" ? 9 : 18;
+    o.tuner = "random";
+    Tuner tuner({matmul_task()}, o, Target::host(), log);
+    tuner.run();
+  }
+  std::vector<TuningRecord> records = TuningLog::open(path).read_all();
+  std::set<std::string> strategies;
+  const TuningRecord* fastest = nullptr;
+  for (const TuningRecord& r : records) {
+    strategies.insert(r.strategy);
+    if (replayable(r) && (!fastest || ranks_before(r, *fastest))) fastest = &r;
+  }
+  EXPECT_EQ(strategies, (std::set<std::string>{"default", "ansor", "autotvm"}));
+  ASSERT_NE(fastest, nullptr);
+  std::optional<TuningRecord> chosen = best_record(records, matmul_task().workload_key, Target::host(), 1);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(candidate_key(chosen->steps), candidate_key(fastest->steps));
+  EXPECT_EQ(chosen->strategy, fastest->strategy);
+}
+
+}  // namespace
+}  // namespace tt
