@@ -188,6 +188,8 @@ def curve_from_points(points):
 
 
 def curve_from_compare_json(data):
+    if isinstance(data, dict) and isinstance(data.get("logs"), list) and data["logs"]:
+        return curve_from_compare_json(data["logs"][0])
     if isinstance(data, dict):
         for key in ("curve", "end_to_end", "points", "history"):
             if isinstance(data.get(key), list):

@@ -48,17 +48,42 @@ TuningHistory tuning_history(const std::vector<TuningRecord>& records, const std
     if (counts(r) && r.strategy == "default" && r.valid())
       untuned[index[r.workload_key]] = std::min(untuned[index[r.workload_key]], r.cost());
   int total = 0;
-  for (const TuningRecord& r : records) {
-    if (!counts(r)) continue;
+  std::vector<TuningRecord> counted;
+  for (const TuningRecord& r : records)
+    if (counts(r)) counted.push_back(r);
+  std::vector<double> elapsed = tuning_seconds(counted);
+  for (size_t k = 0; k < counted.size(); ++k) {
+    const TuningRecord& r = counted[k];
     size_t t = index[r.workload_key];
     if (r.valid() && !r.cut_short) best[t] = std::min(best[t], r.cost());
-    h.per_task[t].push_back({int(h.per_task[t].size()) + 1, best[t]});
+    h.per_task[t].push_back({int(h.per_task[t].size()) + 1, best[t], elapsed[k]});
     ++total;
     double sum = 0;
     for (size_t i = 0; i < tasks.size(); ++i) sum += tasks[i].weight * std::min(best[i], untuned[i]);
-    if (std::isfinite(sum)) h.end_to_end.push_back({total, sum});
+    if (std::isfinite(sum)) h.end_to_end.push_back({total, sum, elapsed[k]});
   }
   return h;
+}
+
+std::vector<double> tuning_seconds(const std::vector<TuningRecord>& records, double resume_gap_s) {
+  std::vector<double> out;
+  double total = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    double own = records[i].build_s + records[i].run_s;
+    double gap = i == 0 ? own : records[i].timestamp - records[i - 1].timestamp;
+    total += gap >= 0 && gap <= resume_gap_s ? gap : own;
+    out.push_back(total);
+  }
+  return out;
+}
+
+CurvePoint at_trials(const std::vector<CurvePoint>& curve, int trials) {
+  CurvePoint out{0, std::numeric_limits<double>::infinity(), 0};
+  for (const CurvePoint& p : curve) {
+    if (p.trials > trials) break;
+    out = p;
+  }
+  return out;
 }
 
 std::vector<CurvePoint> improvements(const std::vector<CurvePoint>& curve) {

@@ -20,6 +20,7 @@ struct HistoryTask {
 struct CurvePoint {
   int trials = 0;        // measurements so far (of the task, or of the whole run)
   double latency_s = 0;  // best so far (task) or estimated end to end (model)
+  double elapsed_s = 0;  // tuning time until this trial's batch was in the log (tuning_seconds)
 };
 
 struct TuningHistory {
@@ -34,6 +35,16 @@ struct TuningHistory {
 // `num_threads` threads (0: any) count.
 TuningHistory tuning_history(const std::vector<TuningRecord>& records, const std::vector<HistoryTask>& tasks,
                              const Target& target, int num_threads);
+
+// Tuning time from a log's records in log order: the first record's build and run time, then the
+// gaps between consecutive records' timestamps (a batch is written at once, so its records share
+// one), each gap longer than `resume_gap_s` — a run stopped and resumed later — counted as that
+// record's build and run time instead. Element i: seconds spent when record i was written.
+std::vector<double> tuning_seconds(const std::vector<TuningRecord>& records, double resume_gap_s = 600);
+
+// The curve's value after `trials` trials: its last point with at most that many (infinity-latency
+// point with trials 0 when the curve has none so early).
+CurvePoint at_trials(const std::vector<CurvePoint>& curve, int trials);
 
 // The points of a curve at which it changed, plus its last point (for plots and JSON).
 std::vector<CurvePoint> improvements(const std::vector<CurvePoint>& curve);

@@ -82,20 +82,80 @@ TEST(TuneCommand, TunesResumesReplaysAndCompares) {
   std::string cmp = "compare --log " + log + " --svg " + svg + " --csv " + csv + " --json";
   r = test::run(cmp);
   ASSERT_EQ(r.exit_code, 0) << test::describe(cmp, r);
-  nlohmann::json curve = nlohmann::json::parse(r.out);
+  nlohmann::json compared = nlohmann::json::parse(r.out);
+  ASSERT_EQ(compared["logs"].size(), 1u) << r.out;
+  nlohmann::json curve = compared["logs"][0]["end_to_end"];
   ASSERT_TRUE(curve.is_array());
   ASSERT_FALSE(curve.empty());
-  double last = 1e30;
+  double last = 1e30, elapsed = 0;
   for (const auto& p : curve) {
     EXPECT_LE(p["latency_ms"].get<double>(), last) << "best-so-far never gets worse";
+    EXPECT_GE(p["elapsed_s"].get<double>(), elapsed) << "tuning time only grows";
     last = p["latency_ms"].get<double>();
+    elapsed = p["elapsed_s"].get<double>();
   }
+  EXPECT_GT(elapsed, 0);
   EXPECT_EQ(curve.back()["trials"].get<int>(), 32);
+  EXPECT_EQ(compared["logs"][0]["strategies"], "ansor");
   EXPECT_NE(test::read_file(svg).find("<polyline"), std::string::npos);
-  EXPECT_NE(test::read_file(csv).find("end_to_end,32,"), std::string::npos);
+  EXPECT_NE(test::read_file(csv).find(",end_to_end,32,"), std::string::npos);
   r = test::run("compare --log " + log);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("est. latency"), std::string::npos) << r.out;
+}
+
+TEST(TuneCommand, TemplateSearchTunesAndComparesSideBySide) {
+  // The same model tuned by both strategies; compare lays the two logs side by side.
+  std::string ansor = temp_log("tune_side_ansor"), autotvm = temp_log("tune_side_autotvm");
+  std::string a = "tune tiny_cnn --trials 16 --per-round 4 --seed 3 --log " + ansor + " --json";
+  test::Result r = test::run(a);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(a, r);
+  std::string b = "tune tiny_cnn --strategy autotvm --tuner ga --trials 16 --per-round 4 --seed 3 --log " + autotvm +
+                  " --json";
+  r = test::run(b);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(b, r);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  int templated = 0;
+  for (const auto& t : j["tasks"]) {
+    std::string search = t["search"].get<std::string>();
+    // Every task is searched by a template or says why it fell back to the sketch search.
+    EXPECT_TRUE(search.rfind("autotvm ", 0) == 0 || search.rfind("ansor (no template: ", 0) == 0) << search;
+    templated += search.rfind("autotvm conv2d_nchw (ga, ", 0) == 0;
+  }
+  EXPECT_GT(templated, 0) << r.out;
+  for (const TuningRecord& rec : TuningLog::open(autotvm).read_all())
+    if (rec.strategy == "autotvm") {
+      EXPECT_EQ(rec.config.value("tuner", ""), "ga");
+    }
+
+  // Replay of the template log runs and matches the naive execution.
+  std::string run = "run tiny_cnn --log " + autotvm + " --threads 1 --repeat 2 --check --json";
+  r = test::run(run);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(run, r);
+  EXPECT_TRUE(nlohmann::json::parse(r.out)["check"]["correct"].get<bool>());
+
+  std::string svg = autotvm + ".svg";
+  std::string cmp = "compare --log " + ansor + " --log " + autotvm + " --svg " + svg + " --json --budgets 4,8";
+  r = test::run(cmp);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(cmp, r);
+  nlohmann::json c = nlohmann::json::parse(r.out);
+  ASSERT_EQ(c["logs"].size(), 2u);
+  EXPECT_EQ(c["logs"][0]["strategies"], "ansor");
+  EXPECT_NE(c["logs"][1]["strategies"].get<std::string>().find("autotvm/ga"), std::string::npos);
+  for (const auto& l : c["logs"]) {
+    EXPECT_EQ(l["records"].get<int>(), 16);
+    std::vector<int> budgets;
+    for (const auto& p : l["budgets"]) budgets.push_back(p["budget"].get<int>());
+    EXPECT_EQ(budgets, (std::vector<int>{4, 8, 16}));
+  }
+  std::string plot = test::read_file(svg);
+  size_t lines = 0;
+  for (size_t at = plot.find("<polyline"); at != std::string::npos; at = plot.find("<polyline", at + 1)) ++lines;
+  EXPECT_EQ(lines, 2u) << "one line per log";
+  r = test::run("compare --log " + ansor + " --log " + autotvm);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("estimated end-to-end latency after N trials"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("autotvm/ga"), std::string::npos) << r.out;
 }
 
 TEST(TuneCommand, KilledRunKeepsFinishedBatchesAndResumes) {
