@@ -93,6 +93,9 @@ struct TuneOptions {
   // `tuner`: "xgb", "ga", "random" or "grid"; tasks without a template fall back to ansor).
   std::string strategy = "ansor";
   std::string tuner = "xgb";
+  // The autotvm convolution template: "nchwc" (channel-blocked, as TVM's x86 templates; activations
+  // stay blocked between convolutions that agree) or "nchw" (direct).
+  std::string conv_layout = "nchwc";
   std::string cost_model = "xgb";     // or "random": random sampling of the same space
   std::string scheduler = "gradient";  // or "round-robin"
   std::string warm_start_model;       // a cost model saved beside another log

@@ -51,6 +51,8 @@ class ReadsToLoads : public ExprMutator {
       return LoadNode::make(in->second, flat_index(read->indices, zero, n->op->shape));
     }
     const StageLoops& sl = ctx_.loops.at(ctx_.stage_of_op.at(n->op.get()));
+    if (const LayoutRewriteStep* layout = ctx_.state->layout_of(sl.stage->name()))
+      return LoadNode::make(sl.buffer, packed_flat_index(*layout, n->op->shape, read->indices));
     return LoadNode::make(sl.buffer, flat_index(read->indices, sl.region_min, sl.region_extent));
   }
 
@@ -119,7 +121,9 @@ Stmt build_stage(LowerContext& ctx, const StageLoops& sl) {
   const auto& op = *st.op;
   VarMap to_leaves = root_substitution(sl);
   std::vector<Expr> out_indices(sl.root_values.begin(), sl.root_values.begin() + op.axes.size());
-  Expr store_index = flat_index(out_indices, sl.region_min, sl.region_extent);
+  const LayoutRewriteStep* layout = ctx.state->layout_of(st.name());
+  Expr store_index = layout ? packed_flat_index(*layout, op.shape, out_indices)
+                            : flat_index(out_indices, sl.region_min, sl.region_extent);
   ReadsToLoads to_loads(ctx);
   std::vector<int> all;
   for (int p = 0; p < int(st.leaves.size()); ++p) all.push_back(p);
@@ -185,6 +189,18 @@ LoweredFunc lower(const ScheduleState& state, const std::string& name, const Low
 
   // 1-2. Effective bodies (inlined stages substituted) and stage loops (bound inference).
   static_cast<LoopBounds&>(ctx) = bind_loops(state);
+  // A stage stored in a rewritten layout keeps its whole buffer, in the packed shape.
+  for (const Stage& st : state.stages())
+    if (state.layout_of(st.name()) && st.attach != AttachKind::Root)
+      user_error("stage '{}' is stored in a rewritten layout, so it must be computed at the root (not inlined or "
+                 "computed at a loop)",
+                 st.name());
+  for (auto& [name, sl] : ctx.loops) {
+    const LayoutRewriteStep* layout = state.layout_of(name);
+    if (!layout) continue;
+    sl.buffer = BufferNode::make(sl.buffer->name, sl.buffer->dtype, packed_shape(*layout, sl.stage->op->shape),
+                                 sl.buffer->scope);
+  }
 
   // 3. Loop nests of the root stages in producer order, inside the allocations of intermediates.
   std::vector<Stmt> nests;

@@ -85,27 +85,29 @@ Expr packed_flat_index(const LayoutRewriteStep& layout, const std::vector<int64_
   return flat;
 }
 
-NDArray pack_layout(const LayoutRewriteStep& layout, const NDArray& source) {
-  const std::vector<int64_t>& shape = source.shape();
-  check_layout(layout, shape);
+namespace {
+
+// Walks every packed position of `layout` over an array of `shape`, calling copy(packed_offset,
+// source_offset, count) for each run of `count` elements that lie inside the original (padding
+// positions are skipped): each position's original index is the mixed-radix sum of its
+// sub-dimension indices, and the innermost packed dimension is walked as a row whose source offset
+// moves by a fixed step, so only the outer positions pay for the sum.
+template <typename Copy>
+void walk_layout(const LayoutRewriteStep& layout, const std::vector<int64_t>& shape, int64_t* row_step_out,
+                 Copy copy) {
   std::vector<int64_t> packed = packed_shape(layout, shape);
-  NDArray out(packed, source.dtype());
-  const size_t bytes = source.dtype().bytes();
-  // Walk the packed array in order; each position's original index is the mixed-radix sum of its
-  // sub-dimension indices, and positions past a dimension's extent (padding) stay zero.
   std::vector<int64_t> source_stride(shape.size(), 1);
   for (int d = int(shape.size()) - 2; d >= 0; --d) source_stride[d] = source_stride[d + 1] * shape[d + 1];
   std::vector<int64_t> weight;  // per packed position: its stride within its dimension
   for (auto [d, k] : layout.order) weight.push_back(sub_strides(layout, d)[k]);
-  // The innermost packed dimension is walked as a row: its source offset and bound move by fixed
-  // steps, so only the outer positions pay for the mixed-radix sum.
   const int last = int(packed.size()) - 1;
   const int last_dim = layout.order[last].first;
-  const int64_t row = packed[last], row_step = weight[last] * source_stride[last_dim];
+  const int64_t row = packed[last];
+  *row_step_out = weight[last] * source_stride[last_dim];
+  int64_t total = 1;
+  for (int64_t e : packed) total *= e;
   std::vector<int64_t> counter(packed.size(), 0), original(shape.size(), 0);
-  const char* src = static_cast<const char*>(source.data());
-  char* dst = static_cast<char*>(out.data());
-  for (int64_t flat = 0; flat < out.num_elements(); flat += row) {
+  for (int64_t flat = 0; flat < total; flat += row) {
     std::fill(original.begin(), original.end(), 0);
     for (int p = 0; p < last; ++p) original[layout.order[p].first] += counter[p] * weight[p];
     bool inside = true;
@@ -114,14 +116,48 @@ NDArray pack_layout(const LayoutRewriteStep& layout, const NDArray& source) {
       inside &= d == size_t(last_dim) || original[d] < shape[d];
       offset += original[d] * source_stride[d];
     }
-    if (inside)
-      for (int64_t i = 0, at = original[last_dim]; i < row && at < shape[last_dim]; ++i, at += weight[last])
-        std::memcpy(dst + (flat + i) * bytes, src + (offset + i * row_step) * bytes, bytes);
+    if (inside) {
+      int64_t count = 0;
+      for (int64_t at = original[last_dim]; count < row && at < shape[last_dim]; ++count, at += weight[last]) {
+      }
+      copy(flat, offset, count);
+    }
     for (int p = last - 1; p >= 0; --p) {
       if (++counter[p] < packed[p]) break;
       counter[p] = 0;
     }
   }
+}
+
+}  // namespace
+
+NDArray pack_layout(const LayoutRewriteStep& layout, const NDArray& source) {
+  const std::vector<int64_t>& shape = source.shape();
+  check_layout(layout, shape);
+  NDArray out(packed_shape(layout, shape), source.dtype());
+  const size_t bytes = source.dtype().bytes();
+  const char* src = static_cast<const char*>(source.data());
+  char* dst = static_cast<char*>(out.data());
+  int64_t step = 0;
+  walk_layout(layout, shape, &step, [&](int64_t flat, int64_t offset, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) std::memcpy(dst + (flat + i) * bytes, src + (offset + i * step) * bytes, bytes);
+  });
+  return out;
+}
+
+NDArray unpack_layout(const LayoutRewriteStep& layout, const NDArray& packed, const std::vector<int64_t>& shape) {
+  check_layout(layout, shape);
+  if (packed.shape() != packed_shape(layout, shape))
+    user_error("unpacking '{}': the array is {}, its layout packs {} into {}", layout.tensor,
+               shape_to_string(packed.shape()), shape_to_string(shape), shape_to_string(packed_shape(layout, shape)));
+  NDArray out(shape, packed.dtype());
+  const size_t bytes = packed.dtype().bytes();
+  const char* src = static_cast<const char*>(packed.data());
+  char* dst = static_cast<char*>(out.data());
+  int64_t step = 0;
+  walk_layout(layout, shape, &step, [&](int64_t flat, int64_t offset, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) std::memcpy(dst + (offset + i * step) * bytes, src + (flat + i) * bytes, bytes);
+  });
   return out;
 }
 

@@ -35,6 +35,8 @@ Expr packed_flat_index(const LayoutRewriteStep& layout, const std::vector<int64_
 
 // The packed copy of `source` (padding zero-filled). UserError when the layout does not fit.
 NDArray pack_layout(const LayoutRewriteStep& layout, const NDArray& source);
+// The inverse: the array of `shape` whose packed form is `packed` (padding dropped).
+NDArray unpack_layout(const LayoutRewriteStep& layout, const NDArray& packed, const std::vector<int64_t>& shape);
 
 // The one stage that reads placeholder `tensor` directly, or null when none or several do or the
 // reader is inlined (its reads then happen inside other stages).

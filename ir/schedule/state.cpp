@@ -180,13 +180,17 @@ std::vector<std::string> ScheduleState::apply(const Step& step) {
 }
 
 void ScheduleState::apply_layout_rewrite(const LayoutRewriteStep& s) {
-  const Tensor* input = nullptr;
-  std::vector<Tensor> in = inputs();
-  for (const Tensor& t : in)
-    if (t.name() == s.tensor) input = &t;
-  if (!input) step_error(s, "the graph has no input named '{}'", s.tensor);
-  if (layouts_.count(s.tensor)) step_error(s, "input '{}' already has a layout", s.tensor);
-  check_layout(s, input->shape());
+  // An input, or a stage whose whole buffer is stored in the layout (the task's output, or an
+  // intermediate computed at the root, such as a padded copy of the input).
+  std::vector<int64_t> shape;
+  bool found = false;
+  for (const Tensor& t : inputs())
+    if (t.name() == s.tensor) shape = t.shape(), found = true;
+  for (const Stage& st : stages_)
+    if (st.name() == s.tensor) shape = st.op->shape, found = true;
+  if (!found) step_error(s, "the graph has no input or stage named '{}'", s.tensor);
+  if (layouts_.count(s.tensor)) step_error(s, "'{}' already has a layout", s.tensor);
+  check_layout(s, shape);
   layouts_[s.tensor] = s;
 }
 
@@ -591,7 +595,7 @@ std::string ScheduleState::to_string() const {
     }
     os << "\n";
   }
-  for (const auto& [tensor, layout] : layouts_) os << "input " << tensor << " stored as " << tt::to_string(Step(layout)) << "\n";
+  for (const auto& [tensor, layout] : layouts_) os << tensor << " stored as " << tt::to_string(Step(layout)) << "\n";
   return os.str();
 }
 

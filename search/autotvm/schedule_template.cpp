@@ -41,12 +41,18 @@ struct ScheduleTemplate::Plan {
   std::vector<std::string> weights;     // constant inputs the anchor alone reads
   bool force_layout = false;            // dense [N, K]: vectors along N need the packed weight
   int64_t total = 1;                    // output elements
+  // conv2d_nchwc: the data input (read through the pad stage, if any), the weight, the pad stage,
+  // the epilogue's inputs of the output's shape (residuals, stored blocked like the output) and
+  // the output stage.
+  bool nchwc = false;
+  std::string data, weight, pad, output;
+  std::vector<std::string> residuals;
 };
 
 std::unique_ptr<ScheduleTemplate> ScheduleTemplate::match(const std::vector<Tensor>& outputs,
                                                           const HardwareParams& hw,
                                                           const std::vector<std::string>& constant_inputs,
-                                                          std::string* why_not) {
+                                                          std::string* why_not, const TemplateOptions& options) {
   auto refuse = [&](const std::string& why) -> std::unique_ptr<ScheduleTemplate> {
     if (why_not) *why_not = why;
     return nullptr;
@@ -125,8 +131,39 @@ std::unique_ptr<ScheduleTemplate> ScheduleTemplate::match(const std::vector<Tens
     if (st.op->tag == ops::kTagPad) plan->roots.push_back(st.name());
     else plan->inlined.push_back(st.name());
   }
+  plan->output = plan->chain.empty() ? plan->anchor : plan->chain.back();
+  if (tag == ops::kTagConv2d && options.conv2d_nchwc) {
+    // The data is the input the pad stage (or the convolution) reads with 4 indices besides the
+    // weight; groups = 1 means the weight's second dimension is the data's channel count.
+    const Stage& reader = plan->roots.empty() ? anchor : state.stage(plan->roots[0]);
+    for (const Operation& in : reader.op->input_ops())
+      if (in->is_placeholder() && in->shape.size() == 4 && in->name != (plan->weights.empty() ? "" : plan->weights[0]))
+        plan->data = in->name;
+    for (const Operation& in : anchor.op->input_ops())
+      if (in->is_placeholder() && in->shape.size() == 4 &&
+          std::find(constant_inputs.begin(), constant_inputs.end(), in->name) != constant_inputs.end())
+        plan->weight = in->name;
+    if (plan->roots.size() <= 1 && !plan->data.empty() && !plan->weight.empty() && plan->inlined.empty()) {
+      std::vector<int64_t> data_shape, weight_shape;
+      for (const Tensor& in : state.inputs()) {
+        if (in.name() == plan->data) data_shape = in.shape();
+        if (in.name() == plan->weight) weight_shape = in.shape();
+      }
+      if (data_shape[1] == weight_shape[1] && data_shape[0] == plan->extents[0]) {
+        plan->nchwc = true;
+        if (!plan->roots.empty()) plan->pad = plan->roots[0];
+        for (const std::string& c : plan->chain)
+          for (const Operation& in : state.stage(c).op->input_ops())
+            if (in->is_placeholder() && in->shape == anchor.op->shape &&
+                std::find(plan->residuals.begin(), plan->residuals.end(), in->name) == plan->residuals.end())
+              plan->residuals.push_back(in->name);
+        name = "conv2d_nchwc";
+      }
+    }
+  }
   auto t = std::unique_ptr<ScheduleTemplate>(new ScheduleTemplate(name, outputs, hw, std::move(plan)));
-  t->define_knobs();
+  if (t->plan_->nchwc) t->define_nchwc_knobs();
+  else t->define_knobs();
   return t;
 }
 
@@ -172,7 +209,113 @@ void ScheduleTemplate::define_knobs() {
   if (!p.weights.empty() && !p.force_layout) space_.define_choice("layout_rewrite", {false, true});
 }
 
+namespace {
+
+// The layout that blocks dimension 1 (channels) of a 4-d NCHW tensor by `block`, the block
+// innermost: [N][C/block][H][W][block]. With `inner_block` (a weight [K][C][R][S]) dimension 0 is
+// blocked too: [K/ko][C/ci][R][S][ci][ko].
+LayoutRewriteStep channel_blocked(const std::string& tensor, int64_t block) {
+  return LayoutRewriteStep{tensor, {{}, {block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}};
+}
+
+LayoutRewriteStep weight_blocked(const std::string& tensor, int64_t out_block, int64_t in_block) {
+  return LayoutRewriteStep{
+      tensor, {{out_block}, {in_block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}, {0, 1}}};
+}
+
+}  // namespace
+
+void ScheduleTemplate::define_nchwc_knobs() {
+  const Plan& p = *plan_;
+  ScheduleState state(outputs_);
+  int64_t channels = 0;
+  for (const Tensor& in : state.inputs())
+    if (in.name() == p.data) channels = in.shape()[1];
+  SplitOptions blocks;
+  blocks.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
+  space_.define_split("tile_ic", channels, blocks);
+  space_.define_split("tile_oc", p.extents[1], blocks);
+  // The register tile's width along ow (TVM's reg_n, at most 31 there).
+  SplitOptions row;
+  row.max_inner = 32;
+  space_.define_split("tile_ow", p.extents[3], row);
+  // Reduction order inside the tile: (ic outer, kh, kw, ic block) or (ic outer, kh, ic block, kw),
+  // the two orders of TVM's conv2d_NCHWc schedule.
+  space_.define_choice("ic_block_inner", {true, false});
+  space_.define_choice("unroll_kw", {false, true});
+}
+
+Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
+  const Plan& p = *plan_;
+  ScheduleState state(outputs_);
+  auto apply = [&](const Step& s) { return state.apply(s); };
+  const int64_t ic = space_.split_value(config, "tile_ic").back();
+  const int64_t oc = space_.split_value(config, "tile_oc").back();
+  const int64_t reg_n = space_.split_value(config, "tile_ow").back();
+  const bool parallel = hw_.num_threads > 1 && p.total >= kMinParallelElements;
+
+  // The blocked storage of the data, its padded copy, the weight, the residuals and the output.
+  apply(channel_blocked(p.data, ic));
+  apply(weight_blocked(p.weight, oc, ic));
+  for (const std::string& r : p.residuals) apply(channel_blocked(r, oc));
+  apply(channel_blocked(p.output, oc));
+  if (!p.pad.empty()) {
+    // The padded copy is written in the data's block order, the channel block innermost.
+    apply(channel_blocked(p.pad, ic));
+    const Stage& ps = state.stage(p.pad);
+    std::vector<std::string> a;
+    for (int i = 0; i < 4; ++i) a.push_back(ps.iters[size_t(i)].name);
+    std::vector<std::string> c = apply(SplitStep{p.pad, a[1], {ic}});
+    apply(ReorderStep{p.pad, {a[0], c[0], a[2], a[3], c[1]}});
+    if (ic > 1) apply(AnnotateStep{p.pad, c[1], LoopAnnotation::Vectorize});
+    if (parallel) {
+      std::string outer = apply(FuseStep{p.pad, {a[0], c[0], a[2]}})[0];
+      apply(AnnotateStep{p.pad, outer, LoopAnnotation::Parallel});
+    }
+  }
+
+  std::string tile, acc;
+  if (!p.chain.empty()) {
+    for (size_t c = 0; c + 1 < p.chain.size(); ++c) apply(ComputeInlineStep{p.chain[c]});
+    tile = p.chain.back();
+    acc = p.anchor;
+  } else {
+    apply(CacheWriteStep{p.anchor});
+    tile = p.anchor;
+    acc = p.anchor + ".local";
+  }
+  // Output tile: n, oc chunk, oh, ow chunk | ow block (reg_n), oc block (vector).
+  std::vector<std::string> axis;
+  for (int i = 0; i < 4; ++i) axis.push_back(state.stage(tile).iters[size_t(i)].name);
+  std::vector<std::string> k = apply(SplitStep{tile, axis[1], {oc}});
+  std::vector<std::string> w = apply(SplitStep{tile, axis[3], {reg_n}});
+  apply(ReorderStep{tile, {axis[0], k[0], axis[2], w[0], w[1], k[1]}});
+  if (oc > 1) apply(AnnotateStep{tile, k[1], LoopAnnotation::Vectorize});
+  std::string outer = apply(FuseStep{tile, {axis[0], k[0], axis[2]}})[0];
+  if (parallel) apply(AnnotateStep{tile, outer, LoopAnnotation::Parallel});
+  apply(ComputeAtStep{acc, tile, w[0]});
+
+  // The accumulator: ic chunk, kh, (kw, ic block | ic block, kw), then ow (unrolled) and the oc
+  // block (one vector per ow).
+  const Stage& as = state.stage(acc);
+  std::vector<std::string> aa;
+  for (int i = 0; i < as.num_roots; ++i) aa.push_back(as.iters[size_t(i)].name);
+  // Roots: n, k, oh, ow, then the reductions c, r, s.
+  std::vector<std::string> c = apply(SplitStep{acc, aa[4], {ic}});
+  const bool block_inner = space_.value(config, "ic_block_inner").get<bool>();
+  std::vector<std::string> order = {c[0], aa[5]};
+  if (block_inner) order.insert(order.end(), {aa[6], c[1]});
+  else order.insert(order.end(), {c[1], aa[6]});
+  order.insert(order.end(), {aa[3], aa[1]});
+  apply(ReorderStep{acc, order});
+  apply(AnnotateStep{acc, aa[3], LoopAnnotation::Unroll});
+  if (oc > 1) apply(AnnotateStep{acc, aa[1], LoopAnnotation::Vectorize});
+  if (space_.value(config, "unroll_kw").get<bool>()) apply(AnnotateStep{acc, aa[6], LoopAnnotation::Unroll});
+  return state.steps();
+}
+
 Candidate ScheduleTemplate::instantiate(const Config& config) const {
+  if (plan_->nchwc) return instantiate_nchwc(config);
   const Plan& p = *plan_;
   ScheduleState state(outputs_);
   auto apply = [&](const Step& s) { return state.apply(s); };

@@ -26,6 +26,16 @@
 
 namespace tt::autotvm {
 
+struct TemplateOptions {
+  // Convolutions (groups = 1) get the channel-blocked template conv2d_nchwc, as TVM's x86 strategy
+  // does: data [N][C/ic][H][W][ic], weights [K/oc][C/ic][R][S][ic][oc] and output
+  // [N][K/oc][OH][OW][oc] with the block sizes ic, oc as knobs. The layouts are layout_rewrite
+  // steps of the task's input, weight and output, so a record asks for its layout and the
+  // executor keeps activations blocked between convolutions that agree (src/runtime/layout_plan.h).
+  // False: the direct NCHW template conv2d_nchw.
+  bool conv2d_nchwc = true;
+};
+
 class ScheduleTemplate {
  public:
   // The template for this task, or nullptr with *why_not saying which operator has none (a
@@ -33,10 +43,12 @@ class ScheduleTemplate {
   // constants). `constant_inputs`: the inputs that are weights (layout_rewrite may pack them).
   static std::unique_ptr<ScheduleTemplate> match(const std::vector<Tensor>& outputs, const HardwareParams& hw,
                                                  const std::vector<std::string>& constant_inputs,
-                                                 std::string* why_not = nullptr);
+                                                 std::string* why_not = nullptr,
+                                                 const TemplateOptions& options = {});
   ~ScheduleTemplate();
 
-  // "conv2d_nchw", "depthwise_conv2d_nchw", "matmul", "dense_pack", "batch_matmul", "pool".
+  // "conv2d_nchwc", "conv2d_nchw", "depthwise_conv2d_nchw", "matmul", "dense_pack",
+  // "batch_matmul", "pool".
   const std::string& name() const { return name_; }
   const ConfigSpace& space() const { return space_; }
   // The steps of a config; UserError if they do not apply (an InstantiationError of the record).
@@ -47,6 +59,8 @@ class ScheduleTemplate {
  private:
   ScheduleTemplate(std::string name, std::vector<Tensor> outputs, HardwareParams hw, std::unique_ptr<Plan> plan);
   void define_knobs();
+  void define_nchwc_knobs();
+  Candidate instantiate_nchwc(const Config& config) const;
 
   std::string name_;
   std::vector<Tensor> outputs_;

@@ -50,13 +50,22 @@ std::vector<NDArray> pack_inputs(const ScheduleState& state, const std::vector<T
 }
 
 std::vector<NDArray> run_kernel(const CompiledKernel& kernel, std::vector<NDArray>& inputs,
-                                const std::vector<Tensor>& outputs) {
+                                const std::vector<Tensor>& outputs, const ScheduleState* state) {
   std::vector<NDArray> results;
-  for (const Tensor& t : outputs) results.emplace_back(t.shape(), t.dtype());
+  std::vector<const LayoutRewriteStep*> layouts;
+  for (const Tensor& t : outputs) {
+    const LayoutRewriteStep* layout = state ? state->layout_of(t.name()) : nullptr;
+    TT_ASSERT(layout || kernel.params()[inputs.size() + results.size()]->size == t.num_elements(),
+              "output '{}' is stored packed: run_kernel needs the schedule state to unpack it", t.name());
+    results.emplace_back(layout ? packed_shape(*layout, t.shape()) : t.shape(), t.dtype());
+    layouts.push_back(layout);
+  }
   std::vector<NDArray*> args;
   for (NDArray& a : inputs) args.push_back(&a);
   for (NDArray& a : results) args.push_back(&a);
   kernel.run(args);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (layouts[i]) results[i] = unpack_layout(*layouts[i], results[i], outputs[i].shape());
   return results;
 }
 

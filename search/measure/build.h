@@ -38,9 +38,10 @@ std::vector<NDArray> random_inputs(const std::vector<Tensor>& inputs, uint64_t s
 std::vector<NDArray> pack_inputs(const ScheduleState& state, const std::vector<Tensor>& inputs,
                                  const std::vector<NDArray>& values);
 
-// Runs a kernel on `inputs` (in its parameter order) and returns freshly allocated outputs.
+// Runs a kernel on `inputs` (in its parameter order) and returns freshly allocated outputs, in
+// their logical shapes: an output that a layout_rewrite step of `state` stores packed is unpacked.
 std::vector<NDArray> run_kernel(const CompiledKernel& kernel, std::vector<NDArray>& inputs,
-                                const std::vector<Tensor>& outputs);
+                                const std::vector<Tensor>& outputs, const ScheduleState* state = nullptr);
 
 // The reference outputs of a graph: the TE interpreter on the same inputs.
 std::vector<NDArray> reference_outputs(const std::vector<Tensor>& outputs,

@@ -210,6 +210,10 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
       const LayoutRewriteStep* layout = state.layout_of(in.name());
       result.input_layouts.push_back(layout ? *layout : LayoutRewriteStep{});
     }
+    for (const Tensor& out : outputs_) {
+      const LayoutRewriteStep* layout = state.layout_of(out.name());
+      result.output_layouts.push_back(layout ? *layout : LayoutRewriteStep{});
+    }
   } catch (const std::exception& e) {
     result.error = MeasureError::Instantiation;
     result.message = error_text(e);
@@ -219,7 +223,9 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
   // Same parameters as the task's, but for the shapes of the inputs a layout_rewrite packed.
   bool same_signature = func.params.size() == params_.size();
   for (size_t i = 0; same_signature && i < params_.size(); ++i) {
-    bool packed = i < result.input_layouts.size() && !result.input_layouts[i].tensor.empty();
+    const size_t n_in = result.input_layouts.size();
+    bool packed = i < n_in ? !result.input_layouts[i].tensor.empty()
+                           : i - n_in < result.output_layouts.size() && !result.output_layouts[i - n_in].tensor.empty();
     same_signature = func.params[i]->dtype == params_[i]->dtype &&
                      (packed || func.params[i]->size == params_[i]->size);
   }
@@ -289,6 +295,8 @@ std::vector<MeasureResult> Measurer::run(const std::vector<BuildResult>& built,
     candidate.bytes = b.object.bytes;
     for (const LayoutRewriteStep& layout : b.input_layouts)
       candidate.input_layouts.push_back(layout.tensor.empty() ? std::string() : to_json(Step(layout)).dump());
+    for (const LayoutRewriteStep& layout : b.output_layouts)
+      candidate.output_layouts.push_back(layout.tensor.empty() ? std::string() : to_json(Step(layout)).dump());
     candidate.cut_short_above_s = options_.cut_short_ratio > 0 && std::isfinite(best)
                                       ? options_.cut_short_ratio * best
                                       : std::numeric_limits<double>::infinity();

@@ -125,8 +125,16 @@ WorkerResult measure_candidate(WorkerState& state, const WorkerCandidate& candid
     pointers.push_back(copy.data());
     sizes.push_back(copy.bytes());
   }
-  for (const NDArray& e : task.expected) {
-    NDArray out(e.shape(), e.dtype());
+  if (!candidate.output_layouts.empty() && candidate.output_layouts.size() != task.expected.size())
+    internal_error("measurement candidate: {} output layouts for {} outputs", candidate.output_layouts.size(),
+                   task.expected.size());
+  std::vector<std::optional<LayoutRewriteStep>> output_layouts(task.expected.size());
+  for (size_t i = 0; i < task.expected.size(); ++i)
+    if (!candidate.output_layouts.empty() && !candidate.output_layouts[i].empty())
+      output_layouts[i] = std::get<LayoutRewriteStep>(step_from_json(nlohmann::json::parse(candidate.output_layouts[i])));
+  for (size_t i = 0; i < task.expected.size(); ++i) {
+    const NDArray& e = task.expected[i];
+    NDArray out(output_layouts[i] ? packed_shape(*output_layouts[i], e.shape()) : e.shape(), e.dtype());
     std::memset(out.data(), 0xff, out.bytes());
     outputs.push_back(out);
     pointers.push_back(out.data());
@@ -134,7 +142,10 @@ WorkerResult measure_candidate(WorkerState& state, const WorkerCandidate& candid
   }
   try {
     kernel.run_raw(pointers);
-    CompareResult check = compare_outputs(outputs, task.expected, task.rtol, task.atol);
+    std::vector<NDArray> logical = outputs;
+    for (size_t i = 0; i < outputs.size(); ++i)
+      if (output_layouts[i]) logical[i] = unpack_layout(*output_layouts[i], outputs[i], task.expected[i].shape());
+    CompareResult check = compare_outputs(logical, task.expected, task.rtol, task.atol);
     result.check = check.describe();
     result.max_abs_error = check.max_abs_error;
     result.max_rel_error = check.max_rel_error;

@@ -124,7 +124,8 @@ WireMessage encode_candidate(const WorkerCandidate& c) {
               {"name", c.name},
               {"cut_short_above_s", finite_or_null(c.cut_short_above_s)},
               {"fault", c.fault},
-              {"input_layouts", c.input_layouts}};
+              {"input_layouts", c.input_layouts},
+              {"output_layouts", c.output_layouts}};
   m.payloads.push_back(c.bytes);
   return m;
 }
@@ -139,6 +140,7 @@ WorkerCandidate decode_candidate(const WireMessage& m) {
     c.cut_short_above_s = null_is_infinity(m.header.at("cut_short_above_s"));
     c.fault = m.header.at("fault").get<std::string>();
     c.input_layouts = m.header.at("input_layouts").get<std::vector<std::string>>();
+    c.output_layouts = m.header.at("output_layouts").get<std::vector<std::string>>();
     c.bytes = m.payloads[0];
     return c;
   });

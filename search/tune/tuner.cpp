@@ -98,7 +98,8 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
     std::string why_not;
     std::unique_ptr<autotvm::ScheduleTemplate> tmpl;
     if (options_.strategy == "autotvm")
-      tmpl = autotvm::ScheduleTemplate::match(tasks_[t].outputs, hw_, tasks_[t].constant_inputs, &why_not);
+      tmpl = autotvm::ScheduleTemplate::match(tasks_[t].outputs, hw_, tasks_[t].constant_inputs, &why_not,
+                                              options_.templates);
     if (tmpl) {
       r.search = fmt::format("autotvm {} ({}, {} configs)", tmpl->name(), options_.tuner, tmpl->space().size());
       state->policy = std::make_unique<autotvm::TemplatePolicy>(std::move(tmpl), options_.tuner, task_seed,

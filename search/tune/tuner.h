@@ -20,6 +20,7 @@
 #include "search/cost_model/cost_model.h"
 #include "search/cost_model/features.h"
 #include "search/autotvm/config_tuner.h"
+#include "search/autotvm/schedule_template.h"
 #include "search/cost_model/ranking.h"
 #include "search/measure/measurer.h"
 #include "search/record/tuning_log.h"
@@ -57,6 +58,7 @@ struct TuneOptions {
   std::string strategy = "ansor";
   // The template search's tuner: "xgb", "ga", "random" or "grid" (search/autotvm/config_tuner.h).
   std::string tuner = "xgb";
+  autotvm::TemplateOptions templates;
   autotvm::GAParams ga;
   autotvm::AnnealingParams annealing;
   // "xgb" (XGBoost, trained online) or "random" (random scores: pure random sampling of the space).

@@ -98,6 +98,9 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   t.cost_model = o.cost_model;
   t.strategy = o.strategy;
   t.tuner = o.tuner;
+  if (o.conv_layout != "nchwc" && o.conv_layout != "nchw")
+    tt::user_error("unknown convolution layout '{}' (known: nchwc, nchw)", o.conv_layout);
+  t.templates.conv2d_nchwc = o.conv_layout == "nchwc";
   t.sketch.layout_rewrite = o.layout_rewrite;
   t.warm_start_model = o.warm_start_model;
   if (o.scheduler == "round-robin") t.scheduler.strategy = tt::TaskSchedulerStrategy::RoundRobin;

@@ -227,6 +227,11 @@ Subcommand add_tune_command(CLI::App& parent) {
                   "random or grid")
       ->check(CLI::IsMember({"xgb", "ga", "random", "grid"}))
       ->capture_default_str();
+  app->add_option("--conv-layout", o->tune.conv_layout,
+                  "The autotvm convolution template: nchwc (channel blocks of the data, weights and output as knobs; "
+                  "replay keeps activations blocked between convolutions) or nchw (direct)")
+      ->check(CLI::IsMember({"nchwc", "nchw"}))
+      ->capture_default_str();
   app->add_option("--cost-model", o->tune.cost_model, "xgb (XGBoost, trained online) or random (random sampling)")
       ->check(CLI::IsMember({"xgb", "random"}))
       ->capture_default_str();

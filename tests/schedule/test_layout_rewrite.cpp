@@ -86,7 +86,7 @@ void expect_reference(const std::vector<Tensor>& outputs, const ScheduleState& s
   std::vector<NDArray> values = random_inputs(inputs, 5);
   std::vector<NDArray> expected = reference_outputs(built.state.outputs(), inputs, values);
   std::vector<NDArray> args = pack_inputs(built.state, inputs, values);
-  std::vector<NDArray> actual = run_kernel(built.kernel, args, built.state.outputs());
+  std::vector<NDArray> actual = run_kernel(built.kernel, args, built.state.outputs(), &built.state);
   CompareResult r = compare_outputs(actual, expected);
   EXPECT_TRUE(r.ok) << r.describe() << "\n" << to_string(built.func);
 }
@@ -173,9 +173,31 @@ void expect_invalid(const LayoutRewriteStep& step, const std::string& why) {
   EXPECT_EQ(state.to_string(), before);
 }
 
+TEST(LayoutRewrite, OutputsAndRootStagesMayBeStoredPacked) {
+  // The output C [8, 32] stored as [32/8][8][8] (column blocks outermost), and an intermediate
+  // (the padded copy of a convolution's input) stored channel-blocked: the kernel writes and reads
+  // them through the packed index; run_kernel unpacks the output.
+  ScheduleState state = tiled_matmul(8, 32, 24, 8, 4);
+  state.apply(LayoutRewriteStep{"C", {{}, {8}}, {{1, 0}, {0, 0}, {1, 1}}});
+  expect_reference({ops::matmul(input({8, 24}, "A"), input({24, 32}, "B"), "C")}, state);
+
+  ops::Conv2dParams p;
+  p.padding = {1, 1, 1, 1};
+  std::vector<Tensor> conv = {ops::conv2d(input({1, 4, 5, 5}, "x"), input({3, 4, 3, 3}, "w"), p, "conv")};
+  ScheduleState padded(conv);
+  padded.apply(LayoutRewriteStep{"conv.pad", {{}, {2}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}});
+  padded.apply(LayoutRewriteStep{"x", {{}, {2}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}});
+  expect_reference(conv, padded);
+
+  // A stage computed inside another cannot keep a whole packed buffer.
+  ScheduleState inlined(conv);
+  inlined.apply(LayoutRewriteStep{"conv.pad", {{}, {2}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}});
+  inlined.apply(ComputeInlineStep{"conv.pad"});
+  EXPECT_THROW(lower(inlined, "inlined"), UserError);
+}
+
 TEST(LayoutRewrite, MalformedLayoutsAreUserErrors) {
-  expect_invalid({"Z", {{}, {}}, {{0, 0}, {1, 0}}}, "no input named 'Z'");
-  expect_invalid({"C", {{}, {}}, {{0, 0}, {1, 0}}}, "no input named 'C'");
+  expect_invalid({"Z", {{}, {}}, {{0, 0}, {1, 0}}}, "no input or stage named 'Z'");
   expect_invalid({"B", {{}}, {{0, 0}}}, "has 2 dimensions, the layout gives factors for 1");
   expect_invalid({"B", {{0}, {}}, {{0, 0}, {0, 1}, {1, 0}}}, "factor 0 of dimension 0 is below 1");
   expect_invalid({"B", {{5, 5}, {}}, {{0, 0}, {0, 1}, {0, 2}, {1, 0}}}, "multiply past its extent 24");

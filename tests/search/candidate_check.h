@@ -43,7 +43,7 @@ inline void check_candidate(const std::vector<Tensor>& outputs, const Candidate&
     return;
   }
   std::vector<NDArray> args = pack_inputs(built->state, built->state.inputs(), values);
-  std::vector<NDArray> actual = run_kernel(built->kernel, args, outputs);
+  std::vector<NDArray> actual = run_kernel(built->kernel, args, outputs, &built->state);
   CompareResult r = compare_outputs(actual, expected);
   EXPECT_TRUE(r.ok) << r.describe();
 }

@@ -106,14 +106,33 @@ struct Family {
   std::vector<Tensor> outputs;
   std::vector<std::string> constants;
   const char* template_name;  // nullptr: no template
+  autotvm::TemplateOptions options = {};
 };
+
+// relu(conv1x1(x, w) + residual): no padding, an epilogue reading an activation of the output's shape.
+std::vector<Tensor> conv1x1_add_relu_graph() {
+  Tensor conv = ops::conv2d(test::f32({1, 8, 5, 7}, "x"), test::f32({12, 8, 1, 1}, "w"), {}, "conv");
+  return {ops::relu(ops::add(conv, test::f32({1, 12, 5, 7}, "res"), "add"), "relu")};
+}
+
+// A 3x3 stride-2 convolution with padding 1.
+std::vector<Tensor> strided_conv_graph() {
+  ops::Conv2dParams p;
+  p.padding = {1, 1, 1, 1};
+  p.stride = {2, 2};
+  return {ops::conv2d(test::f32({1, 6, 9, 9}, "x"), test::f32({16, 6, 3, 3}, "w"), p, "conv")};
+}
 
 std::vector<Family> families() {
   Tensor a = test::f32({2, 6, 10}, "A"), b = test::f32({2, 10, 20}, "B");
   return {
       {"matmul", test::matmul_graph(16, 24, 12), {}, "matmul"},
       {"dense", test::dense_graph(2, 20, 32), {"W"}, "dense_pack"},
-      {"conv_bias_relu", test::conv_bias_relu_graph(3, 8, 6), {"w", "b"}, "conv2d_nchw"},
+      {"conv_bias_relu", test::conv_bias_relu_graph(4, 8, 6), {"w", "b"}, "conv2d_nchwc"},
+      {"conv_bias_relu_nchw", test::conv_bias_relu_graph(3, 8, 6), {"w", "b"}, "conv2d_nchw", {false}},
+      {"conv1x1_add_relu", conv1x1_add_relu_graph(), {"w"}, "conv2d_nchwc"},
+      {"strided_conv", strided_conv_graph(), {"w"}, "conv2d_nchwc"},
+      {"conv_without_weights", strided_conv_graph(), {}, "conv2d_nchw"},
       {"depthwise", test::depthwise_graph(4, 6), {"w"}, "depthwise_conv2d_nchw"},
       {"max_pool", test::max_pool_graph(3, 7), {}, "pool"},
       {"batch_matmul", {ops::batch_matmul(a, b, "bmm")}, {}, "batch_matmul"},
@@ -128,7 +147,7 @@ TEST(ScheduleTemplates, MatchTheirOperatorsAndSayWhyNotOtherwise) {
   for (const Family& f : families()) {
     SCOPED_TRACE(f.name);
     std::string why;
-    auto t = ScheduleTemplate::match(f.outputs, host_hardware(1), f.constants, &why);
+    auto t = ScheduleTemplate::match(f.outputs, host_hardware(1), f.constants, &why, f.options);
     if (!f.template_name) {
       EXPECT_EQ(t, nullptr);
       EXPECT_FALSE(why.empty());
@@ -137,7 +156,7 @@ TEST(ScheduleTemplates, MatchTheirOperatorsAndSayWhyNotOtherwise) {
     ASSERT_NE(t, nullptr) << why;
     EXPECT_EQ(t->name(), f.template_name);
     EXPECT_GT(t->space().size(), 1);
-    EXPECT_TRUE(t->space().has_knob("tile_x"));
+    EXPECT_TRUE(t->space().has_knob(t->name() == "conv2d_nchwc" ? "tile_oc" : "tile_x"));
   }
 }
 
@@ -149,7 +168,7 @@ TEST(ScheduleTemplates, RandomConfigsComputeTheReference) {
   for (const Family& f : families()) {
     if (!f.template_name) continue;
     SCOPED_TRACE(f.name);
-    auto t = ScheduleTemplate::match(f.outputs, host_hardware(2), f.constants);
+    auto t = ScheduleTemplate::match(f.outputs, host_hardware(2), f.constants, nullptr, f.options);
     ASSERT_NE(t, nullptr);
     ScheduleState initial(f.outputs);
     std::vector<Tensor> inputs = initial.inputs();
@@ -177,7 +196,7 @@ TEST(ScheduleTemplates, ARecordOfAConfigReplaysToTheSameLoopIR) {
   for (const Family& f : families()) {
     if (!f.template_name) continue;
     SCOPED_TRACE(f.name);
-    auto t = ScheduleTemplate::match(f.outputs, host_hardware(2), f.constants);
+    auto t = ScheduleTemplate::match(f.outputs, host_hardware(2), f.constants, nullptr, f.options);
     ASSERT_NE(t, nullptr);
     for (int64_t index : {int64_t(0), t->space().size() / 3, t->space().size() - 1}) {
       Config c = t->space().at(index);
