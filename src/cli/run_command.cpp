@@ -153,6 +153,17 @@ int run_model(const RunModelOptions& o) {
     }
   }
   const MemoryPlan& plan = executor.memory_plan();
+  // The layout pass: values kept blocked between groups, and the conversions it needed.
+  const LayoutPlan& layouts = executor.layout_plan();
+  int blocked = 0, adopted = 0;
+  for (const graph::FusedGroup& g : executor.groups()) blocked += layouts.stored[size_t(g.output)].has_value();
+  for (const GroupLayout& g : layouts.groups) adopted += !g.adopted.empty();
+  nlohmann::json conversions = nlohmann::json::array();
+  for (const LayoutConversion& c : layouts.conversions) {
+    const graph::Node& n = executor.graph().node(c.value);
+    conversions.push_back({{"value", n.name}, {"from", layout_to_string(c.from, n.type.shape)},
+                           {"to", layout_to_string(c.to, n.type.shape)}});
+  }
   if (o.json) {
     nlohmann::json out;
     out["model"] = o.model;
@@ -174,6 +185,7 @@ int run_model(const RunModelOptions& o) {
     if (!check.is_null()) out["check"] = check;
     if (o.profile) out["profile"] = profile;
     if (!o.log.empty()) out["schedules"] = schedules;
+    out["layouts"] = {{"blocked_values", blocked}, {"groups_adopting", adopted}, {"conversions", conversions}};
     fmt::print("{}\n", out.dump(2));
   } else {
     fmt::print("model       {} ({} groups, {} tasks, compiled in {:.2f} s)\n", o.model, executor.groups().size(),
@@ -194,6 +206,14 @@ int run_model(const RunModelOptions& o) {
                executor.packed_weight_bytes() > 0
                    ? fmt::format(" ({:.2f} MB of them packed at load in loop order)", double(executor.packed_weight_bytes()) / 1e6)
                    : std::string());
+    if (blocked > 0 || !conversions.empty()) {
+      fmt::print("layouts     {} of {} group outputs kept channel-blocked ({} default-scheduled groups adopt their "
+                 "neighbours' layouts), {} conversions\n",
+                 blocked, executor.groups().size(), adopted, conversions.size());
+      for (const auto& c : conversions)
+        fmt::print("  convert {}: {} -> {}\n", c["value"].get<std::string>(), c["from"].get<std::string>(),
+                   c["to"].get<std::string>());
+    }
     fmt::print("output      {} top-1 class {}\n", shape_to_string(outputs[0].shape()), argmax(outputs[0]));
     if (o.profile) {
       fmt::print("profile     median per group, slowest first:\n");

@@ -39,7 +39,8 @@ std::vector<graph::FusedGroup> singleton_groups(const graph::Graph& graph) {
   return groups;
 }
 
-MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups) {
+MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
+                       const std::vector<int64_t>& output_bytes) {
   // Liveness of each group's output: from its group to the last group that reads it; graph
   // outputs live to the end (they are copied out after the last group).
   std::map<graph::NodeId, int> producer;
@@ -61,7 +62,7 @@ MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::Fused
   plan.offset.assign(groups.size(), 0);
   std::vector<std::vector<Block>> release_after(groups.size() + 1);
   for (int g = 0; g < int(groups.size()); ++g) {
-    int64_t size = aligned(value_bytes(graph.node(groups[g].output)));
+    int64_t size = aligned(output_bytes.empty() ? value_bytes(graph.node(groups[g].output)) : output_bytes[g]);
     plan.no_reuse_bytes += size;
     auto best = free_blocks.end();
     for (auto it = free_blocks.begin(); it != free_blocks.end(); ++it)
@@ -84,11 +85,31 @@ MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::Fused
   return plan;
 }
 
+namespace {
+
+// Converts a value of `shape` from the layout it is stored in to another (either may be the
+// model's own); `src` and `dst` hold the value in `from` and `to` respectively.
+void convert_value(const ValueLayout& from, const ValueLayout& to, const std::vector<int64_t>& shape, DType dtype,
+                   const void* src, void* dst) {
+  NDArray stored(from ? packed_shape(*from, shape) : shape, dtype);
+  std::memcpy(stored.data(), src, stored.bytes());
+  NDArray logical = from ? unpack_layout(*from, stored, shape) : stored;
+  NDArray target = to ? pack_layout(*to, logical) : logical;
+  std::memcpy(dst, target.data(), target.bytes());
+}
+
+int64_t stored_bytes(const graph::Node& n, const ValueLayout& layout) {
+  if (!layout) return value_bytes(n);
+  int64_t elements = 1;
+  for (int64_t e : packed_shape(*layout, n.type.shape)) elements *= e;
+  return elements * n.type.dtype.bytes();
+}
+
+}  // namespace
+
 GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options) : graph_(std::move(graph)) {
   groups_ = options.fuse ? graph::fuse_operators(graph_) : singleton_groups(graph_);
   tasks_ = graph::extract_tasks(graph_, groups_);
-  plan_ = plan_memory(graph_, groups_);
-  arena_ = NDArray({std::max<int64_t>(plan_.arena_bytes / 4, 1)}, DType::float32());
   group_of_node_.assign(graph_.nodes().size(), -1);
   for (int g = 0; g < int(groups_.size()); ++g) group_of_node_[groups_[g].output] = g;
 
@@ -97,57 +118,94 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
   set_num_threads(options.num_threads);
   HardwareParams hw = hardware_params(target, num_threads());
   auto start = std::chrono::steady_clock::now();
-  char* arena = static_cast<char*>(arena_.data());
-  bound_args_.assign(groups_.size(), {});
-  std::set<graph::NodeId> read_unpacked;  // weights some group reads in the model's layout
+
+  // Each task's schedule, then the layouts of the values between groups (layout_plan.h).
+  std::vector<std::vector<Step>> steps(tasks_.tasks.size());
+  std::vector<bool> tuned(tasks_.tasks.size(), false);
   for (size_t t = 0; t < tasks_.tasks.size(); ++t) {
     const graph::Task& task = tasks_.tasks[t];
-    std::vector<Step> steps;
-    if (auto tuned = options.task_schedules.find(task.workload_key); tuned != options.task_schedules.end())
-      steps = tuned->second;
-    else if (options.schedule == ScheduleSource::Default)
-      steps = default_schedule(task.outputs, hw);
-    BuiltKernel built = build_kernel(task.outputs, steps, *compiler_, "task" + std::to_string(t));
-    // Kernel parameters are named after the task's placeholders (p0, p1, ...) then its output.
-    std::vector<int> order;
-    for (const Buffer& b : built.kernel.params()) {
-      int position = -1;
-      for (size_t i = 0; i < task.inputs.size(); ++i)
-        if (task.inputs[i].name() == b->name) position = int(i);
-      order.push_back(position);
+    if (auto it = options.task_schedules.find(task.workload_key); it != options.task_schedules.end()) {
+      steps[t] = it->second;
+      tuned[t] = true;
+    } else if (options.schedule == ScheduleSource::Default) {
+      steps[t] = default_schedule(task.outputs, hw);
     }
-    argument_order_.push_back(order);
-    kernels_.push_back(std::move(built.kernel));
-    // Bind each group of the task to its arguments' addresses (a graph input's is known per run).
-    // Weights the schedule reads in a rewritten layout are packed now, once per weight and task.
-    for (int g = 0; g < int(groups_.size()); ++g) {
-      if (tasks_.task_of_group[g] != int(t)) continue;
-      std::vector<void*>& args = bound_args_[g];
-      for (int position : order) {
-        if (position < 0) {
-          args.push_back(arena + plan_.offset[g]);
-          continue;
-        }
-        graph::NodeId id = groups_[g].inputs[position];
-        const graph::Node& n = graph_.node(id);
-        const LayoutRewriteStep* layout = built.state.layout_of(task.inputs[position].name());
-        if (layout && n.kind != graph::NodeKind::Constant)
-          user_error("the schedule of task {} ({}) rewrites the layout of input {}, but in group {} that input is '{}', "
-                     "not a constant of the model; only weights can be packed at load",
-                     t, task.description, task.inputs[position].name(), groups_[g].describe(graph_), n.name);
+  }
+  layout_plan_ = plan_layouts(graph_, groups_, tasks_, steps, tuned);
+  std::vector<int64_t> output_bytes;
+  for (const graph::FusedGroup& g : groups_)
+    output_bytes.push_back(stored_bytes(graph_.node(g.output), layout_plan_.stored[size_t(g.output)]));
+  plan_ = plan_memory(graph_, groups_, output_bytes);
+  arena_ = NDArray({std::max<int64_t>(plan_.arena_bytes / 4, 1)}, DType::float32());
+  for (const LayoutConversion& c : layout_plan_.conversions) {
+    const graph::Node& n = graph_.node(c.value);
+    conversion_buffers_.emplace_back(c.to ? packed_shape(*c.to, n.type.shape) : n.type.shape, n.type.dtype);
+  }
+  auto converted = [&](graph::NodeId v, const ValueLayout& want) -> void* {
+    for (size_t i = 0; i < layout_plan_.conversions.size(); ++i)
+      if (layout_plan_.conversions[i].value == v && same_layout(layout_plan_.conversions[i].to, want))
+        return conversion_buffers_[i].data();
+    return nullptr;
+  };
+
+  char* arena = static_cast<char*>(arena_.data());
+  bound_args_.assign(groups_.size(), {});
+  kernel_of_group_.assign(groups_.size(), -1);
+  std::set<graph::NodeId> read_unpacked;  // weights some group reads in the model's layout
+  std::map<std::pair<int, std::string>, int> variants;  // (task, adopted layouts) -> kernel
+  std::vector<ScheduleState> variant_states;
+  for (int g = 0; g < int(groups_.size()); ++g) {
+    const int t = tasks_.task_of_group[g];
+    const graph::Task& task = tasks_.tasks[size_t(t)];
+    const GroupLayout& gl = layout_plan_.groups[size_t(g)];
+    auto key = std::make_pair(t, steps_to_json(gl.adopted).dump());
+    auto [it, fresh] = variants.try_emplace(key, int(kernels_.size()));
+    if (fresh) {
+      std::vector<Step> all = steps[size_t(t)];
+      all.insert(all.end(), gl.adopted.begin(), gl.adopted.end());
+      std::string name = "task" + std::to_string(t) + (gl.adopted.empty() ? "" : "_v" + std::to_string(kernels_.size()));
+      BuiltKernel built = build_kernel(task.outputs, all, *compiler_, name);
+      // Kernel parameters are named after the task's placeholders (p0, p1, ...) then its output.
+      std::vector<int> order;
+      for (const Buffer& b : built.kernel.params()) {
+        int position = -1;
+        for (size_t i = 0; i < task.inputs.size(); ++i)
+          if (task.inputs[i].name() == b->name) position = int(i);
+        order.push_back(position);
+      }
+      argument_order_.push_back(order);
+      kernels_.push_back(std::move(built.kernel));
+      variant_states.push_back(std::move(built.state));
+    }
+    const int k = it->second;
+    kernel_of_group_[size_t(g)] = k;
+    // Bind the group to its arguments' addresses (a graph input's is known per run). Weights the
+    // schedule reads in a rewritten layout are packed now, once per weight and task.
+    std::vector<void*>& args = bound_args_[size_t(g)];
+    for (int position : argument_order_[size_t(k)]) {
+      if (position < 0) {
+        args.push_back(arena + plan_.offset[size_t(g)]);
+        continue;
+      }
+      graph::NodeId id = groups_[size_t(g)].inputs[size_t(position)];
+      const graph::Node& n = graph_.node(id);
+      if (n.kind == graph::NodeKind::Constant) {
+        const LayoutRewriteStep* layout = variant_states[size_t(k)].layout_of(task.inputs[size_t(position)].name());
         if (layout) {
-          auto [packed, fresh] = packed_.try_emplace({id, int(t)});
-          if (fresh) packed->second = pack_layout(*layout, n.value);
+          auto [packed, first] = packed_.try_emplace({id, t});
+          if (first) packed->second = pack_layout(*layout, n.value);
           args.push_back(packed->second.data());
-        } else if (n.kind == graph::NodeKind::Constant) {
+        } else {
           read_unpacked.insert(id);
           args.push_back(const_cast<void*>(n.value.data()));
-        } else if (n.kind == graph::NodeKind::Input) {
-          args.push_back(nullptr);
-        } else {
-          TT_ASSERT(group_of_node_[id] >= 0, "node {} is read but no group produces it", n.name);
-          args.push_back(arena + plan_.offset[group_of_node_[id]]);
         }
+      } else if (void* c = converted(id, gl.inputs[size_t(position)])) {
+        args.push_back(c);
+      } else if (n.kind == graph::NodeKind::Input) {
+        args.push_back(nullptr);
+      } else {
+        TT_ASSERT(group_of_node_[id] >= 0, "node {} is read but no group produces it", n.name);
+        args.push_back(arena + plan_.offset[size_t(group_of_node_[id])]);
       }
     }
   }
@@ -209,25 +267,34 @@ std::vector<NDArray> GraphExecutor::execute(const std::vector<NDArray>& inputs, 
     TT_ASSERT(group_of_node_[id] >= 0, "node {} is read but no group produces it", n.name);
     return arena + plan_.offset[group_of_node_[id]];
   };
+  // Conversions of a value run once it exists: graph inputs first, the others after their group.
+  auto convert_from = [&](graph::NodeId produced) {
+    for (size_t i = 0; i < layout_plan_.conversions.size(); ++i) {
+      const LayoutConversion& c = layout_plan_.conversions[i];
+      if (c.value != produced) continue;
+      const graph::Node& n = graph_.node(c.value);
+      convert_value(c.from, c.to, n.type.shape, n.type.dtype, address(c.value), conversion_buffers_[i].data());
+    }
+  };
+  for (graph::NodeId id : input_ids) convert_from(id);
   std::vector<void*> args;
   for (size_t g = 0; g < groups_.size(); ++g) {
-    int t = tasks_.task_of_group[g];
+    const int k = kernel_of_group_[g];
     args = bound_args_[g];
     for (size_t p = 0; p < args.size(); ++p)
-      if (!args[p]) args[p] = const_cast<void*>(external.at(groups_[g].inputs[argument_order_[t][p]]));
-    if (!group_seconds) {
-      kernels_[t].run_raw(args);
-      continue;
-    }
+      if (!args[p]) args[p] = const_cast<void*>(external.at(groups_[g].inputs[argument_order_[size_t(k)][p]]));
     auto start = std::chrono::steady_clock::now();
-    kernels_[t].run_raw(args);
-    (*group_seconds)[g] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    kernels_[size_t(k)].run_raw(args);
+    convert_from(groups_[g].output);
+    if (group_seconds)
+      (*group_seconds)[g] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   std::vector<NDArray> outputs;
   for (graph::NodeId out : graph_.outputs()) {
     const graph::Node& n = graph_.node(out);
     NDArray result(n.type.shape, n.type.dtype);
-    std::memcpy(result.data(), address(out), result.bytes());
+    const ValueLayout& stored = n.kind == graph::NodeKind::Call ? layout_plan_.stored[size_t(out)] : ValueLayout();
+    convert_value(stored, std::nullopt, n.type.shape, n.type.dtype, address(out), result.data());
     outputs.push_back(std::move(result));
   }
   return outputs;

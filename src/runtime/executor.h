@@ -14,6 +14,7 @@
 #include "ir/graph/task.h"
 #include "ir/ndarray.h"
 #include "ir/schedule/step.h"
+#include "src/runtime/layout_plan.h"
 
 namespace tt {
 
@@ -57,14 +58,20 @@ class GraphExecutor {
   // Of those, the bytes of the weights packed at load for schedules that rewrite their layout.
   int64_t packed_weight_bytes() const;
   double compile_seconds() const { return compile_seconds_; }
+  // Where values are kept in blocked layouts and which conversions run between groups.
+  const LayoutPlan& layout_plan() const { return layout_plan_; }
 
  private:
   graph::Graph graph_;
   std::vector<graph::FusedGroup> groups_;
   graph::TaskTable tasks_;
   std::unique_ptr<KernelCompiler> compiler_;
-  std::vector<CompiledKernel> kernels_;                // per task
-  std::vector<std::vector<int>> argument_order_;       // per task: kernel param -> group input position (-1: output)
+  // Kernels per variant: a task's schedule, plus the layouts a default-scheduled group adopts.
+  std::vector<CompiledKernel> kernels_;
+  std::vector<std::vector<int>> argument_order_;  // per variant: kernel param -> group input position (-1: output)
+  std::vector<int> kernel_of_group_;
+  LayoutPlan layout_plan_;
+  std::vector<NDArray> conversion_buffers_;  // per layout_plan_.conversions entry
   MemoryPlan plan_;
   NDArray arena_;
   std::vector<int> group_of_node_;  // node id -> group producing it, or -1
@@ -83,6 +90,9 @@ class GraphExecutor {
 // One group per call node, in graph order: the unfused execution.
 std::vector<graph::FusedGroup> singleton_groups(const graph::Graph& graph);
 
-MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups);
+// `output_bytes`: per group, the bytes its output takes (a value stored blocked may take more than
+// its logical shape); empty: the logical sizes.
+MemoryPlan plan_memory(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
+                       const std::vector<int64_t>& output_bytes = {});
 
 }  // namespace tt

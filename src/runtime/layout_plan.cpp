@@ -1,0 +1,119 @@
+// The graph-level layout pass; see layout_plan.h.
+#include "src/runtime/layout_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "ir/error.h"
+#include "ir/schedule/layout.h"
+#include "ir/schedule/state.h"
+
+namespace tt {
+
+bool same_layout(const ValueLayout& a, const ValueLayout& b) {
+  if (!a || !b) return !a && !b;
+  return a->factors == b->factors && a->order == b->order;
+}
+
+std::string layout_to_string(const ValueLayout& layout, const std::vector<int64_t>& shape) {
+  if (!layout) return shape_to_string(shape);
+  return fmt::format("{} blocked as {}", shape_to_string(shape), shape_to_string(packed_shape(*layout, shape)));
+}
+
+namespace {
+
+bool is_activation(const graph::Graph& graph, graph::NodeId id) {
+  return graph.node(id).kind != graph::NodeKind::Constant;
+}
+
+ValueLayout renamed(const ValueLayout& layout, const std::string& tensor) {
+  if (!layout) return layout;
+  LayoutRewriteStep s = *layout;
+  s.tensor = tensor;
+  return s;
+}
+
+}  // namespace
+
+LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
+                        const graph::TaskTable& tasks, const std::vector<std::vector<Step>>& steps,
+                        const std::vector<bool>& tuned) {
+  TT_ASSERT(steps.size() == tasks.tasks.size() && tuned.size() == tasks.tasks.size(),
+            "plan_layouts: {} schedules for {} tasks", steps.size(), tasks.tasks.size());
+  // What each task's own schedule reads and writes.
+  std::vector<std::vector<ValueLayout>> task_inputs(tasks.tasks.size());
+  std::vector<ValueLayout> task_output(tasks.tasks.size());
+  for (size_t t = 0; t < tasks.tasks.size(); ++t) {
+    const graph::Task& task = tasks.tasks[t];
+    ScheduleState state(task.outputs);
+    state.apply(steps[t]);
+    for (const Tensor& in : task.inputs) {
+      const LayoutRewriteStep* l = state.layout_of(in.name());
+      task_inputs[t].push_back(l ? ValueLayout(*l) : std::nullopt);
+    }
+    const LayoutRewriteStep* out = state.layout_of(task.outputs[0].name());
+    task_output[t] = out ? ValueLayout(*out) : std::nullopt;
+  }
+  // The layouts tuned groups read each value in.
+  std::map<graph::NodeId, std::vector<ValueLayout>> tuned_wants;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    int t = tasks.task_of_group[g];
+    if (!tuned[size_t(t)]) continue;
+    for (size_t p = 0; p < groups[g].inputs.size(); ++p)
+      if (is_activation(graph, groups[g].inputs[p])) tuned_wants[groups[g].inputs[p]].push_back(task_inputs[size_t(t)][p]);
+  }
+  std::vector<graph::NodeId> graph_outputs = graph.outputs();
+
+  LayoutPlan plan;
+  plan.groups.resize(groups.size());
+  plan.stored.assign(graph.nodes().size(), std::nullopt);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const int t = tasks.task_of_group[g];
+    const graph::Task& task = tasks.tasks[size_t(t)];
+    GroupLayout& gl = plan.groups[g];
+    gl.inputs = task_inputs[size_t(t)];
+    const graph::NodeId out = groups[g].output;
+    if (tuned[size_t(t)]) {
+      gl.output = task_output[size_t(t)];
+    } else {
+      ValueLayout same_shape_input;
+      for (size_t p = 0; p < groups[g].inputs.size(); ++p) {
+        graph::NodeId v = groups[g].inputs[p];
+        if (!is_activation(graph, v) || gl.inputs[p]) continue;
+        if (!plan.stored[size_t(v)]) continue;
+        gl.inputs[p] = renamed(plan.stored[size_t(v)], task.inputs[p].name());
+        gl.adopted.push_back(*gl.inputs[p]);
+        if (graph.node(v).type.shape == graph.node(out).type.shape) same_shape_input = gl.inputs[p];
+      }
+      const bool graph_output = std::find(graph_outputs.begin(), graph_outputs.end(), out) != graph_outputs.end();
+      if (!graph_output && !task_output[size_t(t)]) {
+        ValueLayout chosen;
+        auto wants = tuned_wants.find(out);
+        bool agree = wants != tuned_wants.end() && !wants->second.empty();
+        for (size_t i = 1; agree && i < wants->second.size(); ++i) agree = same_layout(wants->second[i], wants->second[0]);
+        if (agree) chosen = wants->second[0];
+        else if (wants == tuned_wants.end()) chosen = same_shape_input;
+        gl.output = renamed(chosen, task.outputs[0].name());
+        if (gl.output) gl.adopted.push_back(*gl.output);
+      } else {
+        gl.output = task_output[size_t(t)];
+      }
+    }
+    plan.stored[size_t(out)] = gl.output;
+  }
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (size_t p = 0; p < groups[g].inputs.size(); ++p) {
+      graph::NodeId v = groups[g].inputs[p];
+      if (!is_activation(graph, v)) continue;
+      const ValueLayout& want = plan.groups[g].inputs[p];
+      if (same_layout(want, plan.stored[size_t(v)])) continue;
+      bool known = false;
+      for (const LayoutConversion& c : plan.conversions) known |= c.value == v && same_layout(c.to, want);
+      if (!known) plan.conversions.push_back({v, plan.stored[size_t(v)], want});
+    }
+  return plan;
+}
+
+}  // namespace tt

@@ -1,0 +1,102 @@
+// The graph-level layout pass on the zoo models: every convolution task given a conv2d_nchwc record
+// (channel-blocked data, weights and output), the values between convolutions stay blocked, the
+// groups without records adopt their neighbours' layouts, conversions appear only where block sizes
+// disagree, and the model still computes what it computes with default schedules.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "ir/compare.h"
+#include "search/autotvm/schedule_template.h"
+#include "search/measure/build.h"
+#include "src/api/model_tasks.h"
+#include "src/runtime/executor.h"
+
+namespace tt {
+namespace {
+
+// The config of `t` whose split knobs end in the given inner parts and whose other knobs take
+// their first option.
+autotvm::Config config_with(const autotvm::ScheduleTemplate& t, const std::map<std::string, int64_t>& inner) {
+  const autotvm::ConfigSpace& space = t.space();
+  std::vector<int> picks(space.knobs().size(), 0);
+  for (size_t k = 0; k < space.knobs().size(); ++k) {
+    const autotvm::Knob& knob = space.knobs()[k];
+    auto want = inner.find(knob.name);
+    if (want == inner.end()) continue;
+    bool found = false;
+    for (size_t o = 0; o < knob.options.size() && !found; ++o)
+      if (knob.options[o].back().get<int64_t>() == want->second) picks[k] = int(o), found = true;
+    EXPECT_TRUE(found) << knob.name << " has no option ending in " << want->second;
+  }
+  return space.from_picks(picks);
+}
+
+int64_t largest_divisor(int64_t n, int64_t limit) {
+  for (int64_t d = std::min(n, limit); d > 1; --d)
+    if (n % d == 0) return d;
+  return 1;
+}
+
+NDArray random_input(const graph::Graph& g, uint64_t seed) {
+  const graph::Node& in = g.node(g.inputs()[0]);
+  NDArray a(in.type.shape, in.type.dtype);
+  std::mt19937_64 rng(seed);
+  a.fill_uniform(rng);
+  return a;
+}
+
+class ZooLayouts : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ZooLayouts, BlockedConvolutionsKeepTheOutput) {
+  LoadedModel model = load_and_fuse(GetParam());
+  std::vector<TuneTask> tasks = tune_tasks(model);
+  HardwareParams hw = hardware_params(Target::host(), 1);
+  NDArray input = random_input(model.graph, 7);
+  ExecutorOptions defaults;
+  defaults.num_threads = 1;
+  NDArray reference = GraphExecutor(model.graph, defaults).run({input})[0];
+  // Two plans: every convolution blocked by the vector width (TVM's fallback), so the blocks of
+  // consecutive convolutions mostly agree; then blocks that alternate between tasks, so they don't.
+  for (bool alternate : {false, true}) {
+    SCOPED_TRACE(alternate ? "alternating blocks" : "vector-wide blocks");
+    ExecutorOptions options = defaults;
+    int blocked_tasks = 0;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      auto tmpl = autotvm::ScheduleTemplate::match(tasks[t].outputs, hw, tasks[t].constant_inputs);
+      if (!tmpl || tmpl->name() != "conv2d_nchwc") continue;
+      const autotvm::ConfigSpace& space = tmpl->space();
+      auto extent = [&](const char* knob) {
+        const auto& first = space.knobs()[size_t(space.knob_index(knob))].options[0];
+        int64_t product = 1;
+        for (const auto& v : first) product *= v.get<int64_t>();
+        return product;
+      };
+      int64_t limit = alternate && t % 2 ? hw.vector_lanes / 2 : hw.vector_lanes;
+      autotvm::Config c = config_with(*tmpl, {{"tile_ic", largest_divisor(extent("tile_ic"), limit)},
+                                              {"tile_oc", largest_divisor(extent("tile_oc"), limit)},
+                                              {"tile_ow", largest_divisor(extent("tile_ow"), 8)}});
+      options.task_schedules[tasks[t].workload_key] = tmpl->instantiate(c);
+      blocked_tasks++;
+    }
+    ASSERT_GT(blocked_tasks, 0);
+    GraphExecutor executor(model.graph, options);
+    const LayoutPlan& plan = executor.layout_plan();
+    int blocked_values = 0;
+    for (const graph::FusedGroup& g : executor.groups()) blocked_values += plan.stored[size_t(g.output)].has_value();
+    EXPECT_GT(blocked_values, 0);
+    if (!alternate) {
+      // Only the graph input (NCHW) and places where blocks differ (a 3-channel stem) convert.
+      EXPECT_LT(plan.conversions.size(), size_t(blocked_tasks)) << "most boundaries agree";
+    }
+    CompareResult r = compare(executor.run({input})[0], reference, 1e-3, 1e-4);
+    EXPECT_TRUE(r.ok) << GetParam() << ": " << r.describe() << " (" << plan.conversions.size() << " conversions)";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooLayouts,
+                         ::testing::Values("tiny_cnn", "squeezenet1_1", "mobilenet_v2", "resnet18", "resnet50",
+                                           "googlenet", "inception_v3", "densenet121", "vgg16"));
+
+}  // namespace
+}  // namespace tt
