@@ -17,7 +17,12 @@ Steps (each one command of the tensortune CLI, results printed as Markdown; prog
   Every tune run also gives wall time per measured trial split into search / build / run / model
   update / log (tune --json: seconds, measured_this_run).
 
-Usage: /usr/bin/python3 bench/bench_tuning.py [--quick] [--steps matmul,convs,e2e,efficiency]
+- strategies: the template-free search and the four template tuners (tune --strategy ansor |
+  autotvm --tuner xgb|ga|random|grid) on matmul and the ResNet-18 tasks with the same budgets:
+  best GFLOP/s after each budget, tuning time, the peers, the trials xgb needs to reach GA's
+  final best, and one SVG per workload (bench/strategies-WORKLOAD.svg, from tensortune compare).
+
+Usage: /usr/bin/python3 bench/bench_tuning.py [--quick] [--steps matmul,convs,e2e,efficiency,strategies]
            [--matmul-trials 1000] [--conv-trials-per-task 500] [--model-trials 2000] [--seed 1]
            [--rounds 5] [--threads 1,2] [--models resnet18,mobilenet_v2] [--log-prefix tuning_logs/bench-DATE]
            [--binary build/tensortune] [--json]
@@ -511,6 +516,89 @@ def step_efficiency(args, report, state):
     report["data"]["efficiency"] = data
 
 
+# The strategies a user chooses between (tune --strategy / --tuner), each run on the same budget.
+STRATEGIES = [("ansor", ["--strategy", "ansor"]), ("autotvm xgb", ["--strategy", "autotvm", "--tuner", "xgb"]),
+              ("autotvm ga", ["--strategy", "autotvm", "--tuner", "ga"]),
+              ("autotvm random", ["--strategy", "autotvm", "--tuner", "random"]),
+              ("autotvm grid", ["--strategy", "autotvm", "--tuner", "grid"])]
+
+
+def compare_logs(args, logs, svg):
+    """`compare --json` over several logs (and the SVG of their curves)."""
+    command = [args.binary, "compare", "--json", "--svg", svg, "--budgets",
+               ",".join(str(b) for b in args.strategy_budgets)]
+    for log in logs:
+        command += ["--log", log]
+    return common.run_json(command, what="tensortune compare")
+
+
+def step_strategies(args, report, state):
+    """Every strategy and tuner on the same workloads and budgets: best GFLOP/s after each budget,
+    tuning time, the peers in the same run, and the trials xgb needs to reach GA's final best."""
+    budget = max(args.strategy_budgets)
+    size = args.matmul_size
+    workloads = {"matmul": (["tune", "op", "matmul", "--m", str(size), "--n", str(size), "--k", str(size)], budget),
+                 "convs": (["tune", "resnet18"], budget * model_trials(args, "resnet18"))}
+    peers, _ = peer_kernels(args, ["matmul"] + sorted(set(KERNEL_CONVS.values()), key=lambda w: int(w[4:])))
+    data = {}
+    for workload in args.strategy_workloads:
+        command, trials = workloads[workload]
+        logs = []
+        for name, flags in STRATEGIES:
+            log = f"{args.log_prefix}-strategies-{workload}-{name.replace(' ', '-')}.db"
+            tuned = run_live([args.binary] + command + ["--trials", str(trials), "--log", log, "--threads", "1",
+                                                      "--seed", str(args.seed), "--json"] + flags,
+                             f"{workload}: {name}")
+            report["phases"].append(phase_times(f"{workload}: {name}", tuned))
+            logs.append((name, log, tuned))
+        svg = os.path.join(common.ROOT, "bench", f"strategies-{workload}.svg")
+        compared = compare_logs(args, [log for _, log, _ in logs], svg)
+        lines = [f"\n### Strategies side by side: {workload}, 1 thread, the same budgets (plot: bench/{os.path.basename(svg)})\n"]
+        if workload == "matmul":
+            flops = 2 * size ** 3
+            result = peers.get("matmul")
+            blas, dnnl = impl_gflops(result, "openblas"), impl_gflops(result, "onednn")
+            lines += [f"| strategy | " + " | ".join(f"GFLOP/s after {b}" for b in args.strategy_budgets) +
+                      " | tuning time | best / best peer |", "|---|" + "--:|" * (len(args.strategy_budgets) + 2)]
+            best_peer = max([g for g in (blas, dnnl) if g], default=None)
+            curves = {}
+            for (name, log, tuned), entry in zip(logs, compared["logs"]):
+                cells, best_g = [], None
+                budgets = {p["budget"]: p for p in entry["budgets"]}
+                for b in args.strategy_budgets:
+                    p = budgets.get(b) or budgets.get(entry["records"])
+                    g = flops / p["latency_ms"] * 1e-6 if p and p.get("latency_ms") else None
+                    cells.append(f"{fmt(g, '.1f')} ({fmt(p['elapsed_s'] / 60 if p else None, '.1f')} min)")
+                    best_g = g
+                curves[name] = curve_from_compare_json(entry)
+                lines.append(f"| {name} | " + " | ".join(cells) + f" | {fmt(entry['tuning_s'] / 60, '.1f')} min | "
+                             f"{fmt(best_g / best_peer if best_g and best_peer else None)} |")
+            lines.append(f"\nPeers (bench_kernels medians over {args.rounds} rounds): OpenBLAS {fmt(blas, '.1f')}, "
+                         f"oneDNN {fmt(dnnl, '.1f')} GFLOP/s. Cells: best GFLOP/s measured while tuning after that many "
+                         "trials (and the tuning time it took).")
+            ga, xgb = curves.get("autotvm ga"), curves.get("autotvm xgb")
+            if ga and xgb:
+                ga_final, ga_trials = ga[-1][1], ga[-1][0]
+                reach = trials_to_reach(xgb, ga_final)
+                lines.append(f"\nautotvm xgb reaches autotvm ga's final best ({fmt(ga_final, '.3f')} ms, after "
+                             f"{ga_trials} trials) after **{fmt(reach, 'd', empty='never')}** trials"
+                             f"{' (' + fmt(reach / ga_trials, '.2f') + ' of GA' + chr(39) + 's)' if reach else ''}.")
+        else:
+            lines += ["| strategy | " + " | ".join(f"est. ms after {b}/task" for b in args.strategy_budgets) +
+                      " | tuning time |", "|---|" + "--:|" * (len(args.strategy_budgets) + 1)]
+            n = model_trials(args, "resnet18")
+            for (name, log, tuned), entry in zip(logs, compared["logs"]):
+                curve = entry["end_to_end"]
+                cells = []
+                for b in args.strategy_budgets:
+                    pts = [p for p in curve if p["trials"] <= b * n]
+                    cells.append(fmt(pts[-1]["latency_ms"] if pts else None, ".3f"))
+                lines.append(f"| {name} | " + " | ".join(cells) + f" | {fmt(entry['tuning_s'] / 60, '.1f')} min |")
+        report["sections"].append("\n".join(lines))
+        data[workload] = {"logs": [(n, l) for n, l, _ in logs], "compare": compared}
+    report["data"]["strategies"] = data
+
+
 def phases_section(phases):
     lines = ["\n### Wall time per measured trial (tune --json: seconds / measured_this_run)\n",
              "| tune run | measured trials | total s | " + " | ".join(f"{p} ms/trial" for p in PHASES) + " |",
@@ -533,6 +621,8 @@ def main():
     parser.add_argument("--model-trials", type=int, default=2000)
     parser.add_argument("--threads", default="1,2", help="thread counts of the end-to-end step")
     parser.add_argument("--models", default="resnet18,mobilenet_v2", help="models of the end-to-end step")
+    parser.add_argument("--strategy-budgets", default="200,1000", help="trial budgets of the strategies step")
+    parser.add_argument("--strategy-workloads", default="matmul,convs", help="workloads of the strategies step")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the peer measurements")
     parser.add_argument("--log-prefix", default=None, help="log paths start with this (default tuning_logs/bench-DATE)")
@@ -542,10 +632,13 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.matmul_trials, args.conv_trials_per_task, args.model_trials, args.rounds = 16, 2, 32, 1
+        args.strategy_budgets = "4,8"
     args.threads = [int(t) for t in args.threads.split(",") if t]
     args.models = [m for m in args.models.split(",") if m]
+    args.strategy_budgets = [int(b) for b in args.strategy_budgets.split(",") if b]
+    args.strategy_workloads = [w for w in args.strategy_workloads.split(",") if w]
     steps = [s for s in args.steps.split(",") if s]
-    unknown = set(steps) - {"matmul", "convs", "e2e", "efficiency"}
+    unknown = set(steps) - {"matmul", "convs", "e2e", "efficiency", "strategies"}
     if unknown:
         sys.exit(f"bench_tuning: unknown step(s) {', '.join(sorted(unknown))}")
     if not os.path.exists(args.binary):
@@ -572,7 +665,8 @@ def main():
         steps = []
     for step in steps:
         try:
-            {"matmul": step_matmul, "convs": step_convs, "e2e": step_e2e, "efficiency": step_efficiency}[step](
+            {"matmul": step_matmul, "convs": step_convs, "e2e": step_e2e, "efficiency": step_efficiency,
+             "strategies": step_strategies}[step](
                 args, report, state)
         except (RuntimeError, OSError, KeyError, ValueError, TypeError, subprocess.CalledProcessError) as e:
             report["errors"].append(f"step {step}: {type(e).__name__}: {e}")

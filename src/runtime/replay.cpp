@@ -10,6 +10,17 @@
 
 namespace tt {
 
+namespace {
+
+// "ansor", or "autotvm conv2d_nchwc/xgb config 172" for a template record.
+std::string strategy_of(const TuningRecord& r) {
+  if (!r.config.is_object()) return r.strategy;
+  return fmt::format("{} {}/{} config {}", r.strategy, r.config.value("template", "?"), r.config.value("tuner", "?"),
+                     r.config.value("index", int64_t(-1)));
+}
+
+}  // namespace
+
 std::vector<ScheduleChoice> choose_schedules(const graph::TaskTable& tasks, const std::vector<TuningRecord>& records,
                                              const Target& target, int num_threads) {
   std::map<std::string, std::vector<TuningRecord>> by_key;
@@ -32,14 +43,22 @@ std::vector<ScheduleChoice> choose_schedules(const graph::TaskTable& tasks, cons
     c.reason = best->strategy == "default"
                    ? fmt::format("trial {}: the default schedule, faster than every tuned record ({:.3f} ms)",
                                  best->trial, c.record_s * 1e3)
-                   : fmt::format("trial {} ({}), {:.3f} ms", best->trial, best->strategy, c.record_s * 1e3);
-    // Say which weights the record stores repacked (the executor packs them once at load).
-    std::vector<std::string> packed;
-    for (const Step& s : c.steps)
-      if (const auto* layout = std::get_if<LayoutRewriteStep>(&s))
-        for (const Tensor& in : task.inputs)
-          if (in.name() == layout->tensor) packed.push_back(fmt::format("{} ({})", in.name(), shape_to_string(in.shape())));
+                   : fmt::format("trial {} ({}), {:.3f} ms", best->trial, strategy_of(*best), c.record_s * 1e3);
+    // Say which weights the record stores repacked (the executor packs them once at load) and which
+    // activations it reads or writes channel-blocked (the layout pass keeps them so between groups).
+    std::vector<std::string> packed, blocked;
+    for (const Step& s : c.steps) {
+      const auto* layout = std::get_if<LayoutRewriteStep>(&s);
+      if (!layout) continue;
+      for (size_t i = 0; i < task.inputs.size(); ++i) {
+        if (task.inputs[i].name() != layout->tensor) continue;
+        std::string text = fmt::format("{} ({})", task.inputs[i].name(), shape_to_string(task.inputs[i].shape()));
+        (i < task.constant_inputs.size() && task.constant_inputs[i] ? packed : blocked).push_back(text);
+      }
+      if (layout->tensor == task.outputs[0].name()) blocked.push_back("the output");
+    }
     if (!packed.empty()) c.reason += fmt::format("; weights {} packed in loop order", fmt::join(packed, ", "));
+    if (!blocked.empty()) c.reason += fmt::format("; {} stored channel-blocked", fmt::join(blocked, ", "));
     choices.push_back(c);
   }
   return choices;
