@@ -35,6 +35,30 @@ Expr flat_index(const std::vector<Expr>& indices, const std::vector<Expr>& regio
   return index;
 }
 
+// Whether a layout only permutes the dimensions (no dimension split): the storage order of a stage
+// computed at a loop, whose buffer holds one region.
+bool is_permutation(const LayoutRewriteStep& layout) {
+  for (const auto& f : layout.factors)
+    if (!f.empty()) return false;
+  return true;
+}
+
+// The index into a stage's buffer: its packed index when it is stored in a layout (a root stage),
+// the region's flat index with the dimensions in the layout's order (a permutation: the storage
+// order of a stage computed at a loop), else the region's flat index.
+Expr stage_index(const LayoutRewriteStep* layout, const StageLoops& sl, const std::vector<Expr>& indices) {
+  if (!layout) return flat_index(indices, sl.region_min, sl.region_extent);
+  if (sl.stage->attach == AttachKind::Root) return packed_flat_index(*layout, sl.stage->op->shape, indices);
+  std::vector<Expr> i, lo;
+  std::vector<int64_t> extent;
+  for (auto [d, k] : layout->order) {
+    i.push_back(indices[size_t(d)]);
+    lo.push_back(sl.region_min[size_t(d)]);
+    extent.push_back(sl.region_extent[size_t(d)]);
+  }
+  return flat_index(i, lo, extent);
+}
+
 // ---- 3. loop nests ----
 
 class ReadsToLoads : public ExprMutator {
@@ -51,9 +75,7 @@ class ReadsToLoads : public ExprMutator {
       return LoadNode::make(in->second, flat_index(read->indices, zero, n->op->shape));
     }
     const StageLoops& sl = ctx_.loops.at(ctx_.stage_of_op.at(n->op.get()));
-    if (const LayoutRewriteStep* layout = ctx_.state->layout_of(sl.stage->name()))
-      return LoadNode::make(sl.buffer, packed_flat_index(*layout, n->op->shape, read->indices));
-    return LoadNode::make(sl.buffer, flat_index(read->indices, sl.region_min, sl.region_extent));
+    return LoadNode::make(sl.buffer, stage_index(ctx_.state->layout_of(sl.stage->name()), sl, read->indices));
   }
 
  private:
@@ -122,8 +144,7 @@ Stmt build_stage(LowerContext& ctx, const StageLoops& sl) {
   VarMap to_leaves = root_substitution(sl);
   std::vector<Expr> out_indices(sl.root_values.begin(), sl.root_values.begin() + op.axes.size());
   const LayoutRewriteStep* layout = ctx.state->layout_of(st.name());
-  Expr store_index = layout ? packed_flat_index(*layout, op.shape, out_indices)
-                            : flat_index(out_indices, sl.region_min, sl.region_extent);
+  Expr store_index = stage_index(layout, sl, out_indices);
   ReadsToLoads to_loads(ctx);
   std::vector<int> all;
   for (int p = 0; p < int(st.leaves.size()); ++p) all.push_back(p);
@@ -190,14 +211,19 @@ LoweredFunc lower(const ScheduleState& state, const std::string& name, const Low
   // 1-2. Effective bodies (inlined stages substituted) and stage loops (bound inference).
   static_cast<LoopBounds&>(ctx) = bind_loops(state);
   // A stage stored in a rewritten layout keeps its whole buffer, in the packed shape.
-  for (const Stage& st : state.stages())
-    if (state.layout_of(st.name()) && st.attach != AttachKind::Root)
-      user_error("stage '{}' is stored in a rewritten layout, so it must be computed at the root (not inlined or "
-                 "computed at a loop)",
+  for (const Stage& st : state.stages()) {
+    const LayoutRewriteStep* layout = state.layout_of(st.name());
+    if (!layout || st.attach == AttachKind::Root) continue;
+    if (st.attach == AttachKind::Inline)
+      user_error("stage '{}' has a storage layout but is inlined: it has no buffer to store so", st.name());
+    if (!is_permutation(*layout))
+      user_error("stage '{}' is computed at a loop, so its layout may only order its dimensions (no factors): its "
+                 "buffer holds one region",
                  st.name());
+  }
   for (auto& [name, sl] : ctx.loops) {
     const LayoutRewriteStep* layout = state.layout_of(name);
-    if (!layout) continue;
+    if (!layout || sl.stage->attach != AttachKind::Root) continue;
     sl.buffer = BufferNode::make(sl.buffer->name, sl.buffer->dtype, packed_shape(*layout, sl.stage->op->shape),
                                  sl.buffer->scope);
   }

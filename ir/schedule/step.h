@@ -113,7 +113,8 @@ struct FollowFusedSplitStep {
 
 // Stores input `tensor` (a constant the executor holds, such as a convolution's weights, or an
 // activation its producer writes so) — or the whole buffer of a stage computed at the root (the
-// task's output, a padded copy) — in a new layout that follows the schedule's access order (Ansor's layout rewrite): dimension d is split
+// task's output, a padded copy) — in a new layout (a stage computed at a loop only in a permuted
+// dimension order, its storage order: its buffer holds one region) that follows the schedule's access order (Ansor's layout rewrite): dimension d is split
 // into sub-dimensions whose inner extents are factors[d] (the outermost takes what is left, rounded
 // up, and the padding holds zeros; an empty list keeps the dimension whole), and the
 // sub-dimensions are stored in `order`, outermost first, as (dimension, sub-dimension) pairs

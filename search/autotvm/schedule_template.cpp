@@ -308,6 +308,8 @@ Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
   else order.insert(order.end(), {c[1], aa[6]});
   order.insert(order.end(), {aa[3], aa[1]});
   apply(ReorderStep{acc, order});
+  // The accumulator tile stored [n][oh][ow][oc block], so each ow's oc vector is contiguous.
+  apply(LayoutRewriteStep{acc, {{}, {}, {}, {}}, {{0, 0}, {2, 0}, {3, 0}, {1, 0}}});
   apply(AnnotateStep{acc, aa[3], LoopAnnotation::Unroll});
   if (oc > 1) apply(AnnotateStep{acc, aa[1], LoopAnnotation::Vectorize});
   if (space_.value(config, "unroll_kw").get<bool>()) apply(AnnotateStep{acc, aa[6], LoopAnnotation::Unroll});

@@ -21,6 +21,7 @@
 #include "search/measure/build.h"
 #include "search/measure/measurer.h"
 #include "search/measure/timer.h"
+#include "search/autotvm/schedule_template.h"
 #include "src/cli/op_catalog.h"
 #include "src/cli/op_flags.h"
 
@@ -42,6 +43,7 @@ struct RunOptions {
   double rtol = 1e-3, atol = 1e-5;
   uint64_t seed = 1;
   std::string reference = "auto";
+  int64_t config = -1;  // >= 0: this config of the operator's schedule template instead of --schedule
   bool json = false;
 };
 
@@ -105,6 +107,10 @@ void add_run_options(CLI::App* app, RunOptions& o) {
                               kInterpreterFlopLimit))
       ->check(CLI::IsMember({"auto", "interpreter", "naive"}))
       ->capture_default_str();
+  app->add_option("--config", o.config,
+                  "schedule with config INDEX of the operator's template (the knob space tune --strategy autotvm "
+                  "searches; a record's config index) instead of --schedule")
+      ->check(CLI::NonNegativeNumber);
   app->add_flag("--json", o.json, "print one JSON object instead of the text report");
 }
 
@@ -141,7 +147,18 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
   const std::vector<Tensor>& outputs = graph.outputs;
 
   std::vector<Step> steps;
-  if (o.schedule == "default") steps = default_schedule(outputs, hardware_params(target, threads));
+  std::string schedule = o.schedule;
+  if (o.config >= 0) {
+    std::string why;
+    auto tmpl = autotvm::ScheduleTemplate::match(outputs, hardware_params(target, threads), graph.constants, &why);
+    if (!tmpl) user_error("op {}: no schedule template: {}", spec.name, why);
+    autotvm::Config config = tmpl->space().at(o.config);
+    steps = tmpl->instantiate(config);
+    schedule = fmt::format("template {} config {} of {} ({})", tmpl->name(), o.config, tmpl->space().size(),
+                           tmpl->space().to_string(config));
+  } else if (o.schedule == "default") {
+    steps = default_schedule(outputs, hardware_params(target, threads));
+  }
 
   // Printed text is collected in the order asked for and shown before the report (or inside the
   // JSON object, so that stdout stays one object). The measurer lowers and compiles on its own;
@@ -202,7 +219,7 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
   std::string reference = measure_reference_name(measurer.reference());
   bool correct = result.error == MeasureError::None;
   if (!correct && result.error != MeasureError::WrongAnswer) {
-    internal_error("{} under the {} schedule: {}: {}", spec.name, o.schedule,
+    internal_error("{} under the {} schedule: {}: {}", spec.name, schedule,
                    measure_error_name(result.error), result.message);
   }
   TimingResult timing;
@@ -224,7 +241,7 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
         {"args", args.to_json()},
         {"inputs", tensors_json(inputs)},
         {"outputs", tensors_json(outputs)},
-        {"schedule", o.schedule},
+        {"schedule", schedule},
         {"schedule_steps", steps.size()},
         {"threads", threads},
         {"target", target_text},
@@ -264,7 +281,7 @@ int run_op(const OpSpec& spec, const OpArgs& args, const RunOptions& o) {
     line += fmt::format("{:<12}{}\n", "inputs", tensors_text(inputs));
     line += fmt::format("{:<12}{}\n", "outputs", tensors_text(outputs));
     line += fmt::format("{:<12}{}\n", "target", target_text);
-    line += fmt::format("{:<12}{}, {} steps\n", "schedule", o.schedule, steps.size());
+    line += fmt::format("{:<12}{}, {} steps\n", "schedule", schedule, steps.size());
     line += fmt::format("{:<12}{}\n", "threads", threads);
     if (correct) {
       line += fmt::format(

@@ -194,6 +194,15 @@ TEST(LayoutRewrite, OutputsAndRootStagesMayBeStoredPacked) {
   inlined.apply(LayoutRewriteStep{"conv.pad", {{}, {2}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}});
   inlined.apply(ComputeInlineStep{"conv.pad"});
   EXPECT_THROW(lower(inlined, "inlined"), UserError);
+  // One computed at a loop holds a region: it may order its dimensions, not split them.
+  ScheduleState at_loop(conv);
+  at_loop.apply(LayoutRewriteStep{"conv.pad", {{}, {}, {}, {}}, {{0, 0}, {2, 0}, {3, 0}, {1, 0}}});
+  at_loop.apply(ComputeAtStep{"conv.pad", "conv", "j"});
+  expect_reference(conv, at_loop);
+  ScheduleState split_at_loop(conv);
+  split_at_loop.apply(LayoutRewriteStep{"conv.pad", {{}, {2}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}});
+  split_at_loop.apply(ComputeAtStep{"conv.pad", "conv", "j"});
+  EXPECT_THROW(lower(split_at_loop, "split_at_loop"), UserError);
 }
 
 TEST(LayoutRewrite, MalformedLayoutsAreUserErrors) {
