@@ -218,6 +218,19 @@ LayoutRewriteStep channel_blocked(const std::string& tensor, int64_t block) {
   return LayoutRewriteStep{tensor, {{}, {block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}};
 }
 
+// The stage that writes the output tile and the one that accumulates it: the epilogue's last stage
+// (the others inlined into it) and the reduction itself, or, without an epilogue, the reduction
+// and its cache_write stage.
+std::pair<std::string, std::string> tile_and_accumulator(ScheduleState& state, const std::string& anchor,
+                                                         const std::vector<std::string>& chain) {
+  if (chain.empty()) {
+    state.apply(CacheWriteStep{anchor});
+    return {anchor, anchor + ".local"};
+  }
+  for (size_t c = 0; c + 1 < chain.size(); ++c) state.apply(ComputeInlineStep{chain[c]});
+  return {chain.back(), anchor};
+}
+
 LayoutRewriteStep weight_blocked(const std::string& tensor, int64_t out_block, int64_t in_block) {
   return LayoutRewriteStep{
       tensor, {{out_block}, {in_block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}, {0, 1}}};
@@ -274,16 +287,7 @@ Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
     }
   }
 
-  std::string tile, acc;
-  if (!p.chain.empty()) {
-    for (size_t c = 0; c + 1 < p.chain.size(); ++c) apply(ComputeInlineStep{p.chain[c]});
-    tile = p.chain.back();
-    acc = p.anchor;
-  } else {
-    apply(CacheWriteStep{p.anchor});
-    tile = p.anchor;
-    acc = p.anchor + ".local";
-  }
+  auto [tile, acc] = tile_and_accumulator(state, p.anchor, p.chain);
   // Output tile: n, oc chunk, oh, ow chunk | ow block (reg_n), oc block (vector).
   std::vector<std::string> axis;
   for (int i = 0; i < 4; ++i) axis.push_back(state.stage(tile).iters[size_t(i)].name);
@@ -341,16 +345,7 @@ Candidate ScheduleTemplate::instantiate(const Config& config) const {
     }
   }
 
-  std::string tile, acc;
-  if (!p.chain.empty()) {
-    for (size_t c = 0; c + 1 < p.chain.size(); ++c) apply(ComputeInlineStep{p.chain[c]});
-    tile = p.chain.back();
-    acc = p.anchor;
-  } else {
-    apply(CacheWriteStep{p.anchor});
-    tile = p.anchor;
-    acc = p.anchor + ".local";
-  }
+  auto [tile, acc] = tile_and_accumulator(state, p.anchor, p.chain);
   std::vector<std::string> axis;
   for (size_t a = 0; a < p.extents.size(); ++a) axis.push_back(state.stage(tile).iters[a].name);
   auto split3 = [&](int a, const char* name) {

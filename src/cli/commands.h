@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "src/cli/subcommand.h"
 
@@ -14,5 +15,8 @@ Subcommand add_tune_command(CLI::App& parent);     // tune_command.cpp
 Subcommand add_compare_command(CLI::App& parent);  // compare_command.cpp
 Subcommand add_measure_worker_command(CLI::App& parent);  // worker_command.cpp (hidden)
 Subcommand add_log_command(CLI::App& parent);      // log_command.cpp
+
+// A duration as the reports print it: "42s", "3m07s", "1h05m"; "?" when not finite (tune_command.cpp).
+std::string duration(double seconds);
 
 }  // namespace tt::cli

@@ -49,13 +49,6 @@ int trials_to_within(const std::vector<CurvePoint>& curve, double fraction) {
   return curve.back().trials;
 }
 
-std::string duration(double s) {
-  if (!std::isfinite(s)) return "?";
-  int total = int(s + 0.5);
-  if (total >= 3600) return fmt::format("{}h{:02}m", total / 3600, total / 60 % 60);
-  if (total >= 60) return fmt::format("{}m{:02}s", total / 60, total % 60);
-  return fmt::format("{}s", total);
-}
 
 std::vector<HistoryTask> tasks_of(const CompareOptions& o, const TuningLog& log) {
   std::vector<HistoryTask> tasks;

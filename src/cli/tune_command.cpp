@@ -39,13 +39,6 @@ struct TuneCommandOptions {
   bool show_sketches = false;
 };
 
-std::string duration(double s) {
-  if (!std::isfinite(s)) return "?";
-  int total = int(s + 0.5);
-  if (total >= 3600) return fmt::format("{}h{:02}m", total / 3600, total / 60 % 60);
-  if (total >= 60) return fmt::format("{}m{:02}s", total / 60, total % 60);
-  return fmt::format("{}s", total);
-}
 
 double gflops(int64_t flops, double ms) { return std::isfinite(ms) && ms > 0 ? double(flops) / (ms * 1e6) : 0; }
 
@@ -254,6 +247,14 @@ Subcommand add_tune_command(CLI::App& parent) {
     o->ops.emplace_back(sub, &spec);
   }
   return {app, [o]() { return run_tune_command(*o); }};
+}
+
+std::string duration(double s) {
+  if (!std::isfinite(s)) return "?";
+  int total = int(s + 0.5);
+  if (total >= 3600) return fmt::format("{}h{:02}m", total / 3600, total / 60 % 60);
+  if (total >= 60) return fmt::format("{}m{:02}s", total / 60, total % 60);
+  return fmt::format("{}s", total);
 }
 
 }  // namespace tt::cli

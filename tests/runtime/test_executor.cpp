@@ -11,17 +11,12 @@
 #include "ir/graph/passes/passes.h"
 #include "src/frontend/model_zoo.h"
 #include "src/runtime/executor.h"
+#include "tests/runtime/runtime_test_util.h"
 
 namespace tt {
 namespace {
 
-NDArray random_input(const graph::Graph& g, uint64_t seed) {
-  const graph::Node& in = g.node(g.inputs()[0]);
-  NDArray a(in.type.shape, in.type.dtype);
-  std::mt19937_64 rng(seed);
-  a.fill_uniform(rng);
-  return a;
-}
+using test::random_input;
 
 class ZooPasses : public ::testing::TestWithParam<std::string> {};
 

@@ -11,6 +11,7 @@
 #include "search/measure/build.h"
 #include "src/api/model_tasks.h"
 #include "src/runtime/executor.h"
+#include "tests/runtime/runtime_test_util.h"
 
 namespace tt {
 namespace {
@@ -38,13 +39,7 @@ int64_t largest_divisor(int64_t n, int64_t limit) {
   return 1;
 }
 
-NDArray random_input(const graph::Graph& g, uint64_t seed) {
-  const graph::Node& in = g.node(g.inputs()[0]);
-  NDArray a(in.type.shape, in.type.dtype);
-  std::mt19937_64 rng(seed);
-  a.fill_uniform(rng);
-  return a;
-}
+using test::random_input;
 
 class ZooLayouts : public ::testing::TestWithParam<std::string> {};
 
