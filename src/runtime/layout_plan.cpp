@@ -9,6 +9,7 @@
 #include "ir/error.h"
 #include "ir/schedule/layout.h"
 #include "ir/schedule/state.h"
+#include "ir/te/ops.h"
 
 namespace tt {
 
@@ -45,6 +46,7 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
   // What each task's own schedule reads and writes.
   std::vector<std::vector<ValueLayout>> task_inputs(tasks.tasks.size());
   std::vector<ValueLayout> task_output(tasks.tasks.size());
+  std::vector<bool> fixed(tasks.tasks.size(), false);
   for (size_t t = 0; t < tasks.tasks.size(); ++t) {
     const graph::Task& task = tasks.tasks[t];
     ScheduleState state(task.outputs);
@@ -55,12 +57,24 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
     }
     const LayoutRewriteStep* out = state.layout_of(task.outputs[0].name());
     task_output[t] = out ? ValueLayout(*out) : std::nullopt;
+    // A group keeps its own layouts when its schedule asks for blocked activations, or when it is
+    // a tuned compute-bound reduction (its record's vector loads assume its layout); the others
+    // (default schedules, pooling, element-wise and injective groups) only index their buffers and
+    // adopt their neighbours' layouts.
+    bool asks = task_output[t].has_value();
+    for (size_t i = 0; i < task.inputs.size(); ++i)
+      asks |= task_inputs[t][i].has_value() && !(i < task.constant_inputs.size() && task.constant_inputs[i]);
+    bool compute_bound = false;
+    for (const Stage& st : state.stages())
+      compute_bound |= st.has_reduction() && (st.op->tag == ops::kTagConv2d || st.op->tag == ops::kTagDepthwiseConv2d ||
+                                              st.op->tag == ops::kTagDense || st.op->tag == ops::kTagBatchMatmul);
+    fixed[t] = asks || (tuned[t] && compute_bound);
   }
   // The layouts tuned groups read each value in.
   std::map<graph::NodeId, std::vector<ValueLayout>> tuned_wants;
   for (size_t g = 0; g < groups.size(); ++g) {
     int t = tasks.task_of_group[g];
-    if (!tuned[size_t(t)]) continue;
+    if (!fixed[size_t(t)]) continue;
     for (size_t p = 0; p < groups[g].inputs.size(); ++p)
       if (is_activation(graph, groups[g].inputs[p])) tuned_wants[groups[g].inputs[p]].push_back(task_inputs[size_t(t)][p]);
   }
@@ -75,7 +89,7 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
     GroupLayout& gl = plan.groups[g];
     gl.inputs = task_inputs[size_t(t)];
     const graph::NodeId out = groups[g].output;
-    if (tuned[size_t(t)]) {
+    if (fixed[size_t(t)]) {
       gl.output = task_output[size_t(t)];
     } else {
       ValueLayout same_shape_input;

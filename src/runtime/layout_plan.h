@@ -2,10 +2,12 @@
 // tuned schedule asks for an activation in a blocked layout (a conv2d_nchwc record stores its data,
 // residual and output channel-blocked), the values between the groups that agree stay in that
 // layout, and a conversion is inserted only where a producer's layout differs from what a consumer
-// reads. Groups scheduled by default (no record) adopt their neighbours' layouts instead of
-// forcing a conversion: such a group reads its inputs in the layout they are stored in and writes
-// its output in the layout its tuned consumers read (or, for an element-wise group, in its input's
-// layout), so the conversions are fused into it. Without records nothing changes.
+// reads. Groups that do not ask for layouts themselves — default schedules, and tuned pooling,
+// element-wise and injective groups — adopt their neighbours' layouts instead of forcing a
+// conversion: such a group reads its inputs in the layout they are stored in and writes its output
+// in the layout its fixed consumers read (or, for a group of its input's shape, in its input's
+// layout), so the conversions are fused into it. Tuned convolutions, dense and batch_matmul keep
+// the layout their record was timed in. Without records nothing changes.
 #pragma once
 
 #include <optional>
@@ -45,8 +47,7 @@ struct LayoutPlan {
   std::vector<ValueLayout> stored;  // per node: the layout its value is kept in (groups' outputs)
 };
 
-// `steps`: each task's schedule (tuned or default); `tuned`: whether it came from a record (only
-// default schedules adopt layouts). Graph outputs are always converted back to the model's layout
+// `steps`: each task's schedule (tuned or default); `tuned`: whether it came from a record. Graph outputs are always converted back to the model's layout
 // by the executor, not here.
 LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
                         const graph::TaskTable& tasks, const std::vector<std::vector<Step>>& steps,
