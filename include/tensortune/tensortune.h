@@ -96,6 +96,12 @@ struct TuneOptions {
   // The autotvm convolution template: "nchwc" (channel-blocked, as TVM's x86 templates; activations
   // stay blocked between convolutions that agree) or "nchw" (direct).
   std::string conv_layout = "nchwc";
+  // The ga tuner: configs per generation, the best carried over unchanged, and the probability
+  // that each knob of a child is redrawn (AutoTVM's GATuner, population 64 instead of 100 so one
+  // generation is one 64-candidate round).
+  int ga_population = 64;
+  int ga_elites = 3;
+  double ga_mutation_prob = 0.1;
   std::string cost_model = "xgb";     // or "random": random sampling of the same space
   std::string scheduler = "gradient";  // or "round-robin"
   std::string warm_start_model;       // a cost model saved beside another log

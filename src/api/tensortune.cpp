@@ -101,6 +101,9 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   if (o.conv_layout != "nchwc" && o.conv_layout != "nchw")
     tt::user_error("unknown convolution layout '{}' (known: nchwc, nchw)", o.conv_layout);
   t.templates.conv2d_nchwc = o.conv_layout == "nchwc";
+  t.ga.population = o.ga_population;
+  t.ga.elite_count = o.ga_elites;
+  t.ga.mutation_prob = o.ga_mutation_prob;
   t.sketch.layout_rewrite = o.layout_rewrite;
   t.warm_start_model = o.warm_start_model;
   if (o.scheduler == "round-robin") t.scheduler.strategy = tt::TaskSchedulerStrategy::RoundRobin;

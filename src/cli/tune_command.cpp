@@ -220,6 +220,16 @@ Subcommand add_tune_command(CLI::App& parent) {
                   "random or grid")
       ->check(CLI::IsMember({"xgb", "ga", "random", "grid"}))
       ->capture_default_str();
+  app->add_option("--ga-population", o->tune.ga_population, "The ga tuner's configs per generation")
+      ->check(CLI::Range(2, 1 << 20))
+      ->capture_default_str();
+  app->add_option("--ga-elites", o->tune.ga_elites, "The ga tuner's best configs carried into each generation")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app->add_option("--ga-mutation", o->tune.ga_mutation_prob,
+                  "The ga tuner's probability that each knob of a child is redrawn")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app->add_option("--conv-layout", o->tune.conv_layout,
                   "The autotvm convolution template: nchwc (channel blocks of the data, weights and output as knobs; "
                   "replay keeps activations blocked between convolutions) or nchw (direct)")
