@@ -3,6 +3,8 @@
 // the SVG plot's escaping.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "search/tune/history.h"
 
 namespace tt {
@@ -38,6 +40,27 @@ TEST(TuningHistory, EndToEndStartsAtTheDefaultsAndTracksWeightedBests) {
   std::vector<CurvePoint> changes = improvements(h.end_to_end);
   ASSERT_EQ(changes.size(), 3u);  // 8 ms, 7 ms, then 5 ms at trial 5 (also the last point)
   EXPECT_EQ(changes[2].trials, 5);
+}
+
+TEST(TuningHistory, TuningTimeSumsTheGapsButNotAResumedRunsPause) {
+  std::vector<TuningRecord> records;
+  for (double t : {100.0, 100.0, 103.0, 103.0, 5000.0, 5002.0}) {
+    TuningRecord r = record("a", "ansor", 1e-3);
+    r.timestamp = t;
+    r.build_s = 0.25;
+    r.run_s = 0.75;
+    records.push_back(r);
+  }
+  // The first record's own build and run time; then the gaps; the 4897 s pause (a stopped run
+  // resumed later) counts as that record's build and run time.
+  EXPECT_EQ(tuning_seconds(records), (std::vector<double>{1, 1, 4, 4, 5, 7}));
+  std::vector<HistoryTask> tasks = {{"a", "task a", 1}};
+  TuningHistory h = tuning_history(records, tasks, Target::host(), 1);
+  EXPECT_DOUBLE_EQ(h.end_to_end.back().elapsed_s, 7);
+  EXPECT_EQ(at_trials(h.end_to_end, 4).trials, 4);
+  EXPECT_DOUBLE_EQ(at_trials(h.end_to_end, 4).elapsed_s, 4);
+  EXPECT_EQ(at_trials(h.end_to_end, 100).trials, 6);
+  EXPECT_FALSE(std::isfinite(at_trials(h.end_to_end, 0).latency_s));
 }
 
 TEST(TuningHistory, RecordsOfOtherTargetsDoNotCount) {
