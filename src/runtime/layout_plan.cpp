@@ -66,7 +66,7 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
       asks |= task_inputs[t][i].has_value() && !(i < task.constant_inputs.size() && task.constant_inputs[i]);
     bool compute_bound = false;
     for (const Stage& st : state.stages())
-      compute_bound |= st.has_reduction() && (st.op->tag == ops::kTagConv2d || st.op->tag == ops::kTagDepthwiseConv2d ||
+      compute_bound |= st.has_reduction() && (st.op->tag == ops::kTagConv2d ||
                                               st.op->tag == ops::kTagDense || st.op->tag == ops::kTagBatchMatmul);
     fixed[t] = asks || (tuned[t] && compute_bound);
   }
