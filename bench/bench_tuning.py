@@ -404,7 +404,7 @@ def step_convs(args, report, state):
     trials = args.conv_trials_per_task * n_tasks
     log = f"{args.log_prefix}-resnet18-t1-convs.db"
     tuned = run_live([args.binary, "tune", "resnet18", "--trials", str(trials), "--log", log, "--threads", "1",
-                      "--seed", str(args.seed), "--json"], "tune resnet18")
+                      "--seed", str(args.seed), "--json"] + args.tune_flags, "tune resnet18")
     report["phases"].append(phase_times("resnet18 conv tasks", tuned))
     conv_tasks = [t for t in tasks_of(tuned) if parse_conv(t.get("description", ""))]
     in_model = profile_by_task(args, "resnet18", 1, log)
@@ -451,7 +451,8 @@ def step_e2e(args, report, state):
         for model in args.models:
             log = f"{args.log_prefix}-{model}-t{threads}.db"
             tuned = run_live([args.binary, "tune", model, "--trials", str(args.model_trials), "--log", log,
-                              "--threads", str(threads), "--seed", str(args.seed), "--json"], f"tune {model}")
+                              "--threads", str(threads), "--seed", str(args.seed), "--json"] + args.tune_flags,
+                             f"tune {model}")
             report["phases"].append(phase_times(f"{model} {threads} thread(s)", tuned))
             logs[(model, threads)] = log
             log_args += ["--log", f"{model}={log}"]
@@ -623,6 +624,8 @@ def main():
     parser.add_argument("--models", default="resnet18,mobilenet_v2", help="models of the end-to-end step")
     parser.add_argument("--strategy-budgets", default="200,1000", help="trial budgets of the strategies step")
     parser.add_argument("--strategy-workloads", default="matmul,convs", help="workloads of the strategies step")
+    parser.add_argument("--tune-flags", default="",
+                        help="extra flags of the convs and e2e steps' tune runs, e.g. \"--strategy autotvm\"")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the peer measurements")
     parser.add_argument("--log-prefix", default=None, help="log paths start with this (default tuning_logs/bench-DATE)")
@@ -637,6 +640,7 @@ def main():
     args.models = [m for m in args.models.split(",") if m]
     args.strategy_budgets = [int(b) for b in args.strategy_budgets.split(",") if b]
     args.strategy_workloads = [w for w in args.strategy_workloads.split(",") if w]
+    args.tune_flags = args.tune_flags.split()
     steps = [s for s in args.steps.split(",") if s]
     unknown = set(steps) - {"matmul", "convs", "e2e", "efficiency", "strategies"}
     if unknown:
@@ -653,7 +657,7 @@ def main():
     budgets = (f"- budgets: matmul {args.matmul_trials} trials, {args.conv_trials_per_task} trials per ResNet-18 task, "
                f"{args.model_trials} per model end to end; seed {args.seed}; peers over {args.rounds} rounds"
                + (" (--quick: smoke-test budgets, not results)" if args.quick else ""))
-    header.append(budgets)
+    header.append(budgets + (f"; tune flags: {' '.join(args.tune_flags)}" if args.tune_flags else ""))
     report = {"sections": [], "phases": [], "errors": [], "data": {}}
     state = {"peaks": peaks}
     if not args.json:
