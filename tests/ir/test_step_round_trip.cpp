@@ -85,7 +85,7 @@ TEST(StepRoundTrip, EveryKindAndAnnotationReplaysToTheSameLoopIR) {
   // The schedule did what it says (not a trivially equal pair of empty nests).
   EXPECT_NE(before.find("parallel"), std::string::npos) << before;
   EXPECT_NE(before.find("ramp"), std::string::npos) << before;
-  EXPECT_NE(original.to_string().find("input F stored as layout_rewrite"), std::string::npos);
+  EXPECT_NE(original.to_string().find("F stored as layout_rewrite"), std::string::npos);
 }
 
 }  // namespace
