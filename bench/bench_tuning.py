@@ -540,7 +540,9 @@ def step_strategies(args, report, state):
     size = args.matmul_size
     workloads = {"matmul": (["tune", "op", "matmul", "--m", str(size), "--n", str(size), "--k", str(size)], budget),
                  "convs": (["tune", "resnet18"], budget * model_trials(args, "resnet18"))}
-    peers, _ = peer_kernels(args, ["matmul"] + sorted(set(KERNEL_CONVS.values()), key=lambda w: int(w[4:])))
+    wanted = (["matmul"] if "matmul" in args.strategy_workloads else []) + (
+        sorted(set(KERNEL_CONVS.values()), key=lambda w: int(w[4:])) if "convs" in args.strategy_workloads else [])
+    peers, _ = peer_kernels(args, wanted)
     data = {}
     for workload in args.strategy_workloads:
         command, trials = workloads[workload]
