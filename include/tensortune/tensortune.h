@@ -96,6 +96,10 @@ struct TuneOptions {
   // The autotvm convolution template: "nchwc" (channel-blocked, as TVM's x86 templates; activations
   // stay blocked between convolutions that agree) or "nchw" (direct).
   std::string conv_layout = "nchwc";
+  // Block every channel dimension of the nchwc template by this instead of searching the block
+  // sizes, so consecutive convolutions agree and replay converts no activations between them;
+  // -1: the native vector width (16 with AVX-512, 8 with AVX2); 0: search the blocks per task.
+  int conv_block = -1;
   // The ga tuner: configs per generation, the best carried over unchanged, and the probability
   // that each knob of a child is redrawn (AutoTVM's GATuner, population 64 instead of 100 so one
   // generation is one 64-candidate round).

@@ -64,6 +64,7 @@ std::vector<std::vector<int64_t>> split_options(int64_t extent, const SplitOptio
     }
     for (int64_t f : candidates) {
       if (!within(f, o.max_factor) || (innermost && !within(f, o.max_inner))) continue;
+      if (innermost && o.exact_inner > 0 && f != o.exact_inner) continue;
       parts[size_t(part)] = f;
       choose(part - 1, o.policy == SplitPolicy::Factors ? left / f : (left + f - 1) / f);
     }

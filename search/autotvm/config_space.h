@@ -37,6 +37,7 @@ struct SplitOptions {
   // short iterations outside a tiny tile.
   int64_t max_factor = 0;
   int64_t max_outer = 0;
+  int64_t exact_inner = 0;  // > 0: only factorizations whose innermost part is this
 };
 
 struct Knob {

@@ -162,6 +162,7 @@ std::unique_ptr<ScheduleTemplate> ScheduleTemplate::match(const std::vector<Tens
     }
   }
   auto t = std::unique_ptr<ScheduleTemplate>(new ScheduleTemplate(name, outputs, hw, std::move(plan)));
+  t->options_ = options;
   if (t->plan_->nchwc) t->define_nchwc_knobs();
   else t->define_knobs();
   return t;
@@ -246,8 +247,18 @@ void ScheduleTemplate::define_nchwc_knobs() {
     if (in.name() == p.data) channels = in.shape()[1];
   SplitOptions blocks;
   blocks.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
-  space_.define_split("tile_ic", channels, blocks);
-  space_.define_split("tile_oc", p.extents[1], blocks);
+  auto block_of = [&](int64_t extent) {
+    const int64_t block = options_.conv2d_block < 0 ? hw_.vector_lanes : options_.conv2d_block;
+    if (block == 0) return int64_t(0);
+    for (int64_t d = std::min(extent, block); d > 1; --d)
+      if (extent % d == 0) return d;
+    return int64_t(1);
+  };
+  SplitOptions ic_blocks = blocks, oc_blocks = blocks;
+  ic_blocks.exact_inner = block_of(channels);
+  oc_blocks.exact_inner = block_of(p.extents[1]);
+  space_.define_split("tile_ic", channels, ic_blocks);
+  space_.define_split("tile_oc", p.extents[1], oc_blocks);
   // The register tile's width along ow (TVM's reg_n, at most 31 there).
   SplitOptions row;
   row.max_inner = 32;

@@ -101,6 +101,8 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   if (o.conv_layout != "nchwc" && o.conv_layout != "nchw")
     tt::user_error("unknown convolution layout '{}' (known: nchwc, nchw)", o.conv_layout);
   t.templates.conv2d_nchwc = o.conv_layout == "nchwc";
+  if (o.conv_block < -1) tt::user_error("--conv-block must be -1 (the vector width), 0 (search) or a block size, got {}", o.conv_block);
+  t.templates.conv2d_block = o.conv_block;
   t.ga.population = o.ga_population;
   t.ga.elite_count = o.ga_elites;
   t.ga.mutation_prob = o.ga_mutation_prob;

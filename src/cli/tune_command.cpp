@@ -230,6 +230,12 @@ Subcommand add_tune_command(CLI::App& parent) {
                   "The ga tuner's probability that each knob of a child is redrawn")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  app->add_option("--conv-block", o->tune.conv_block,
+                  "Block every channel dimension of the nchwc template by this (e.g. the vector width, 16 with "
+                  "AVX-512) instead of searching the blocks: the convolutions then agree on their layouts and replay "
+                  "converts nothing between them (-1: the native vector width; 0: search the blocks per task)")
+      ->check(CLI::Range(-1, 1 << 20))
+      ->capture_default_str();
   app->add_option("--conv-layout", o->tune.conv_layout,
                   "The autotvm convolution template: nchwc (channel blocks of the data, weights and output as knobs; "
                   "replay keeps activations blocked between convolutions) or nchw (direct)")

@@ -98,6 +98,20 @@ void convert_value(const ValueLayout& from, const ValueLayout& to, const std::ve
   std::memcpy(dst, target.data(), target.bytes());
 }
 
+// A conversion as a compiled kernel: an element-wise copy of the value whose input and output are
+// stored in the two layouts (the default schedule vectorizes and parallelizes it like any copy).
+CompiledKernel conversion_kernel(const LayoutConversion& c, const graph::Node& n, const HardwareParams& hw,
+                                 KernelCompiler& compiler, size_t index) {
+  Tensor x = placeholder(n.type.shape, n.type.dtype, "x");
+  Tensor y = compute(
+      n.type.shape, [&](const std::vector<Var>& i) { return x(std::vector<Expr>(i.begin(), i.end())); }, "converted",
+      "injective");
+  std::vector<Step> steps = default_schedule({y}, hw);
+  if (c.from) steps.push_back(LayoutRewriteStep{"x", c.from->factors, c.from->order});
+  if (c.to) steps.push_back(LayoutRewriteStep{"converted", c.to->factors, c.to->order});
+  return build_kernel({y}, steps, compiler, "convert" + std::to_string(index)).kernel;
+}
+
 int64_t stored_bytes(const graph::Node& n, const ValueLayout& layout) {
   if (!layout) return value_bytes(n);
   int64_t elements = 1;
@@ -140,6 +154,7 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
   for (const LayoutConversion& c : layout_plan_.conversions) {
     const graph::Node& n = graph_.node(c.value);
     conversion_buffers_.emplace_back(c.to ? packed_shape(*c.to, n.type.shape) : n.type.shape, n.type.dtype);
+    conversion_kernels_.push_back(conversion_kernel(c, n, hw, *compiler_, conversion_kernels_.size()));
   }
   auto converted = [&](graph::NodeId v, const ValueLayout& want) -> void* {
     for (size_t i = 0; i < layout_plan_.conversions.size(); ++i)
@@ -273,7 +288,8 @@ std::vector<NDArray> GraphExecutor::execute(const std::vector<NDArray>& inputs, 
       const LayoutConversion& c = layout_plan_.conversions[i];
       if (c.value != produced) continue;
       const graph::Node& n = graph_.node(c.value);
-      convert_value(c.from, c.to, n.type.shape, n.type.dtype, address(c.value), conversion_buffers_[i].data());
+      (void)n;
+      conversion_kernels_[i].run_raw({const_cast<void*>(address(c.value)), conversion_buffers_[i].data()});
     }
   };
   for (graph::NodeId id : input_ids) convert_from(id);

@@ -72,6 +72,7 @@ class GraphExecutor {
   std::vector<int> kernel_of_group_;
   LayoutPlan layout_plan_;
   std::vector<NDArray> conversion_buffers_;  // per layout_plan_.conversions entry
+  std::vector<CompiledKernel> conversion_kernels_;  // per entry: a compiled copy between the layouts
   MemoryPlan plan_;
   NDArray arena_;
   std::vector<int> group_of_node_;  // node id -> group producing it, or -1

@@ -58,7 +58,10 @@ TEST_P(ZooLayouts, BlockedConvolutionsKeepTheOutput) {
     ExecutorOptions options = defaults;
     int blocked_tasks = 0;
     for (size_t t = 0; t < tasks.size(); ++t) {
-      auto tmpl = autotvm::ScheduleTemplate::match(tasks[t].outputs, hw, tasks[t].constant_inputs);
+      // Blocks searched per task (conv2d_block 0), so any block size can be asked for.
+      autotvm::TemplateOptions search_blocks;
+      search_blocks.conv2d_block = 0;
+      auto tmpl = autotvm::ScheduleTemplate::match(tasks[t].outputs, hw, tasks[t].constant_inputs, nullptr, search_blocks);
       if (!tmpl || tmpl->name() != "conv2d_nchwc") continue;
       const autotvm::ConfigSpace& space = tmpl->space();
       auto extent = [&](const char* knob) {
