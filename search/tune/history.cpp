@@ -65,12 +65,19 @@ TuningHistory tuning_history(const std::vector<TuningRecord>& records, const std
   return h;
 }
 
+// Records committed within this of the first belong to the first batch.
+constexpr double kSameBatchS = 1.0;
+
 std::vector<double> tuning_seconds(const std::vector<TuningRecord>& records, double resume_gap_s) {
   std::vector<double> out;
+  // The first batch's records are written together once it is measured: its start is not in the
+  // log, so it counts as its records' build and run time.
   double total = 0;
+  for (const TuningRecord& r : records)
+    if (r.timestamp <= records[0].timestamp + kSameBatchS) total += r.build_s + r.run_s;
   for (size_t i = 0; i < records.size(); ++i) {
     double own = records[i].build_s + records[i].run_s;
-    double gap = i == 0 ? own : records[i].timestamp - records[i - 1].timestamp;
+    double gap = i == 0 ? 0 : records[i].timestamp - records[i - 1].timestamp;
     total += gap >= 0 && gap <= resume_gap_s ? gap : own;
     out.push_back(total);
   }

@@ -36,8 +36,8 @@ struct TuningHistory {
 TuningHistory tuning_history(const std::vector<TuningRecord>& records, const std::vector<HistoryTask>& tasks,
                              const Target& target, int num_threads);
 
-// Tuning time from a log's records in log order: the first record's build and run time, then the
-// gaps between consecutive records' timestamps (a batch is written at once, so its records share
+// Tuning time from a log's records in log order: the first batch's build and run time (the
+// records written within a second of the first), then the gaps between consecutive records' timestamps (a batch is written at once, so its records share
 // one), each gap longer than `resume_gap_s` — a run stopped and resumed later — counted as that
 // record's build and run time instead. Element i: seconds spent when record i was written.
 std::vector<double> tuning_seconds(const std::vector<TuningRecord>& records, double resume_gap_s = 600);
