@@ -16,6 +16,22 @@ constexpr int64_t kEnumerableSpace = int64_t(1) << 22;
 // Random draws per wanted config before falling back to enumeration (or giving up on a huge space).
 constexpr int kDrawsPerConfig = 64;
 
+const char* const kTunerNames[] = {"xgb", "ga", "random", "grid"};
+
+void check_ga(const GAParams& params) {
+  if (params.population < 2) user_error("ga tuner: population must be at least 2, got {}", params.population);
+  if (params.elite_count < 0 || params.elite_count >= params.population)
+    user_error("ga tuner: elite count must be within [0, population), got {}", params.elite_count);
+  if (!(params.mutation_prob >= 0 && params.mutation_prob <= 1))
+    user_error("ga tuner: mutation probability must be within [0, 1], got {}", params.mutation_prob);
+}
+
+void check_annealing(const AnnealingParams& params) {
+  if (params.parallel_size < 1) user_error("xgb tuner: parallel size must be positive, got {}", params.parallel_size);
+  if (!(params.eps_greedy >= 0 && params.eps_greedy <= 1))
+    user_error("xgb tuner: eps-greedy share must be within [0, 1], got {}", params.eps_greedy);
+}
+
 // The index of `config` with one knob moved to another of its options (a random walk step); the
 // same index when every knob has a single option.
 int64_t neighbour(const ConfigSpace& space, int64_t index, std::mt19937_64& rng) {
@@ -64,11 +80,7 @@ class GridTuner : public ConfigTuner {
 class GATuner : public ConfigTuner {
  public:
   GATuner(const ConfigSpace& space, uint64_t seed, const GAParams& params) : space_(space), params_(params), rng_(seed) {
-    if (params_.population < 2) user_error("ga tuner: population must be at least 2, got {}", params_.population);
-    if (params_.elite_count < 0 || params_.elite_count >= params_.population)
-      user_error("ga tuner: elite count must be within [0, population), got {}", params_.elite_count);
-    if (!(params_.mutation_prob >= 0 && params_.mutation_prob <= 1))
-      user_error("ga tuner: mutation probability must be within [0, 1], got {}", params_.mutation_prob);
+    check_ga(params_);
   }
   const char* name() const override { return "ga"; }
 
@@ -147,9 +159,7 @@ class XGBTuner : public ConfigTuner {
  public:
   XGBTuner(const ConfigSpace& space, uint64_t seed, const AnnealingParams& params)
       : space_(space), params_(params), rng_(seed) {
-    if (params_.parallel_size < 1) user_error("xgb tuner: parallel size must be positive, got {}", params_.parallel_size);
-    if (!(params_.eps_greedy >= 0 && params_.eps_greedy <= 1))
-      user_error("xgb tuner: eps-greedy share must be within [0, 1], got {}", params_.eps_greedy);
+    check_annealing(params_);
   }
   const char* name() const override { return "xgb"; }
   bool uses_cost_model() const override { return true; }
@@ -257,6 +267,13 @@ std::vector<int64_t> random_unvisited(const ConfigSpace& space, int count, const
     }
   }
   return out;
+}
+
+void check_tuner_options(const std::string& name, const GAParams& ga, const AnnealingParams& sa) {
+  if (std::find(std::begin(kTunerNames), std::end(kTunerNames), name) == std::end(kTunerNames))
+    user_error("unknown tuner '{}' (known: xgb, ga, random, grid)", name);
+  if (name == "ga") check_ga(ga);
+  if (name == "xgb") check_annealing(sa);
 }
 
 std::unique_ptr<ConfigTuner> make_config_tuner(const std::string& name, const ConfigSpace& space, uint64_t seed,

@@ -58,6 +58,10 @@ class ConfigTuner {
   virtual void update(int64_t index, double throughput) { (void)index, (void)throughput; }
 };
 
+// UserError for an unknown tuner name or parameters out of range (what make_config_tuner checks,
+// without a space: the tuning loop checks its options before any task is set up).
+void check_tuner_options(const std::string& name, const GAParams& ga = {}, const AnnealingParams& sa = {});
+
 // "random", "grid", "ga" or "xgb"; UserError for another name.
 std::unique_ptr<ConfigTuner> make_config_tuner(const std::string& name, const ConfigSpace& space, uint64_t seed,
                                                const GAParams& ga = {}, const AnnealingParams& sa = {});

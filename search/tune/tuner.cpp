@@ -84,7 +84,7 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
   if (options_.measures_per_round < 1) user_error("measures per round must be at least 1");
   if (options_.strategy != "ansor" && options_.strategy != "autotvm")
     user_error("unknown search strategy '{}' (known: ansor, autotvm)", options_.strategy);
-  if (options_.strategy == "autotvm") autotvm::make_config_tuner(options_.tuner, autotvm::ConfigSpace{}, 0, options_.ga, options_.annealing);
+  if (options_.strategy == "autotvm") autotvm::check_tuner_options(options_.tuner, options_.ga, options_.annealing);
   hw_ = hardware_params(target_, options_.num_threads);
   options_.measure.num_threads = options_.num_threads;
   measure_ = [this](int task, const std::vector<Candidate>& batch, double best_s) {

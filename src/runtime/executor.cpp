@@ -287,8 +287,6 @@ std::vector<NDArray> GraphExecutor::execute(const std::vector<NDArray>& inputs, 
     for (size_t i = 0; i < layout_plan_.conversions.size(); ++i) {
       const LayoutConversion& c = layout_plan_.conversions[i];
       if (c.value != produced) continue;
-      const graph::Node& n = graph_.node(c.value);
-      (void)n;
       conversion_kernels_[i].run_raw({const_cast<void*>(address(c.value)), conversion_buffers_[i].data()});
     }
   };
