@@ -70,7 +70,7 @@ class Emitter {
       dec_.packable_weights = int(layouts.size());
       if (!layouts.empty() && dec_.layout_rewrite < 0)
         dec_.layout_rewrite = std::bernoulli_distribution(an_.params().layout_rewrite_probability)(rng()) ? 1 : 0;
-      if (dec_.layout_rewrite == 1)
+      if (dec_.layout_rewrite == 1 || weights_must_follow_)
         for (const LayoutRewriteStep& layout : layouts) emit(layout);
     }
     return steps_;
@@ -96,17 +96,30 @@ class Emitter {
 
   const SketchParams& params() const { return an_.params(); }
 
-  // Spatial axes in tiling order: the unit-stride axis last, so the innermost (vectorized) tile
-  // runs along contiguous memory.
-  std::vector<int> spatial_order(const std::string& stage) {
-    StageAnalysis analysis(state_);
+  // Spatial axes in tiling order: `last` innermost (by default the unit-stride axis, so the
+  // innermost, vectorized tile runs along contiguous memory), the others in axis order.
+  std::vector<int> spatial_order(const std::string& stage, int last = -2) {
     int n = int(state_.stage(stage).op->axes.size());
-    int unit = analysis.unit_stride_axis(stage);
+    if (last == -2) last = StageAnalysis(state_).unit_stride_axis(stage);
     std::vector<int> order;
     for (int a = 0; a < n; ++a)
-      if (a != unit) order.push_back(a);
-    if (unit >= 0) order.push_back(unit);
+      if (a != last) order.push_back(a);
+    if (last >= 0) order.push_back(last);
     return order;
+  }
+
+  // The axes a TiledFused stage may vectorize: the unit-stride one (or the last), then every other
+  // spatial axis at least one native vector long.
+  std::vector<int> vector_axis_candidates(const std::string& stage) {
+    const Stage& st = state_.stage(stage);
+    int n = int(st.op->axes.size());
+    int unit = StageAnalysis(state_).unit_stride_axis(stage);
+    std::vector<int> out = {unit >= 0 ? unit : n - 1};
+    if (!params().vector_axis_choice || !params().layout_rewrite || an_.constant_inputs().empty())
+      return out;
+    for (int a = 0; a < n; ++a)
+      if (a != out[0] && st.iters[a].extent >= std::max(2, an_.hardware().vector_lanes)) out.push_back(a);
+    return out;
   }
 
   // The lengths of every axis of a tiled stage (4 levels per spatial axis, 2 per reduce axis).
@@ -295,8 +308,22 @@ class Emitter {
       spatial.push_back(s.fuse_level == 1 ? std::vector<int64_t>{d.tiles[a][2], d.tiles[a][3]}
                                           : std::vector<int64_t>{d.tiles[a][3]});
     for (int r = n; r < st.num_roots; ++r) reduce.push_back(d.tiles[r][1]);
-    tile(s.name, spatial_order(s.name), spatial, reduce, s.fuse_level == 1 ? "SRSRS" : "RSRS");
+    std::vector<int> vector_axes = vector_axis_candidates(s.name);
+    d.vector_axis_count = int(vector_axes.size());
+    if (d.vector_axis < 0) d.vector_axis = vector_axes.size() > 1 ? int(uniform(int64_t(vector_axes.size()))) : 0;
+    const int vector_axis = vector_axes[size_t(d.vector_axis) % vector_axes.size()];
+    tile(s.name, spatial_order(s.name, vector_axis), spatial, reduce, s.fuse_level == 1 ? "SRSRS" : "RSRS");
     vectorize_innermost(s.name);
+    if (vector_axis != vector_axes[0]) {
+      // The tile is stored with the vector axis last, so each vector is contiguous, and the
+      // weights follow the loops (their vector loads contiguous too).
+      LayoutRewriteStep storage{s.name, std::vector<std::vector<int64_t>>(size_t(n)), {}};
+      for (int a = 0; a < n; ++a)
+        if (a != vector_axis) storage.order.push_back({a, 0});
+      storage.order.push_back({vector_axis, 0});
+      emit(storage);
+      weights_must_follow_ = true;
+    }
     d.parallel_candidates = 0;
     unroll_pragma(s.name, d);
   }
@@ -398,6 +425,7 @@ class Emitter {
   ScheduleState state_;
   std::vector<Step> steps_;
   std::map<std::string, std::string> attach_;  // TiledFused stage -> its consumer's loop
+  bool weights_must_follow_ = false;           // a stage vectorizes off its unit-stride axis
 };
 
 void enumerate(int64_t extent, int parts, int64_t max_innermost, std::vector<int64_t>& prefix,

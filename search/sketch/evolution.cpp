@@ -57,7 +57,8 @@ bool move_factor(std::vector<int64_t>& lengths, int64_t max_innermost, std::mt19
 MutationKind draw_mutation_kind(const SketchParams& p, std::mt19937_64& rng) {
   std::discrete_distribution<int> pick({p.mutate_tile_size_weight, p.mutate_auto_unroll_weight,
                                         p.mutate_compute_location_weight,
-                                        p.mutate_parallel_weight, p.mutate_layout_rewrite_weight});
+                                        p.mutate_parallel_weight, p.mutate_layout_rewrite_weight,
+                                        p.mutate_vector_axis_weight});
   return MutationKind(pick(rng));
 }
 
@@ -130,6 +131,17 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
       const int current = std::clamp(sd.parallel_depth, 0, sd.parallel_candidates);
       int next = int(uniform(rng, sd.parallel_candidates));  // among the other depths 0..candidates
       sd.parallel_depth = next >= current ? next + 1 : next;
+      break;
+    }
+    case MutationKind::VectorAxis: {
+      std::vector<int> stages;
+      for (size_t s = 0; s < d.stages.size(); ++s)
+        if (d.stages[s].vector_axis_count > 1) stages.push_back(int(s));
+      if (stages.empty()) return std::nullopt;
+      StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
+      const int count = sd.vector_axis_count, current = std::max(0, sd.vector_axis) % count;
+      int next = int(uniform(rng, count - 1));
+      sd.vector_axis = next >= current ? next + 1 : next;
       break;
     }
     case MutationKind::LayoutRewrite: {

@@ -23,7 +23,14 @@ struct SketchCandidate {
   std::string key;  // candidate_key(steps)
 };
 
-enum class MutationKind : uint8_t { TileSize, AutoUnroll, ComputeLocation, Parallel, LayoutRewrite };
+enum class MutationKind : uint8_t {
+  TileSize,
+  AutoUnroll,
+  ComputeLocation,
+  Parallel,
+  LayoutRewrite,
+  VectorAxis,
+};
 
 // A random kind, by SketchParams' mutation weights.
 MutationKind draw_mutation_kind(const SketchParams& params, std::mt19937_64& rng);

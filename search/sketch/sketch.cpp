@@ -65,7 +65,9 @@ std::string to_string(const Sketch& sketch, const Decisions& decisions) {
     if (!d.rfactor_lengths.empty())
       os << " rfactor[" << d.rfactor_lengths[0] << "," << d.rfactor_lengths[1] << "]";
     os << " parallel=" << d.parallel_depth << " unroll=" << d.auto_unroll
-       << " at=" << d.compute_location << "\n";
+       << " at=" << d.compute_location;
+    if (d.vector_axis_count > 1) os << " vector_axis=" << d.vector_axis;
+    os << "\n";
   }
   if (decisions.packable_weights > 0) os << "layout_rewrite=" << decisions.layout_rewrite << "\n";
   return os.str();

@@ -68,10 +68,18 @@ struct StageDecision {
   int64_t auto_unroll = -1;  // auto_unroll_max_step pragma on the outermost loop (0 = none)
   int64_t compute_location =
       -1;  // Simple: index into the legal locations, taken modulo their number
+  // TiledFused: which spatial axis the register tile vectorizes, as an index into the stage's
+  // vector-axis candidates (taken modulo their number): 0 is the axis of unit stride in memory
+  // (Ansor's only choice); the others (a convolution's output channels) put that axis innermost,
+  // store the stage's tile with it last and pack the weights it reads so the vector loads are
+  // contiguous — the register tile of oneDNN's blocked kernels, reached without changing the
+  // model's layout.
+  int vector_axis = -1;
   // Filled in by annotation, not a choice: how many leading loops could join the parallel loop and
   // how many compute locations there were (mutation draws from these ranges).
   int parallel_candidates = 0;
   int compute_location_count = 0;
+  int vector_axis_count = 0;
 };
 
 struct Decisions {

@@ -28,6 +28,9 @@ struct SketchParams {
   double mutate_parallel_weight = 0.01;
   // Flipping the layout_rewrite decision (not in Ansor, which always rewrites).
   double mutate_layout_rewrite_weight = 0.05;
+  // Changing the vector axis of a tiled stage (not in Ansor, whose vectors always run along the
+  // unit-stride axis).
+  double mutate_vector_axis_weight = 0.05;
   // Share of each proposed batch drawn at random from the initial population (exploration).
   double eps_greedy = 0.05;
   // Share of the population seeded with the best measured candidates (Ansor 0.2).
@@ -66,6 +69,12 @@ struct SketchParams {
   // because measured on Zen 4 the packed form ranged from 2% faster to 13% slower by layer.
   bool layout_rewrite = true;
   double layout_rewrite_probability = 0.5;
+  // Let a tiled stage computed in its consumer vectorize along another spatial axis than the
+  // unit-stride one (StageDecision::vector_axis): along a convolution's output channels the input
+  // is broadcast, so a strided or short output row (stride-2 and 7x7 layers, where NCHW vectors
+  // along the row are gathers or mostly tail) no longer limits the register tile. Needs
+  // `layout_rewrite` (the weights must be packed for contiguous vector loads); off: Ansor's rule.
+  bool vector_axis_choice = true;
 };
 
 }  // namespace tt

@@ -30,6 +30,9 @@ std::vector<Family> families() {
       {"matmul_rfactor", test::matmul_graph(1, 4, 96), {"B"}},
       {"dense", test::dense_graph(2, 20, 32), {"W"}},
       {"conv_bias_relu", test::conv_bias_relu_graph(3, 8, 6), {"w", "b"}},
+      // Output channels of at least one native vector: the vector axis is a choice (channels or
+      // the output row).
+      {"conv_wide_channels", test::conv_bias_relu_graph(3, 32, 5), {"w", "b"}},
       {"depthwise", test::depthwise_graph(4, 6), {"w"}},
       {"max_pool", test::max_pool_graph(3, 7)},
       {"softmax", test::softmax_graph(3, 20)},
@@ -89,7 +92,7 @@ TEST(SketchAnnotation, EveryCandidateComputesTheReference) {
       const SketchCandidate& a = samples[rng() % samples.size()];
       const SketchCandidate& b = samples[rng() % samples.size()];
       std::optional<SketchCandidate> child =
-          attempt % 3 == 2 ? policy.crossover(a, b) : policy.mutate(a, MutationKind(attempt % 5));
+          attempt % 3 == 2 ? policy.crossover(a, b) : policy.mutate(a, MutationKind(attempt % 6));
       if (!child) continue;
       check_candidate(f.outputs, child->steps, compiler, values, expected);
       ++children;
@@ -147,7 +150,11 @@ TEST(SketchAnnotation, TileSizeMutationMovesOneFactor) {
 }
 
 TEST(SketchAnnotation, LayoutRewriteIsADecisionThatMutationFlips) {
-  SketchPolicy policy(test::conv_bias_relu_graph(), host_hardware(2), SketchParams{}, 5, {"w", "b"});
+  // With the vector axis fixed: a channel vector packs the weights whatever this decision says
+  // (VectorAxisAlongOutputChannels).
+  SketchParams params;
+  params.vector_axis_choice = false;
+  SketchPolicy policy(test::conv_bias_relu_graph(), host_hardware(2), params, 5, {"w", "b"});
   auto packs = [](const Candidate& c) {
     int n = 0;
     for (const Step& s : c) n += std::holds_alternative<LayoutRewriteStep>(s);
@@ -247,6 +254,71 @@ TEST(SketchAnnotation, ProducerAtLoopOutsideUnitReduceLoop) {
   std::vector<Tensor> inputs = initial.inputs();
   std::vector<NDArray> values = random_inputs(inputs, 11);
   check_candidate(outputs, steps, compiler, values, reference_outputs(outputs, inputs, values));
+}
+
+}  // namespace
+}  // namespace tt
+
+namespace tt {
+namespace {
+
+// A convolution whose output channels span vectors may vectorize its register tile along them:
+// that tile is stored channels-last, the weights are packed to follow it (whatever the
+// layout_rewrite decision says), every such candidate computes the reference, and mutation
+// moves the vector axis.
+TEST(SketchAnnotation, VectorAxisAlongOutputChannels) {
+  const int lanes = std::max(2, host_hardware(1).vector_lanes);
+  std::vector<Tensor> outputs = test::conv_bias_relu_graph(3, 2 * lanes, 5);
+  SketchPolicy policy(outputs, host_hardware(1), SketchParams{}, 13, {"w", "b"});
+  KernelCompiler compiler;
+  ScheduleState initial(outputs);
+  std::vector<Tensor> inputs = initial.inputs();
+  std::vector<NDArray> values = random_inputs(inputs, 5);
+  std::vector<NDArray> expected = reference_outputs(outputs, inputs, values);
+  auto off_axis = [&](const SketchCandidate& c) {
+    for (size_t s = 0; s < c.decisions.stages.size(); ++s)
+      if (c.decisions.stages[s].vector_axis_count > 1 && c.decisions.stages[s].vector_axis > 0) return true;
+    return false;
+  };
+  auto storage_rewrites = [](const Candidate& steps, const std::string& stage) {
+    int n = 0;
+    for (const Step& s : steps)
+      if (const auto* l = std::get_if<LayoutRewriteStep>(&s); l && l->tensor == stage) ++n;
+    return n;
+  };
+  int along_channels = 0, along_rows = 0, moved = 0;
+  for (const SketchCandidate& c : policy.sample_init_population(40)) {
+    const Sketch& sketch = policy.sketches()[c.sketch];
+    for (size_t s = 0; s < sketch.stages.size(); ++s) {
+      if (sketch.stages[s].role != StageRole::TiledFused) continue;
+      const StageDecision& d = c.decisions.stages[s];
+      ASSERT_EQ(d.vector_axis_count, 2) << "the output row, or the channels (5 rows are too few)";
+      bool off = d.vector_axis > 0;
+      EXPECT_EQ(storage_rewrites(c.steps, sketch.stages[s].name), off ? 1 : 0);
+      if (off) EXPECT_EQ(storage_rewrites(c.steps, "w"), 1) << "the weights follow a channel vector";
+    }
+    if (off_axis(c)) {
+      ++along_channels;
+      if (along_channels <= 6) test::check_candidate(outputs, c.steps, compiler, values, expected);
+    } else {
+      ++along_rows;
+    }
+    if (auto child = policy.mutate(c, MutationKind::VectorAxis)) {
+      EXPECT_NE(child->key, c.key);
+      ++moved;
+      if (moved <= 4) test::check_candidate(outputs, child->steps, compiler, values, expected);
+    }
+  }
+  EXPECT_GT(along_channels, 0);
+  EXPECT_GT(along_rows, 0);
+  EXPECT_GT(moved, 0);
+  // Off by parameter, or without weights to pack: Ansor's rule, the unit-stride axis only.
+  SketchParams ansor;
+  ansor.vector_axis_choice = false;
+  SketchPolicy plain(outputs, host_hardware(1), ansor, 13, {"w", "b"});
+  for (const SketchCandidate& c : plain.sample_init_population(10)) EXPECT_FALSE(off_axis(c));
+  SketchPolicy no_weights(outputs, host_hardware(1), SketchParams{}, 13);
+  for (const SketchCandidate& c : no_weights.sample_init_population(10)) EXPECT_FALSE(off_axis(c));
 }
 
 }  // namespace
