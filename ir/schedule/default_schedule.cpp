@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "ir/expr/simplify.h"
 #include "ir/schedule/analysis.h"
 
@@ -40,7 +41,6 @@ int64_t partitioned_vector_width(int64_t extent, int native) {
   return extent >= native ? native : vector_width(extent, native);
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The largest divisor of `extent` that is at most `limit`.
 int64_t largest_divisor(int64_t extent, int64_t limit) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "ir/lower/bound_inference.h"
 #include "ir/schedule/state.h"
 
@@ -14,7 +15,6 @@ namespace tt {
 
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The stride (within its dimension) of each sub-dimension of dimension d, outermost first.
 std::vector<int64_t> sub_strides(const LayoutRewriteStep& layout, int d) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "ir/schedule/layout.h"
 #include "ir/schedule/state_internal.h"
 
@@ -15,7 +16,6 @@ namespace tt {
 
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 

@@ -21,6 +21,7 @@
 #include "search/tune/tuner.h"
 #include "tests/ir/sketch_workloads.h"
 #include "tests/search/candidate_check.h"
+#include "tests/search/tune_test_util.h"
 
 namespace tt {
 namespace {
@@ -306,23 +307,7 @@ TEST(ConfigTuners, XgbStartsRandomThenAnnealsTowardsTheBestPredicted) {
   }
 }
 
-std::string fresh_log(const std::string& name) {
-  std::string p = (std::filesystem::path(::testing::TempDir()) / (name + "_" + std::to_string(getpid()) + ".db")).string();
-  for (const char* s : {"", "-wal", "-shm", ".model"}) std::filesystem::remove(p + s);
-  return p;
-}
-
-TuneTask matmul_task() {
-  Tensor a = test::f32({32, 48}, "p0"), b = test::f32({48, 64}, "p1");
-  TuneTask t;
-  t.workload_key = "test_autotvm_matmul_32x64x48";
-  t.description = "matmul 32x64 <- 32x48, 48x64";
-  t.inputs = {a, b};
-  t.outputs = {ops::matmul(a, b)};
-  t.flops = 2 * 32 * 64 * 48;
-  t.operator_kinds = "matmul";
-  return t;
-}
+TuneTask matmul_task() { return test::matmul_tune_task(32, 64, 48, "test_autotvm_matmul_32x64x48"); }
 
 TuneOptions measured_options(const std::string& strategy, int trials) {
   TuneOptions o;
@@ -341,7 +326,7 @@ TuneOptions measured_options(const std::string& strategy, int trials) {
 }
 
 TEST(TemplatePolicy, TunesThroughTheSharedLoopAndResumesFromItsConfigs) {
-  std::string path = fresh_log("autotvm_tune");
+  std::string path = test::fresh_log("autotvm_tune");
   {
     TuningLog log = TuningLog::open(path);
     Tuner tuner({matmul_task()}, measured_options("autotvm", 17), Target::host(), log);
@@ -377,7 +362,7 @@ TEST(TemplatePolicy, TunesThroughTheSharedLoopAndResumesFromItsConfigs) {
 }
 
 TEST(TemplatePolicy, ALogOfBothStrategiesReplaysItsFastestRecord) {
-  std::string path = fresh_log("autotvm_mixed");
+  std::string path = test::fresh_log("autotvm_mixed");
   for (const char* strategy : {"ansor", "autotvm"}) {
     TuningLog log = TuningLog::open(path);
     TuneOptions o = measured_options(strategy, 0);

@@ -11,27 +11,14 @@
 #include "ir/te/ops.h"
 #include "search/tune/tuner.h"
 #include "tests/ir/te_test_util.h"
+#include "tests/search/tune_test_util.h"
 
 namespace tt {
 namespace {
 
-std::string fresh_log(const std::string& name) {
-  std::string p = (std::filesystem::path(::testing::TempDir()) / (name + "_" + std::to_string(getpid()) + ".db")).string();
-  for (const char* s : {"", "-wal", "-shm", ".model"}) std::filesystem::remove(p + s);
-  return p;
-}
+using test::fresh_log;
 
-std::vector<TuneTask> matmul_task() {
-  Tensor a = test::input({48, 64}, "p0"), b = test::input({64, 40}, "p1");
-  TuneTask t;
-  t.workload_key = "test_matmul_48x40x64";
-  t.description = "matmul 48x40 <- 48x64, 64x40";
-  t.inputs = {a, b};
-  t.outputs = {ops::matmul(a, b)};
-  t.flops = 2 * 48 * 40 * 64;
-  t.operator_kinds = "matmul";
-  return {t};
-}
+std::vector<TuneTask> matmul_task() { return {test::matmul_tune_task(48, 40, 64, "test_matmul_48x40x64")}; }
 
 TuneOptions options(uint64_t seed) {
   TuneOptions o;
