@@ -108,6 +108,10 @@ std::map<std::string, OpDef> build_registry() {
       unary("abs", ops::abs),
       unary("negative", ops::negative),
       unary("gelu", ops::gelu),
+      def("leaky_relu", PatternKind::Elementwise, 1, 1,
+          [](const Node& n, const std::vector<Tensor>& in) {
+            return ops::leaky_relu(in[0], float(n.attr_float("alpha", 0.01)), n.name);
+          }),
       def("clip", PatternKind::Elementwise, 1, 1,
           [](const Node& n, const std::vector<Tensor>& in) {
             return ops::clip(in[0], float(n.attr_float("min", -3.4e38)), float(n.attr_float("max", 3.4e38)), n.name);
@@ -148,6 +152,27 @@ std::map<std::string, OpDef> build_registry() {
       def("transpose", PatternKind::Injective, 1, 1,
           [](const Node& n, const std::vector<Tensor>& in) {
             return ops::transpose(in[0], int_list(n.attr_ints("perm", {})), n.name);
+          }),
+      def("space_to_depth", PatternKind::Injective, 1, 1,
+          [](const Node& n, const std::vector<Tensor>& in) {
+            return ops::space_to_depth(in[0], n.attr_int("block_size", 0), n.name);
+          }),
+      def("depth_to_space", PatternKind::Injective, 1, 1,
+          [](const Node& n, const std::vector<Tensor>& in) {
+            return ops::depth_to_space(in[0], n.attr_int("block_size", 0), n.attr_string("mode", "DCR"), n.name);
+          }),
+      def("resize2d", PatternKind::Injective, 1, 1,
+          [](const Node& n, const std::vector<Tensor>& in) {
+            std::vector<int64_t> size = n.attr_ints("size");
+            if (size.size() != 2)
+              user_error("node '{}' (resize2d): attribute 'size' needs 2 values (height, width), got {}", n.name,
+                         size.size());
+            ops::ResizeParams p;
+            p.mode = n.attr_string("mode", p.mode);
+            p.coordinate_mode = n.attr_string("coordinate_mode", p.coordinate_mode);
+            p.nearest_mode = n.attr_string("nearest_mode", p.nearest_mode);
+            p.scales = {n.attr_float("scale_h", 0), n.attr_float("scale_w", 0)};
+            return ops::resize2d(in[0], {size[0], size[1]}, p, n.name);
           }),
   };
   std::map<std::string, OpDef> registry;

@@ -100,6 +100,8 @@ Tensor abs(const Tensor& x, const std::string& name = "abs");
 Tensor negative(const Tensor& x, const std::string& name = "negative");
 // x · 0.5 · (1 + erf(x / √2)).
 Tensor gelu(const Tensor& x, const std::string& name = "gelu");
+// x where x > 0, else alpha · x (any slope, as ONNX LeakyRelu).
+Tensor leaky_relu(const Tensor& x, float alpha, const std::string& name = "leaky_relu");
 
 // The numpy broadcast of two shapes (aligned at the last dimension; each pair equal or one of them
 // 1). `op_name` prefixes the UserError, which names both shapes.
@@ -158,5 +160,36 @@ Tensor flatten(const Tensor& x, int axis = 1, const std::string& name = "flatten
 // Output dimension i is input dimension perm[i]; an empty perm reverses the dimensions.
 Tensor transpose(const Tensor& x, std::vector<int> perm = {},
                  const std::string& name = "transpose");
+// [N, C, H, W] -> [N, C·b², H/b, W/b] (ONNX SpaceToDepth, YOLOv2's passthrough layer): output
+// channel (bh·b + bw)·C + c holds input channel c at (h·b + bh, w·b + bw). H and W must be
+// multiples of b.
+Tensor space_to_depth(const Tensor& x, int64_t block, const std::string& name = "space_to_depth");
+// [N, C, H, W] -> [N, C/b², H·b, W·b] (ONNX DepthToSpace): output channel c at (h·b + bh, w·b + bw)
+// reads input channel (bh·b + bw)·C/b² + c in mode "DCR", c·b² + bh·b + bw in mode "CRD".
+Tensor depth_to_space(const Tensor& x, int64_t block, const std::string& mode = "DCR",
+                      const std::string& name = "depth_to_space");
+
+// ---- image (ops_image.cpp) ----
+
+// How resize2d maps an output pixel to the input (ONNX Resize, opsets 10-18; TVM's resize2d).
+struct ResizeParams {
+  std::string mode = "nearest";  // "nearest" or "linear" (bilinear over H and W)
+  // "half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric" or
+  // "tf_half_pixel_for_nearest": the output coordinate x becomes (x + 0.5)/s - 0.5,
+  // (the same, or 0 for an output of one pixel), x·(in - 1)/(out - 1), x/s, (x + 0.5)/s.
+  std::string coordinate_mode = "half_pixel";
+  // Nearest: how that coordinate rounds to a pixel: "round_prefer_floor", "round_prefer_ceil",
+  // "floor", "ceil", or "simple" (floor when upsampling, ceil when downsampling: ONNX Upsample and
+  // Resize-10).
+  std::string nearest_mode = "round_prefer_floor";
+  // The scale s of H and W in the coordinate transform; 0 takes output size / input size. Scales
+  // are used as exact fractions (within 1e-9 of the value, denominators up to 4096), so the
+  // pixel a coordinate lands on does not depend on float rounding.
+  std::array<double, 2> scales = {0, 0};
+};
+// [N, C, H, W] -> [N, C, out_size[0], out_size[1]], tag "injective". Linear clamps the coordinate
+// to the image; nearest clamps the pixel.
+Tensor resize2d(const Tensor& x, std::array<int64_t, 2> out_size, const ResizeParams& params = {},
+                const std::string& name = "resize2d");
 
 }  // namespace tt::ops

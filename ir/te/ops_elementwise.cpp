@@ -63,6 +63,11 @@ Tensor clip(const Tensor& x, float low, float high, const std::string& name) {
   return unary(x, "clip", name, [&](Expr v) { return min(max(v, Expr(low)), Expr(high)); });
 }
 
+Tensor leaky_relu(const Tensor& x, float alpha, const std::string& name) {
+  if (!std::isfinite(alpha)) user_error("leaky_relu: slope {} is not finite", alpha);
+  return unary(x, "leaky_relu", name, [&](Expr v) { return select(v > Expr(0.0f), v, v * Expr(alpha)); });
+}
+
 Tensor relu6(const Tensor& x, const std::string& name) {
   check_input(x, "relu6", "input");
   return clip(x, 0.0f, 6.0f, name);

@@ -194,4 +194,53 @@ Tensor transpose(const Tensor& x, std::vector<int> perm, const std::string& name
       name, kTagInjective);
 }
 
+namespace {
+
+void check_block(const Tensor& x, int64_t block, const char* op) {
+  detail::check_rank(x, 4, op, "input");
+  if (block < 1) user_error("{}: block size {} is not positive", op, block);
+}
+
+}  // namespace
+
+Tensor space_to_depth(const Tensor& x, int64_t block, const std::string& name) {
+  check_block(x, block, "space_to_depth");
+  const std::vector<int64_t>& in = x.shape();
+  if (in[2] % block != 0 || in[3] % block != 0) {
+    user_error("space_to_depth: the {}x{} map of '{}' is not a multiple of the block size {}", in[2], in[3],
+               x.name(), block);
+  }
+  const int64_t c = in[1];
+  return compute(
+      {in[0], c * block * block, in[2] / block, in[3] / block},
+      [&](const std::vector<Var>& i) {
+        // Output channel (bh·b + bw)·C + c.
+        Expr within = i[1] / index_const(c);
+        Expr bh = within / index_const(block), bw = within % index_const(block);
+        return x({i[0], i[1] % index_const(c), detail::affine(i[2], block, 0) + bh,
+                  detail::affine(i[3], block, 0) + bw});
+      },
+      name, kTagInjective);
+}
+
+Tensor depth_to_space(const Tensor& x, int64_t block, const std::string& mode, const std::string& name) {
+  check_block(x, block, "depth_to_space");
+  if (mode != "DCR" && mode != "CRD") user_error("depth_to_space: mode '{}' is neither DCR nor CRD", mode);
+  const std::vector<int64_t>& in = x.shape();
+  if (in[1] % (block * block) != 0) {
+    user_error("depth_to_space: the {} channels of '{}' are not a multiple of the block size {} squared", in[1],
+               x.name(), block);
+  }
+  const int64_t c = in[1] / (block * block);
+  return compute(
+      {in[0], c, in[2] * block, in[3] * block},
+      [&](const std::vector<Var>& i) {
+        Expr bh = i[2] % index_const(block), bw = i[3] % index_const(block);
+        Expr within = detail::affine(bh, block, 0) + bw;
+        Expr channel = mode == "DCR" ? detail::affine(within, c, 0) + i[1] : detail::affine(i[1], block * block, 0) + within;
+        return x({i[0], channel, i[2] / index_const(block), i[3] / index_const(block)});
+      },
+      name, kTagInjective);
+}
+
 }  // namespace tt::ops

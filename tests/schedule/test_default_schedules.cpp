@@ -81,6 +81,17 @@ TEST(DefaultSchedule, ElementwiseAndTransforms) {
   check_default({ops::concatenate({input({2, 3}, "A"), input({2, 5}, "B")}, 1)});
   check_default({ops::flatten(input({2, 4, 3, 3}, "X"))});
   check_default({ops::tanh(input({100000}, "X"))});
+  // The detection models' operators.
+  check_default({ops::leaky_relu(input({1, 8, 9, 9}, "X"), 0.1f)});
+  check_default({ops::space_to_depth(input({1, 4, 26, 26}, "X"), 2)});
+  check_default({ops::depth_to_space(input({1, 16, 5, 7}, "X"), 2, "CRD")});
+  ops::ResizeParams bilinear;
+  bilinear.mode = "linear";
+  check_default({ops::resize2d(input({1, 3, 13, 17}, "X"), {26, 34}, bilinear)});
+  ops::ResizeParams nearest;
+  nearest.coordinate_mode = "asymmetric";
+  nearest.nearest_mode = "floor";
+  check_default({ops::add(ops::resize2d(input({1, 8, 7, 7}, "X"), {14, 14}, nearest), input({1, 8, 14, 14}, "Y"))});
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ using test::input;
 
 // A random workload: one of the operator families the searches will meet, with small shapes.
 std::vector<Tensor> random_workload(Rng& rng, std::string* description) {
-  int kind = int(uniform(rng, 0, 8));
+  int kind = int(uniform(rng, 0, 9));
   auto d = [&](int64_t lo, int64_t hi) { return uniform(rng, lo, hi); };
   switch (kind) {
     case 0: {
@@ -83,6 +83,20 @@ std::vector<Tensor> random_workload(Rng& rng, std::string* description) {
       int64_t a = d(1, 6), b = d(2, 20);
       *description = fmt::format("softmax {}x{}", a, b);
       return {ops::softmax(input({a, b}, "X"))};
+    }
+    case 8: {
+      // The detection models' injective operators, feeding an element-wise consumer.
+      int64_t c = d(1, 6), h = d(2, 9);
+      if (d(0, 1) == 0) {
+        ops::ResizeParams p;
+        p.mode = d(0, 1) ? "linear" : "nearest";
+        p.coordinate_mode = d(0, 1) ? "half_pixel" : "asymmetric";
+        p.nearest_mode = "floor";
+        *description = fmt::format("resize2d {} {} c{} h{}", p.mode, p.coordinate_mode, c, h);
+        return {ops::add(ops::resize2d(input({1, c, h, h}, "X"), {2 * h, 2 * h + 1}, p), input({1, c, 1, 1}, "Y"))};
+      }
+      *description = fmt::format("space_to_depth+leaky_relu c{} h{}", c, h);
+      return {ops::leaky_relu(ops::space_to_depth(input({1, c, 2 * h, 2 * h}, "X"), 2), 0.1f)};
     }
     default: {
       int64_t b = d(1, 3), m = d(1, 10), n = d(1, 20), k = d(1, 10);
