@@ -138,6 +138,10 @@ Value convert_gemm(ImportContext& ctx, const onnx::NodeProto& node, const Attrib
 Value convert_matmul(ImportContext& ctx, const onnx::NodeProto& node, const Attributes& a,
                      const std::string& name);
 
+// ---- onnx_ops_image.cpp: SpaceToDepth, DepthToSpace, Resize, Upsample ----
+
+void add_image_converters(std::map<std::string, OpConverter>& converters);
+
 // nullptr for an operator type the importer does not convert.
 const OpConverter* find_converter(const std::string& op_type);
 std::vector<std::string> converter_names();

@@ -1,4 +1,4 @@
-// The ONNX frontend: reads a model file (opsets 11 to 17 of the default domain) into the graph IR,
+// The ONNX frontend: reads a model file (opsets 7 to 17 of the default domain) into the graph IR,
 // keeping initializers as constants and naming every node after the ONNX node. Only the
 // static-shape, inference-time subset of ONNX that vision models use is supported; anything else is
 // a UserError that names the file, the node and the problem.
@@ -17,7 +17,7 @@ namespace tt::frontend {
 using InputShapes = std::map<std::string, std::vector<int64_t>>;
 
 // The opsets of the default ONNX domain whose semantics the importer implements.
-constexpr int64_t kMinOnnxOpset = 11;
+constexpr int64_t kMinOnnxOpset = 7;
 constexpr int64_t kMaxOnnxOpset = 17;
 
 // Imports the model at `path`. Every failure (unreadable file, not a protobuf, bad opset,

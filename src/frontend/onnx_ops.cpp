@@ -1,4 +1,4 @@
-// The ONNX operator converters for elementwise, reduction, layout and value operators (opset 11
+// The ONNX operator converters for elementwise, reduction, layout and value operators (opset 7
 // to 17 semantics), the helpers every converter shares, and the table from operator type to
 // converter. Convolution, pooling and the dense algebra are in onnx_ops_nn.cpp.
 #include <algorithm>
@@ -110,12 +110,7 @@ Value convert_clip(ImportContext& ctx, const onnx::NodeProto& node, const Attrib
 
 Value convert_leaky_relu(ImportContext& ctx, const onnx::NodeProto& node, const Attributes& a,
                          const std::string& name) {
-  float alpha = a.get_float("alpha", 0.01f);
-  // max(x, alpha·x) is LeakyRelu only for a slope in [0, 1].
-  if (alpha < 0.0f || alpha > 1.0f)
-    a.fail("alpha", fmt::format("is {}; tensortune supports slopes in [0, 1]", alpha));
-  NodeId x = ctx.input(node, 0);
-  return call(ctx, "maximum", {x, scale(ctx, x, alpha, name + ".slope")}, {}, name);
+  return call(ctx, "leaky_relu", {ctx.input(node, 0)}, {{"alpha", double(a.get_float("alpha", 0.01f))}}, name);
 }
 
 // HardSigmoid = clip(alpha·x + beta, 0, 1); HardSwish = x · HardSigmoid(x) with alpha 1/6, beta
@@ -393,6 +388,7 @@ std::map<std::string, OpConverter> build_converters() {
                    {"value", "value_float", "value_floats", "value_int", "value_ints"}};
   c["Identity"] = {pass_through, {}};
   c["Dropout"] = {convert_dropout, {"ratio", "seed"}};
+  add_image_converters(c);
   return c;
 }
 

@@ -83,6 +83,10 @@ class OnnxModelBuilder {
     auto* a = attribute(n, name, onnx::AttributeProto::INTS);
     for (int64_t x : v) a->add_ints(x);
   }
+  static void set_floats(onnx::NodeProto& n, const std::string& name, const std::vector<float>& v) {
+    auto* a = attribute(n, name, onnx::AttributeProto::FLOATS);
+    for (float x : v) a->add_floats(x);
+  }
 
   std::string bytes() const { return model_.SerializeAsString(); }
   graph::Graph import(const frontend::InputShapes& shapes = {}) const {
