@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,15 @@ Value convert_matmul(ImportContext& ctx, const onnx::NodeProto& node, const Attr
 // ---- onnx_ops_image.cpp: SpaceToDepth, DepthToSpace, Resize, Upsample ----
 
 void add_image_converters(std::map<std::string, OpConverter>& converters);
+
+// ---- onnx_fold.cpp: shape computations evaluated at import ----
+
+// The node's value when it can be computed now: Shape and Size of any tensor (static shapes),
+// and Gather, Cast, ConstantOfShape, Slice, Range, Equal, Where, Expand, Unsqueeze, Squeeze,
+// Concat, Reshape, Flatten, Identity and integer or float arithmetic of import-time constants.
+std::optional<Value> fold_constant_node(ImportContext& ctx, const onnx::NodeProto& node, const Attributes& a);
+// Converters for the operators tensortune runs only at import (an error on computed tensors).
+void add_shape_converters(std::map<std::string, OpConverter>& converters);
 
 // nullptr for an operator type the importer does not convert.
 const OpConverter* find_converter(const std::string& op_type);

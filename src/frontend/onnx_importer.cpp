@@ -311,7 +311,8 @@ void convert_node(ImportContext& ctx, const onnx::NodeProto& node) {
   }
   std::string name = sanitize_name(display);
   if (name.empty()) name = sanitize_name(node.op_type());
-  Value result = converter->convert(ctx, node, attributes, name);
+  std::optional<Value> folded = fold_constant_node(ctx, node, attributes);
+  Value result = folded ? std::move(*folded) : converter->convert(ctx, node, attributes, name);
   ctx.define(node.output(0), std::move(result));
   for (int i = 1; i < node.output_size(); ++i) ctx.define_unavailable(node.output(i), node);
 }

@@ -389,6 +389,7 @@ std::map<std::string, OpConverter> build_converters() {
   c["Identity"] = {pass_through, {}};
   c["Dropout"] = {convert_dropout, {"ratio", "seed"}};
   add_image_converters(c);
+  add_shape_converters(c);
   return c;
 }
 
