@@ -220,7 +220,20 @@ Graph rebuild(const Graph& graph, const std::vector<NodeId>& replacement) {
   std::vector<NodeId> outputs;
   for (NodeId o : graph.outputs()) outputs.push_back(resolve(o));
   out.outputs_ = outputs;
+  out.output_names_ = graph.output_names_;
   return out;
+}
+
+void Graph::set_outputs(std::vector<NodeId> outputs, std::vector<std::string> names) {
+  if (!names.empty() && names.size() != outputs.size())
+    internal_error("set_outputs: {} names for {} outputs", names.size(), outputs.size());
+  outputs_ = std::move(outputs);
+  output_names_ = std::move(names);
+}
+
+std::string Graph::output_name(size_t i) const {
+  TT_ASSERT(i < outputs_.size(), "output {} of {}", i, outputs_.size());
+  return output_names_.empty() ? node(outputs_[i]).name : output_names_[i];
 }
 
 }  // namespace tt::graph

@@ -60,12 +60,17 @@ class Graph {
   NodeId add_constant(const std::string& name, NDArray value);
   // Adds a call and infers its type at once, so a bad shape is reported at the node that has it.
   NodeId add_call(const std::string& op, std::vector<NodeId> inputs, Attrs attrs = {}, std::string name = "");
-  void set_outputs(std::vector<NodeId> outputs) { outputs_ = std::move(outputs); }
+  // The model's outputs; `names` (as the model names them, e.g. ONNX's output values) may be
+  // empty, then each output is named after its node.
+  void set_outputs(std::vector<NodeId> outputs, std::vector<std::string> names = {});
 
   const Node& node(NodeId id) const;
   Node& mutable_node(NodeId id);
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<NodeId>& outputs() const { return outputs_; }
+  // The name of output i: the model's, else its node's.
+  std::string output_name(size_t i) const;
+  const std::vector<std::string>& output_names() const { return output_names_; }
   std::vector<NodeId> inputs() const;  // the Input nodes, in order of addition
   // For each node, the ids of the nodes that use it (outputs are not counted).
   std::vector<std::vector<NodeId>> users() const;
@@ -81,6 +86,7 @@ class Graph {
   std::string unique_name(const std::string& wanted, const std::string& fallback);
   std::vector<Node> nodes_;
   std::vector<NodeId> outputs_;
+  std::vector<std::string> output_names_;  // empty, or one per output
   std::map<std::string, int> name_count_;
 };
 

@@ -2,10 +2,12 @@
 // optionally check its output — against an unfused naive execution (--check) or a given output
 // (--reference y.npy).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -29,7 +31,8 @@ namespace {
 
 struct RunModelOptions {
   std::string model;
-  std::string input, output, reference;
+  // Each NAME=FILE, or a bare FILE for a model with one input (output).
+  std::vector<std::string> inputs, outputs, references;
   int repeat = 20;
   int warmup = 2;
   int threads = 0;
@@ -48,26 +51,64 @@ int64_t argmax(const NDArray& a) {
   return std::max_element(p, p + a.num_elements()) - p;
 }
 
+// A classifier's output (batch x classes), whose top-1 class `run` reports and checks.
+bool is_logits(const NDArray& a) { return a.shape().size() == 2 && a.num_elements() > 0; }
+
+// The files of `flag` by the model's value name: NAME=FILE, or a bare FILE where the model has one
+// such value. UserError for an unknown or repeated name, or a bare FILE among several values.
+std::map<std::string, std::string> files_by_name(const std::vector<std::string>& args,
+                                                 const std::vector<std::string>& names, const std::string& flag,
+                                                 const char* what) {
+  std::map<std::string, std::string> out;
+  for (const std::string& arg : args) {
+    std::string name, file = arg;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos && std::find(names.begin(), names.end(), arg.substr(0, eq)) != names.end()) {
+      name = arg.substr(0, eq);
+      file = arg.substr(eq + 1);
+    } else if (names.size() == 1 && (eq == std::string::npos || args.size() == 1)) {
+      name = names[0];
+    } else {
+      user_error("{} {}: the model has {} {}s ({}); give NAME=FILE", flag, arg, names.size(), what,
+                 fmt::join(names, ", "));
+    }
+    if (file.empty()) user_error("{} {}: no file after the name", flag, arg);
+    if (!out.emplace(name, file).second) user_error("{}: {} '{}' is given twice", flag, what, name);
+  }
+  return out;
+}
+
 int run_model(const RunModelOptions& o) {
   if (o.repeat < 1) user_error("--repeat must be at least 1, got {}", o.repeat);
   if (o.threads < 0) user_error("--threads must not be negative, got {}", o.threads);
   graph::Graph model = graph::simplify_graph(frontend::load_model(o.model));
-  if (model.inputs().size() != 1) user_error("model '{}' has {} inputs; `run` supports one", o.model, model.inputs().size());
-  const graph::Node& input_node = model.node(model.inputs()[0]);
+  std::vector<std::string> input_names, output_names;
+  for (graph::NodeId id : model.inputs()) input_names.push_back(model.node(id).name);
+  for (size_t i = 0; i < model.outputs().size(); ++i) output_names.push_back(model.output_name(i));
+  const auto input_files = files_by_name(o.inputs, input_names, "--input", "input");
+  const auto output_files = files_by_name(o.outputs, output_names, "--output", "output");
+  const auto reference_files = files_by_name(o.references, output_names, "--reference", "output");
 
-  NDArray input;
-  if (!o.input.empty()) {
-    input = load_npy(o.input);
-    if (input.shape() != input_node.type.shape)
-      user_error("{}: shape {} does not match the model input '{}' of shape {}", o.input, shape_to_string(input.shape()),
-                 input_node.name, shape_to_string(input_node.type.shape));
-  } else {
-    input = NDArray(input_node.type.shape, input_node.type.dtype);
-    std::mt19937_64 rng(o.seed);
-    input.fill_uniform(rng);
+  // Each input from its file, else seeded random values (seed + its position).
+  std::vector<NDArray> inputs;
+  for (size_t i = 0; i < input_names.size(); ++i) {
+    const graph::Node& node = model.node(model.inputs()[i]);
+    auto file = input_files.find(input_names[i]);
+    if (file != input_files.end()) {
+      NDArray value = load_npy(file->second);
+      if (value.shape() != node.type.shape)
+        user_error("{}: shape {} does not match the model input '{}' of shape {}", file->second,
+                   shape_to_string(value.shape()), node.name, shape_to_string(node.type.shape));
+      inputs.push_back(std::move(value));
+    } else {
+      NDArray value(node.type.shape, node.type.dtype);
+      std::mt19937_64 rng(o.seed + i);
+      value.fill_uniform(rng);
+      inputs.push_back(std::move(value));
+    }
   }
-  NDArray expected_from_file;
-  if (!o.reference.empty()) expected_from_file = load_npy(o.reference);
+  std::map<std::string, NDArray> expected_from_file;
+  for (const auto& [name, file] : reference_files) expected_from_file[name] = load_npy(file);
 
   ExecutorOptions options;
   options.num_threads = o.threads;
@@ -98,7 +139,6 @@ int run_model(const RunModelOptions& o) {
     }
   }
   GraphExecutor executor(model, options);
-  std::vector<NDArray> inputs{input};
 
   for (int i = 0; i < o.warmup; ++i) executor.run(inputs);
   std::vector<double> samples;
@@ -110,23 +150,26 @@ int run_model(const RunModelOptions& o) {
   }
   TimingResult t = summarize(samples);
   double p99 = quantile(samples, 0.99);
-  int64_t batch = input.shape().empty() ? 1 : input.shape()[0];
-  if (!o.output.empty()) save_npy(o.output, outputs[0]);
+  int64_t batch = inputs.empty() || inputs[0].shape().empty() ? 1 : inputs[0].shape()[0];
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (auto file = output_files.find(output_names[i]); file != output_files.end()) save_npy(file->second, outputs[i]);
 
-  // Checks: against an unfused naive execution, and/or a reference output file.
+  // Checks: against an unfused naive execution, and/or reference output files; every output is
+  // compared, and a classifier's top-1 class must match too.
   nlohmann::json check;
   bool correct = true;
-  auto record = [&](const char* what, const NDArray& expected) {
-    if (expected.shape() != outputs[0].shape())
-      user_error("reference output has shape {}, the model's output {}", shape_to_string(expected.shape()),
-                 shape_to_string(outputs[0].shape()));
-    CompareResult r = compare(outputs[0], expected, o.rtol, o.atol);
-    bool top1 = argmax(outputs[0]) == argmax(expected);
-    check[what] = {{"max_abs_error", r.max_abs_error}, {"max_rel_error", r.max_rel_error}, {"top1_match", top1},
-                   {"correct", r.ok && top1}, {"detail", r.describe()}};
-    check["max_abs_error"] = r.max_abs_error;
-    check["max_rel_error"] = r.max_rel_error;
-    check["top1_match"] = top1;
+  auto record = [&](const std::string& what, size_t i, const NDArray& expected) {
+    const std::string key = outputs.size() == 1 ? what : what + ":" + output_names[i];
+    if (expected.shape() != outputs[i].shape())
+      user_error("reference output '{}' has shape {}, the model's output {}", output_names[i],
+                 shape_to_string(expected.shape()), shape_to_string(outputs[i].shape()));
+    CompareResult r = compare(outputs[i], expected, o.rtol, o.atol);
+    bool top1 = !is_logits(outputs[i]) || argmax(outputs[i]) == argmax(expected);
+    check[key] = {{"max_abs_error", r.max_abs_error}, {"max_rel_error", r.max_rel_error}, {"top1_match", top1},
+                  {"correct", r.ok && top1}, {"detail", r.describe()}};
+    check["max_abs_error"] = std::max(check.value("max_abs_error", 0.0), r.max_abs_error);
+    check["max_rel_error"] = std::max(check.value("max_rel_error", 0.0), r.max_rel_error);
+    check["top1_match"] = check.value("top1_match", true) && top1;
     correct = correct && r.ok && top1;
     check["correct"] = correct;
   };
@@ -135,9 +178,12 @@ int run_model(const RunModelOptions& o) {
     naive.schedule = ScheduleSource::Naive;
     naive.fuse = false;
     GraphExecutor reference(model, naive);
-    record("unfused_naive", reference.run(inputs)[0]);
+    std::vector<NDArray> expected = reference.run(inputs);
+    for (size_t i = 0; i < outputs.size(); ++i) record("unfused_naive", i, expected[i]);
   }
-  if (!o.reference.empty()) record("reference_file", expected_from_file);
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (auto e = expected_from_file.find(output_names[i]); e != expected_from_file.end())
+      record("reference_file", i, e->second);
 
   nlohmann::json profile = nlohmann::json::array();
   if (o.profile) {
@@ -181,7 +227,13 @@ int run_model(const RunModelOptions& o) {
     out["weight_bytes"] = executor.weight_bytes();
     out["packed_weight_bytes"] = executor.packed_weight_bytes();
     out["output_shape"] = outputs[0].shape();
-    out["top1"] = argmax(outputs[0]);
+    if (is_logits(outputs[0])) out["top1"] = argmax(outputs[0]);
+    nlohmann::json described = nlohmann::json::array();
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      described.push_back({{"name", output_names[i]}, {"shape", outputs[i].shape()}});
+      if (is_logits(outputs[i])) described.back()["top1"] = argmax(outputs[i]);
+    }
+    out["outputs"] = described;
     if (!check.is_null()) out["check"] = check;
     if (o.profile) out["profile"] = profile;
     if (!o.log.empty()) out["schedules"] = schedules;
@@ -214,17 +266,20 @@ int run_model(const RunModelOptions& o) {
         fmt::print("  convert {}: {} -> {}\n", c["value"].get<std::string>(), c["from"].get<std::string>(),
                    c["to"].get<std::string>());
     }
-    fmt::print("output      {} top-1 class {}\n", shape_to_string(outputs[0].shape()), argmax(outputs[0]));
+    for (size_t i = 0; i < outputs.size(); ++i)
+      fmt::print("output      {}{}{}\n", outputs.size() > 1 ? output_names[i] + " " : std::string(),
+                 shape_to_string(outputs[i].shape()),
+                 is_logits(outputs[i]) ? fmt::format(" top-1 class {}", argmax(outputs[i])) : std::string());
     if (o.profile) {
       fmt::print("profile     median per group, slowest first:\n");
       for (const auto& p : profile)
         fmt::print("  {:>4}  {:>9.3f} ms  {:>7.1f} GFLOP/s  {}\n", p["group"].get<size_t>(), p["ms"].get<double>(),
                    p["gflops"].get<double>(), p["task"].get<std::string>());
     }
-    for (const char* what : {"unfused_naive", "reference_file"}) {
-      if (!check.contains(what)) continue;
-      fmt::print("check       {} against {}: {}\n", check[what]["correct"].get<bool>() ? "correct" : "WRONG", what,
-                 check[what]["detail"].get<std::string>());
+    for (const auto& [what, result] : check.items()) {
+      if (!result.is_object()) continue;
+      fmt::print("check       {} against {}: {}\n", result["correct"].get<bool>() ? "correct" : "WRONG", what,
+                 result["detail"].get<std::string>());
     }
   }
   return correct ? kExitOk : kExitWrongResult;
@@ -236,9 +291,13 @@ Subcommand add_run_command(CLI::App& parent) {
   auto o = std::make_shared<RunModelOptions>();
   CLI::App* app = parent.add_subcommand("run", "Compile a model, run and time it, and check its output");
   app->add_option("model", o->model, "A built-in model name (see `tensortune models`) or an .onnx file")->required();
-  app->add_option("--input", o->input, "Input as a .npy file (default: seeded random values)");
-  app->add_option("--output", o->output, "Write the output to this .npy file");
-  app->add_option("--reference", o->reference, "Compare the output with this .npy file");
+  app->add_option("--input", o->inputs,
+                  "NAME=FILE: an input as a .npy file, named as in the model (repeatable; a bare FILE for a model "
+                  "with one input; default: seeded random values)");
+  app->add_option("--output", o->outputs,
+                  "NAME=FILE: write an output to a .npy file (repeatable; a bare FILE for a model with one output)");
+  app->add_option("--reference", o->references,
+                  "NAME=FILE: compare an output with a .npy file (repeatable; a bare FILE for one output)");
   app->add_flag("--check", o->check, "Compare with an unfused execution using naive schedules");
   app->add_option("--repeat", o->repeat, "Timed runs")->capture_default_str();
   app->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();

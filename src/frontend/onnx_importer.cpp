@@ -343,9 +343,12 @@ graph::Graph import_model(const onnx::ModelProto& model, const InputShapes& inpu
   for (const auto& node : g.node()) convert_node(ctx, node);
   if (g.output_size() == 0) user_error("the model has no outputs");
   std::vector<graph::NodeId> outputs;
-  for (const auto& out : g.output())
+  std::vector<std::string> names;
+  for (const auto& out : g.output()) {
     outputs.push_back(ctx.materialize(out.name(), "the model's outputs"));
-  ctx.graph.set_outputs(outputs);
+    names.push_back(out.name());
+  }
+  ctx.graph.set_outputs(outputs, names);
   return std::move(ctx.graph);
 }
 

@@ -101,7 +101,7 @@ Graph fold_batch_norm(const Graph& graph) {
   }
   std::vector<NodeId> outputs;
   for (NodeId o : graph.outputs()) outputs.push_back(new_id[o]);
-  out.set_outputs(outputs);
+  out.set_outputs(outputs, graph.output_names());
   return out;
 }
 
