@@ -1,4 +1,5 @@
 // `tensortune models`: the built-in model zoo, one line per model (or a JSON list).
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -23,8 +24,10 @@ Subcommand add_models_command(CLI::App& parent) {
       fmt::print("{}\n", out.dump(2));
       return kExitOk;
     }
+    size_t width = 0;
+    for (const frontend::ModelInfo& m : models) width = std::max(width, m.name.size());
     for (const frontend::ModelInfo& m : models)
-      fmt::print("{:<14} {:>12} {:>11} params  {}\n", m.name, shape_to_string(m.input_shape),
+      fmt::print("{:<{}} {:>12} {:>8} params  {}\n", m.name, width, shape_to_string(m.input_shape),
                  fmt::format("{:.1f}M", double(m.num_parameters) / 1e6), m.description);
     return kExitOk;
   };

@@ -62,6 +62,18 @@ const std::vector<ZooEntry>& zoo() {
         {1, 3, 224, 224},
         7'978'856},
        build_densenet121},
+      {{"yolov2",
+        "YOLOv2 (Darknet yolov2.cfg, COCO): Darknet-19, passthrough, 13x13x425 detection map",
+        {1, 3, 416, 416},
+        50'962'889},
+       [](uint64_t s, int64_t n) { return build_yolov2(s, n); }},
+      // torchvision counts 34'014'999: its FrozenBatchNorm2d keeps the backbone's 53'120 batch-norm
+      // scales and shifts as buffers, which this count includes.
+      {{"retinanet_resnet50_fpn",
+        "RetinaNet (torchvision): ResNet-50 + FPN P3-P7, shared class and box heads, raw head outputs",
+        {1, 3, 512, 512},
+        34'068'119},
+       [](uint64_t s, int64_t n) { return build_retinanet_resnet50_fpn(s, n); }},
       {{"mlp", "Tiny MLP for tests: 64 -> dense 128 + ReLU -> dense 10", {1, 64}, 9'610},
        build_mlp},
       {{"tiny_cnn",

@@ -52,19 +52,28 @@ NodeId ModelBuilder::input(std::vector<int64_t> shape) {
   return graph_.add_input("input", graph::TensorType{std::move(shape), DType::float32()});
 }
 
-NodeId ModelBuilder::conv2d(NodeId x, const std::string& name, const ConvSpec& spec) {
-  int64_t in_channels = channels(x);
+ModelBuilder::ConvWeights ModelBuilder::conv_weights(const std::string& name, int64_t in_channels,
+                                                     const ConvSpec& spec) {
   TT_ASSERT(spec.groups > 0 && in_channels % spec.groups == 0,
             "conv '{}': {} channels in {} groups", name, in_channels, spec.groups);
   int64_t fan_in = in_channels / spec.groups * spec.kernel[0] * spec.kernel[1];
   float bound = weight_bound(fan_in, spec.linear);
-  std::vector<NodeId> inputs = {x, uniform_constant(name + ".weight",
-                                                    {spec.out_channels, in_channels / spec.groups,
-                                                     spec.kernel[0], spec.kernel[1]},
-                                                    -bound, bound)};
+  ConvWeights w;
+  w.weight = uniform_constant(name + ".weight",
+                              {spec.out_channels, in_channels / spec.groups, spec.kernel[0], spec.kernel[1]},
+                              -bound, bound);
   if (spec.bias)
-    inputs.push_back(uniform_constant(name + ".bias", {spec.out_channels}, -bias_bound(fan_in),
-                                      bias_bound(fan_in)));
+    w.bias = uniform_constant(name + ".bias", {spec.out_channels}, -bias_bound(fan_in), bias_bound(fan_in));
+  return w;
+}
+
+NodeId ModelBuilder::conv2d(NodeId x, const std::string& name, const ConvSpec& spec) {
+  return conv2d(x, name, spec, conv_weights(name, channels(x), spec));
+}
+
+NodeId ModelBuilder::conv2d(NodeId x, const std::string& name, const ConvSpec& spec, const ConvWeights& weights) {
+  std::vector<NodeId> inputs = {x, weights.weight};
+  if (weights.bias >= 0) inputs.push_back(weights.bias);
   graph::Attrs attrs = {
       {"strides", std::vector<int64_t>{spec.stride, spec.stride}},
       {"padding",
@@ -99,6 +108,31 @@ NodeId ModelBuilder::relu(NodeId x, const std::string& name) {
 
 NodeId ModelBuilder::relu6(NodeId x, const std::string& name) {
   return graph_.add_call("clip", {x}, {{"min", 0.0}, {"max", 6.0}}, name);
+}
+
+NodeId ModelBuilder::leaky_relu(NodeId x, const std::string& name, double alpha) {
+  return graph_.add_call("leaky_relu", {x}, {{"alpha", alpha}}, name);
+}
+
+NodeId ModelBuilder::space_to_depth(NodeId x, const std::string& name, int64_t block) {
+  return graph_.add_call("space_to_depth", {x}, {{"block_size", block}}, name);
+}
+
+NodeId ModelBuilder::upsample_nearest(NodeId x, const std::string& name, std::array<int64_t, 2> size) {
+  return graph_.add_call("resize2d", {x},
+                         {{"size", std::vector<int64_t>{size[0], size[1]}},
+                          {"mode", std::string("nearest")},
+                          {"coordinate_mode", std::string("asymmetric")},
+                          {"nearest_mode", std::string("floor")}},
+                         name);
+}
+
+NodeId ModelBuilder::reshape(NodeId x, const std::string& name, std::vector<int64_t> shape) {
+  return graph_.add_call("reshape", {x}, {{"newshape", std::move(shape)}}, name);
+}
+
+NodeId ModelBuilder::transpose(NodeId x, const std::string& name, std::vector<int64_t> perm) {
+  return graph_.add_call("transpose", {x}, {{"perm", std::move(perm)}}, name);
 }
 
 NodeId ModelBuilder::max_pool(NodeId x, const std::string& name, int64_t kernel, int64_t stride,
@@ -136,8 +170,8 @@ NodeId ModelBuilder::add(NodeId a, NodeId b, const std::string& name) {
   return graph_.add_call("add", {a, b}, {}, name);
 }
 
-NodeId ModelBuilder::concat(const std::vector<NodeId>& xs, const std::string& name) {
-  return graph_.add_call("concatenate", xs, {{"axis", int64_t(1)}}, name);
+NodeId ModelBuilder::concat(const std::vector<NodeId>& xs, const std::string& name, int64_t axis) {
+  return graph_.add_call("concatenate", xs, {{"axis", axis}}, name);
 }
 
 NodeId ModelBuilder::basic_conv(NodeId x, const std::string& name, ConvSpec spec, double epsilon) {
@@ -157,6 +191,11 @@ NodeId ModelBuilder::conv_norm_act(NodeId x, const std::string& name, ConvSpec s
 
 graph::Graph ModelBuilder::finish(NodeId output) {
   graph_.set_outputs({output});
+  return std::move(graph_);
+}
+
+graph::Graph ModelBuilder::finish(std::vector<NodeId> outputs, std::vector<std::string> names) {
+  graph_.set_outputs(std::move(outputs), std::move(names));
   return std::move(graph_);
 }
 

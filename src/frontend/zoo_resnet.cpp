@@ -59,7 +59,7 @@ NodeId residual_block(ModelBuilder& b, NodeId x, const std::string& name, int64_
 
 }  // namespace
 
-graph::Graph build_resnet(int depth, uint64_t seed, int64_t batch) {
+std::vector<NodeId> resnet_stages(ModelBuilder& b, NodeId x, int depth, const std::string& prefix) {
   std::vector<int> blocks;
   bool bottleneck = false;
   if (depth == 18) {
@@ -70,20 +70,26 @@ graph::Graph build_resnet(int depth, uint64_t seed, int64_t batch) {
   } else {
     internal_error("no ResNet of depth {} in the zoo", depth);
   }
-  ModelBuilder b(seed);
-  NodeId x = b.input({batch, 3, 224, 224});
   x = b.conv2d(
-      x, "conv1",
+      x, prefix + "conv1",
       {.out_channels = 64, .kernel = {7, 7}, .stride = 2, .padding = {3, 3}, .bias = false});
-  x = b.relu(b.batch_norm(x, "bn1"), "relu");
-  x = b.max_pool(x, "maxpool", 3, 2, 1);
+  x = b.relu(b.batch_norm(x, prefix + "bn1"), prefix + "relu");
+  x = b.max_pool(x, prefix + "maxpool", 3, 2, 1);
+  std::vector<NodeId> stages;
   for (int stage = 0; stage < 4; ++stage) {
     int64_t planes = int64_t(64) << stage;
     for (int i = 0; i < blocks[stage]; ++i) {
       int64_t stride = (stage > 0 && i == 0) ? 2 : 1;
-      x = residual_block(b, x, fmt::format("layer{}.{}", stage + 1, i), planes, stride, bottleneck);
+      x = residual_block(b, x, fmt::format("{}layer{}.{}", prefix, stage + 1, i), planes, stride, bottleneck);
     }
+    stages.push_back(x);
   }
+  return stages;
+}
+
+graph::Graph build_resnet(int depth, uint64_t seed, int64_t batch) {
+  ModelBuilder b(seed);
+  NodeId x = resnet_stages(b, b.input({batch, 3, 224, 224}), depth).back();
   x = b.flatten(b.global_avg_pool(x, "avgpool"), "flatten");
   return b.finish(b.dense(x, "fc", kClasses, /*linear=*/true));
 }

@@ -21,23 +21,30 @@ using graph::Graph;
 using graph::NodeKind;
 
 struct Expected {
-  int64_t classes;
+  std::vector<std::vector<int64_t>> outputs;  // shapes; a classifier's is {1, classes}
   int64_t conv2d_nodes;
   int64_t batch_norm_nodes;
 };
 
-// Convolution and batch-norm counts from torchvision's module definitions.
+using Shapes = std::vector<std::vector<int64_t>>;
+
+// Convolution and batch-norm counts from torchvision's module definitions (YOLOv2: Darknet's
+// yolov2.cfg, 23 convolutions, all but the last with batch norm; RetinaNet: ResNet-50's 53, the
+// FPN's 8 and 5 per head on each of 5 levels, its heads' weights shared across the levels).
 const std::map<std::string, Expected> kExpected = {
-    {"resnet18", {1000, 20, 20}},
-    {"resnet50", {1000, 53, 53}},
-    {"mobilenet_v2", {1000, 52, 52}},
-    {"squeezenet1_1", {1000, 26, 0}},
-    {"vgg16", {1000, 13, 0}},
-    {"inception_v3", {1000, 94, 94}},
-    {"googlenet", {1000, 57, 57}},
-    {"densenet121", {1000, 120, 121}},
-    {"mlp", {10, 0, 0}},
-    {"tiny_cnn", {10, 2, 1}},
+    {"resnet18", {Shapes{{1, 1000}}, 20, 20}},
+    {"resnet50", {Shapes{{1, 1000}}, 53, 53}},
+    {"mobilenet_v2", {Shapes{{1, 1000}}, 52, 52}},
+    {"squeezenet1_1", {Shapes{{1, 1000}}, 26, 0}},
+    {"vgg16", {Shapes{{1, 1000}}, 13, 0}},
+    {"inception_v3", {Shapes{{1, 1000}}, 94, 94}},
+    {"googlenet", {Shapes{{1, 1000}}, 57, 57}},
+    {"densenet121", {Shapes{{1, 1000}}, 120, 121}},
+    {"yolov2", {Shapes{{1, 425, 13, 13}}, 23, 22}},
+    // 9 anchors on 64² + 32² + 16² + 8² + 4² positions of a 512x512 input.
+    {"retinanet_resnet50_fpn", {Shapes{{1, 49104, 91}, {1, 49104, 4}}, 53 + 8 + 50, 53}},
+    {"mlp", {Shapes{{1, 10}}, 0, 0}},
+    {"tiny_cnn", {Shapes{{1, 10}}, 2, 1}},
 };
 
 // torchvision's sum(p.numel() for p in model.parameters()), written out independently of the zoo's
@@ -46,6 +53,9 @@ const std::map<std::string, int64_t> kTorchvisionParameters = {
     {"resnet18", 11'689'512},     {"resnet50", 25'557'032},   {"mobilenet_v2", 3'504'872},
     {"squeezenet1_1", 1'235'496}, {"vgg16", 138'357'544},     {"inception_v3", 23'834'568},
     {"googlenet", 6'624'904},     {"densenet121", 7'978'856},
+    // torchvision's 34'014'999 plus the 53'120 scales and shifts of the backbone's batch norms, which
+    // its FrozenBatchNorm2d keeps as buffers.
+    {"retinanet_resnet50_fpn", 34'014'999 + 53'120},
 };
 
 int64_t count_op(const Graph& g, const std::string& op) {
@@ -86,8 +96,9 @@ TEST_P(EveryModel, MatchesTorchvision) {
   const Expected& want = kExpected.at(info.name);
   ASSERT_EQ(g.inputs().size(), 1u);
   EXPECT_EQ(g.node(g.inputs()[0]).type.shape, info.input_shape);
-  ASSERT_EQ(g.outputs().size(), 1u);
-  EXPECT_EQ(g.node(g.outputs()[0]).type, (graph::TensorType{{1, want.classes}, DType::float32()}));
+  ASSERT_EQ(g.outputs().size(), want.outputs.size());
+  for (size_t i = 0; i < want.outputs.size(); ++i)
+    EXPECT_EQ(g.node(g.outputs()[i]).type, (graph::TensorType{want.outputs[i], DType::float32()}));
   EXPECT_EQ(count_parameters(g), info.num_parameters);
   EXPECT_EQ(count_op(g, "conv2d"), want.conv2d_nodes);
   EXPECT_EQ(count_op(g, "batch_norm"), want.batch_norm_nodes);
@@ -117,12 +128,12 @@ INSTANTIATE_TEST_SUITE_P(Zoo, EveryModel, ::testing::ValuesIn(list_models()),
                          [](const auto& info) { return info.param.name; });
 
 TEST(ModelZoo, BatchIsTheLeadingDimension) {
-  for (const char* name : {"resnet18", "inception_v3", "densenet121", "mlp"}) {
+  for (const char* name : {"resnet18", "inception_v3", "densenet121", "mlp", "yolov2"}) {
     Graph g = build_model(name, 0, 3);
     EXPECT_EQ(g.node(g.inputs()[0]).type.shape[0], 3) << name;
-    EXPECT_EQ(g.node(g.outputs()[0]).type.shape,
-              (std::vector<int64_t>{3, kExpected.at(name).classes}))
-        << name;
+    std::vector<int64_t> batched = kExpected.at(name).outputs[0];
+    batched[0] = 3;
+    EXPECT_EQ(g.node(g.outputs()[0]).type.shape, batched) << name;
   }
   EXPECT_THROW(build_model("mlp", 0, 0), UserError);
 }
