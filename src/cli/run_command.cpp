@@ -18,6 +18,7 @@
 #include "search/measure/timer.h"
 #include "src/cli/commands.h"
 #include "src/frontend/load_model.h"
+#include "src/runtime/detection.h"
 #include "src/runtime/executor.h"
 #include "src/runtime/npy.h"
 #include "src/runtime/replay.h"
@@ -43,6 +44,7 @@ struct RunModelOptions {
   uint64_t seed = 1;
   bool json = false;
   bool profile = false;
+  bool postprocess = false;
   std::string log;
 };
 
@@ -107,6 +109,17 @@ int run_model(const RunModelOptions& o) {
       inputs.push_back(std::move(value));
     }
   }
+  // RetinaNet's outputs, for --postprocess (checked before anything is compiled).
+  int retina_logits = -1, retina_boxes = -1;
+  for (size_t i = 0; i < output_names.size(); ++i) {
+    if (output_names[i] == "cls_logits") retina_logits = int(i);
+    if (output_names[i] == "bbox_regression") retina_boxes = int(i);
+  }
+  if (o.postprocess && (retina_logits < 0 || retina_boxes < 0 || model.inputs().size() != 1 ||
+                        model.node(model.inputs()[0]).type.shape.size() != 4))
+    user_error("--postprocess decodes RetinaNet's outputs (cls_logits and bbox_regression of one NCHW image input); "
+               "model '{}' has outputs {}",
+               o.model, fmt::join(output_names, ", "));
   std::map<std::string, NDArray> expected_from_file;
   for (const auto& [name, file] : reference_files) expected_from_file[name] = load_npy(file);
 
@@ -185,6 +198,19 @@ int run_model(const RunModelOptions& o) {
     if (auto e = expected_from_file.find(output_names[i]); e != expected_from_file.end())
       record("reference_file", i, e->second);
 
+  // Detections per image (anchors, decoding, NMS on the CPU, after the timed runs).
+  nlohmann::json detections = nlohmann::json::array();
+  if (o.postprocess) {
+    const std::vector<int64_t>& image = model.node(model.inputs()[0]).type.shape;
+    for (int64_t n = 0; n < image[0]; ++n) {
+      nlohmann::json per_image = nlohmann::json::array();
+      for (const Detection& d : retinanet_detections(outputs[size_t(retina_logits)], outputs[size_t(retina_boxes)], n,
+                                                     image[2], image[3]))
+        per_image.push_back({{"box", d.box}, {"score", d.score}, {"label", d.label}});
+      detections.push_back(per_image);
+    }
+  }
+
   nlohmann::json profile = nlohmann::json::array();
   if (o.profile) {
     std::vector<double> seconds = executor.profile(inputs, o.repeat);
@@ -235,6 +261,7 @@ int run_model(const RunModelOptions& o) {
     }
     out["outputs"] = described;
     if (!check.is_null()) out["check"] = check;
+    if (o.postprocess) out["detections"] = detections;
     if (o.profile) out["profile"] = profile;
     if (!o.log.empty()) out["schedules"] = schedules;
     out["layouts"] = {{"blocked_values", blocked}, {"groups_adopting", adopted}, {"conversions", conversions}};
@@ -270,6 +297,17 @@ int run_model(const RunModelOptions& o) {
       fmt::print("output      {}{}{}\n", outputs.size() > 1 ? output_names[i] + " " : std::string(),
                  shape_to_string(outputs[i].shape()),
                  is_logits(outputs[i]) ? fmt::format(" top-1 class {}", argmax(outputs[i])) : std::string());
+    for (size_t n = 0; n < detections.size(); ++n) {
+      constexpr size_t kShown = 10;
+      fmt::print("detections  image {}: {} (boxes x1,y1,x2,y2 in input pixels; best {} shown)\n", n, detections[n].size(),
+                 std::min(kShown, detections[n].size()));
+      for (size_t k = 0; k < detections[n].size() && k < kShown; ++k) {
+        const auto& d = detections[n][k];
+        fmt::print("  label {:>3}  score {:.3f}  box {:.1f},{:.1f},{:.1f},{:.1f}\n", d["label"].get<int64_t>(),
+                   d["score"].get<float>(), d["box"][0].get<float>(), d["box"][1].get<float>(), d["box"][2].get<float>(),
+                   d["box"][3].get<float>());
+      }
+    }
     if (o.profile) {
       fmt::print("profile     median per group, slowest first:\n");
       for (const auto& p : profile)
@@ -309,6 +347,9 @@ Subcommand add_run_command(CLI::App& parent) {
   app->add_option("--seed", o->seed, "Seed of the random input")->capture_default_str();
   app->add_option("--log", o->log, "Replay this tuning log: each task's best record for this CPU");
   app->add_flag("--profile", o->profile, "Time each fused group and list them, slowest first");
+  app->add_flag("--postprocess", o->postprocess,
+                "Decode RetinaNet's raw outputs into detections (anchors, box decoding, per-class NMS as "
+                "torchvision does) and print boxes, scores and labels");
   app->add_flag("--json", o->json, "Print one JSON object");
   return {app, [o]() { return run_model(*o); }};
 }

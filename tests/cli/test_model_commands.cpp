@@ -29,7 +29,7 @@ TEST(ModelCommands, ModelsListsTheZoo) {
   std::vector<std::string> names;
   for (const auto& m : models) names.push_back(m["name"]);
   for (const char* expected : {"resnet18", "resnet50", "mobilenet_v2", "squeezenet1_1", "vgg16", "inception_v3",
-                               "googlenet", "densenet121", "mlp", "tiny_cnn"})
+                               "googlenet", "densenet121", "yolov2", "retinanet_resnet50_fpn", "mlp", "tiny_cnn"})
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
 }
 
@@ -83,7 +83,35 @@ TEST_P(ZooModel, Runs) {
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ZooModel,
                          ::testing::Values("mlp", "tiny_cnn", "squeezenet1_1", "mobilenet_v2", "resnet18", "resnet50",
-                                           "googlenet", "inception_v3", "densenet121", "vgg16"));
+                                           "googlenet", "inception_v3", "densenet121", "vgg16", "yolov2"));
+
+// RetinaNet runs and --postprocess turns its raw outputs into at most 300 detections inside the
+// 512x512 image, best first (its classification outputs are seeded noise, so many boxes pass the
+// score threshold).
+TEST(ModelCommands, RetinanetPostprocessPrintsDetections) {
+  nlohmann::json out = run_json("run retinanet_resnet50_fpn --repeat 1 --warmup 0 --postprocess");
+  ASSERT_EQ(out["outputs"].size(), 2u) << out.dump(2);
+  EXPECT_EQ(out["outputs"][0]["name"], "cls_logits");
+  EXPECT_EQ(out["outputs"][1]["shape"], (std::vector<int64_t>{1, 49104, 4}));
+  ASSERT_EQ(out["detections"].size(), 1u);
+  const nlohmann::json& d = out["detections"][0];
+  ASSERT_GT(d.size(), 0u);
+  EXPECT_LE(d.size(), 300u);
+  float previous = 2;
+  for (const auto& det : d) {
+    float score = det["score"].get<float>();
+    EXPECT_LE(score, previous);
+    EXPECT_GT(score, 0.05f);
+    previous = score;
+    int64_t label = det["label"].get<int64_t>();
+    EXPECT_TRUE(label >= 0 && label < 91) << label;
+    const auto& box = det["box"];
+    EXPECT_TRUE(box[0].get<float>() >= 0 && box[0].get<float>() <= box[2].get<float>() && box[2].get<float>() <= 512)
+        << box.dump();
+    EXPECT_TRUE(box[1].get<float>() >= 0 && box[1].get<float>() <= box[3].get<float>() && box[3].get<float>() <= 512)
+        << box.dump();
+  }
+}
 
 TEST(ModelCommands, RunWritesTheOutputAndReadsItBack) {
   std::filesystem::path out = std::filesystem::path(::testing::TempDir()) / "tt_tiny_out.npy";
@@ -127,6 +155,7 @@ TEST(ModelCommands, BadInputsExitTwoWithAClearMessage) {
   expect_usage_error("run tiny_cnn --repeat 0", "--repeat");
   expect_usage_error("run tiny_cnn --schedule fast", "--schedule");
   expect_usage_error("inspect", "model");
+  expect_usage_error("run tiny_cnn --postprocess", "--postprocess decodes RetinaNet's outputs");
   std::filesystem::remove(random_file);
   std::filesystem::remove(truncated);
 }
