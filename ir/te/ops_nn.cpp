@@ -195,9 +195,10 @@ PoolGeometry pool_geometry(const std::string& op, const Tensor& input, const Poo
   static const char* kSides[] = {"top", "left", "bottom", "right"};
   for (int side = 0; side < 4; ++side) {
     int64_t dilated = p.dilation[side % 2] * (p.kernel[side % 2] - 1) + 1;
-    // Every window must then see at least one input element (PyTorch's condition).
-    if (p.padding[side] > dilated / 2) {
-      user_error("{}: padding {} on the {} is more than half the kernel extent {}", op,
+    // Smaller than the window, so every window sees at least one input element (ONNX's
+    // condition; PyTorch's is at most half the window).
+    if (p.padding[side] >= dilated) {
+      user_error("{}: padding {} on the {} is not smaller than the kernel extent {}", op,
                  p.padding[side], kSides[side], dilated);
     }
   }

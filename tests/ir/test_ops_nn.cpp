@@ -292,6 +292,22 @@ TEST(OpsPool, CountIncludePadByHand) {
                test::array_of({1, 1, 3, 3}, std::vector<float>(9, 1.0f)));
 }
 
+TEST(OpsPool, PaddingUpToTheKernelExtentByHand) {
+  // ONNX allows padding up to kernel - 1 (PyTorch only up to half): a 3x3 window with padding 2 on
+  // a 2x2 input, x = [[1, 2], [3, 4]]; each window still covers an input element.
+  Tensor x = input({1, 1, 2, 2}, "X");
+  NDArray xv = test::array_of({1, 1, 2, 2}, {1, 2, 3, 4});
+  ops::Pool2dParams p{.kernel = {3, 3}, .padding = {2, 2, 2, 2}};
+  EXPECT_CLOSE(run_one(ops::max_pool2d(x, p), {{x, xv}}),
+               test::array_of({1, 1, 4, 4}, {1, 2, 2, 2, 3, 4, 4, 4, 3, 4, 4, 4, 3, 4, 4, 4}));
+  p.count_include_pad = false;
+  std::vector<float> mean;
+  const float m[4] = {0, 0.5f, 0.5f, 1};  // mean row (and column) index each window covers
+  for (int y = 0; y < 4; ++y)
+    for (int xx = 0; xx < 4; ++xx) mean.push_back(1 + 2 * m[y] + m[xx]);
+  EXPECT_CLOSE(run_one(ops::avg_pool2d(x, p), {{x, xv}}), test::array_of({1, 1, 4, 4}, mean));
+}
+
 TEST(OpsPool, MatchesTorchKernels) {
   check_pool({1, 2, 6, 6},
              {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1, 1, 1}, .ceil_mode = true});
@@ -321,7 +337,7 @@ TEST(OpsPool, TagsAndErrors) {
       [&] {
         ops::max_pool2d(x, {.kernel = {2, 2}, .padding = {2, 0, 0, 0}});
       },
-      {"max_pool2d", "padding 2 on the top", "half"});
+      {"max_pool2d", "padding 2 on the top", "not smaller than the kernel extent 2"});
   expect_user_error([&] { ops::avg_pool2d(x, {.kernel = {7, 2}}); }, {"avg_pool2d", "height"});
   expect_user_error(
       [&] {
