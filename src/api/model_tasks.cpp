@@ -13,9 +13,13 @@
 namespace tt {
 
 LoadedModel load_and_fuse(const std::string& name_or_path) {
+  return load_and_fuse(name_or_path, frontend::load_model(name_or_path));
+}
+
+LoadedModel load_and_fuse(const std::string& name, const graph::Graph& graph) {
   LoadedModel m;
-  m.name = name_or_path;
-  m.graph = graph::simplify_graph(frontend::load_model(name_or_path));
+  m.name = name;
+  m.graph = graph::simplify_graph(graph);
   m.groups = graph::fuse_operators(m.graph);
   m.tasks = graph::extract_tasks(m.graph, m.groups);
   return m;

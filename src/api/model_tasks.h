@@ -21,6 +21,8 @@ struct LoadedModel {
 };
 
 LoadedModel load_and_fuse(const std::string& name_or_path);
+// The same for a graph built in memory, called `name`.
+LoadedModel load_and_fuse(const std::string& name, const graph::Graph& graph);
 
 // The tuner's view of the model's tasks.
 std::vector<TuneTask> tune_tasks(const LoadedModel& model);

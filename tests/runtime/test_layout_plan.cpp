@@ -4,12 +4,15 @@
 // disagree, and the model still computes what it computes with default schedules.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "ir/compare.h"
 #include "search/autotvm/schedule_template.h"
 #include "search/measure/build.h"
 #include "src/api/model_tasks.h"
+#include "src/frontend/zoo_builder.h"
 #include "src/runtime/executor.h"
 #include "tests/runtime/runtime_test_util.h"
 
@@ -43,14 +46,22 @@ using test::random_input;
 
 class ZooLayouts : public ::testing::TestWithParam<std::string> {};
 
+// The zoo's models by name; the detection models at small inputs (the same layers; the full sizes
+// take seconds per run here).
+LoadedModel load_zoo_model(const std::string& name) {
+  if (name == "yolov2") return load_and_fuse(name, frontend::build_yolov2(0, 1, 96));
+  if (name == "retinanet_resnet50_fpn") return load_and_fuse(name, frontend::build_retinanet_resnet50_fpn(0, 1, 128));
+  return load_and_fuse(name);
+}
+
 TEST_P(ZooLayouts, BlockedConvolutionsKeepTheOutput) {
-  LoadedModel model = load_and_fuse(GetParam());
+  LoadedModel model = load_zoo_model(GetParam());
   std::vector<TuneTask> tasks = tune_tasks(model);
   HardwareParams hw = hardware_params(Target::host(), 1);
   NDArray input = random_input(model.graph, 7);
   ExecutorOptions defaults;
   defaults.num_threads = 1;
-  NDArray reference = GraphExecutor(model.graph, defaults).run({input})[0];
+  std::vector<NDArray> reference = GraphExecutor(model.graph, defaults).run({input});
   // Two plans: every convolution blocked by the vector width (TVM's fallback), so the blocks of
   // consecutive convolutions mostly agree; then blocks that alternate between tasks, so they don't.
   for (bool alternate : {false, true}) {
@@ -87,14 +98,26 @@ TEST_P(ZooLayouts, BlockedConvolutionsKeepTheOutput) {
       // Only the graph input (NCHW) and places where blocks differ (a 3-channel stem) convert.
       EXPECT_LT(plan.conversions.size(), size_t(blocked_tasks)) << "most boundaries agree";
     }
-    CompareResult r = compare(executor.run({input})[0], reference, 1e-3, 1e-4);
-    EXPECT_TRUE(r.ok) << GetParam() << ": " << r.describe() << " (" << plan.conversions.size() << " conversions)";
+    std::vector<NDArray> outputs = executor.run({input});
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      // RetinaNet's 60-odd layers from the input to its heads accumulate the different summation
+      // orders of blocked kernels into absolute differences of about 1e-3 of the outputs' scale
+      // (the same as batch-norm folding gives, test_detection_models.cpp).
+      float magnitude = 1;
+      for (int64_t k = 0; k < reference[i].num_elements(); ++k)
+        magnitude = std::max(magnitude, std::abs(reference[i].as<float>()[k]));
+      const double atol = GetParam() == "retinanet_resnet50_fpn" ? 2e-3 * magnitude : 1e-4;
+      CompareResult r = compare(outputs[i], reference[i], 1e-3, atol);
+      EXPECT_TRUE(r.ok) << GetParam() << " output " << i << ": " << r.describe() << " (" << plan.conversions.size()
+                        << " conversions)";
+    }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ZooLayouts,
                          ::testing::Values("tiny_cnn", "squeezenet1_1", "mobilenet_v2", "resnet18", "resnet50",
-                                           "googlenet", "inception_v3", "densenet121", "vgg16"));
+                                           "googlenet", "inception_v3", "densenet121", "vgg16", "yolov2",
+                                           "retinanet_resnet50_fpn"));
 
 }  // namespace
 }  // namespace tt
