@@ -5,17 +5,21 @@
 #include <cstring>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 
 namespace tt {
 
 void NDArray::AlignedDelete::operator()(void* p) const { std::free(p); }
 
 NDArray::NDArray(std::vector<int64_t> shape, DType dtype) : shape_(std::move(shape)), dtype_(dtype) {
-  num_elements_ = 1;
   for (int64_t d : shape_) {
     if (d < 0) user_error("negative dimension in shape {}", shape_to_string(shape_));
-    num_elements_ *= d;
   }
+  std::optional<int64_t> count = checked_product(shape_);
+  int64_t byte_count = 0;
+  if (!count || __builtin_mul_overflow(*count, int64_t(dtype_.bytes()), &byte_count))
+    user_error("an array of shape {} has more elements than 64-bit sizes can count", shape_to_string(shape_));
+  num_elements_ = *count;
   size_t size = bytes();
   size_t rounded = (size + kAlignment - 1) / kAlignment * kAlignment;
   if (rounded == 0) rounded = kAlignment;

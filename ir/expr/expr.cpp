@@ -43,7 +43,12 @@ const char* reduce_op_name(ReduceOp op) {
 }
 
 Expr::Expr(int value) : Expr(IntImmNode::make(DType::int32(), value)) {}
-Expr::Expr(int64_t value) : Expr(IntImmNode::make(DType::int32(), value)) {}
+// Index arithmetic is 32-bit (tensors hold at most 2^31 - 1 elements, int_math.h); a constant
+// beyond it would be silently wrapped, so it is refused.
+Expr::Expr(int64_t value) : Expr(IntImmNode::make(DType::int32(), value)) {
+  if (value < INT32_MIN || value > INT32_MAX)
+    user_error("the integer constant {} does not fit tensortune's 32-bit index arithmetic", value);
+}
 Expr::Expr(float value) : Expr(FloatImmNode::make(DType::float32(), value)) {}
 Expr::Expr(double value) : Expr(FloatImmNode::make(DType::float32(), value)) {}
 

@@ -7,14 +7,15 @@
 #include <sstream>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "ir/graph/op_registry.h"
 
 namespace tt::graph {
 
 int64_t TensorType::num_elements() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  std::optional<int64_t> n = checked_product(shape);
+  if (!n) user_error("a tensor of shape {} has more elements than 64-bit sizes can count", fmt::format("{}", shape));
+  return *n;
 }
 
 std::string TensorType::to_string() const { return fmt::format("{}{}", dtype.to_string(), shape); }

@@ -178,6 +178,7 @@ class Scheduler {
     const Stage& st = state_.stage(name);
     const auto& op = *st.op;
     int n = int(op.axes.size());
+    if (n == 0) return;  // a scalar: one point, no loops to schedule
     int64_t total = 1;
     for (int64_t d : op.shape) total *= d;
     std::vector<std::string> outer;

@@ -111,8 +111,8 @@ Tensor reshape(const Tensor& x, std::vector<int64_t> new_shape, const std::strin
       inferred = int(d);
     } else if (new_shape[d] <= 0) {
       user_error("reshape: dimension {} of {} is not positive", new_shape[d], shape_str(new_shape));
-    } else {
-      known *= new_shape[d];
+    } else if (__builtin_mul_overflow(known, new_shape[d], &known)) {
+      user_error("reshape: the new shape {} has more elements than 64-bit sizes can count", shape_str(new_shape));
     }
   }
   int64_t count = x.num_elements();

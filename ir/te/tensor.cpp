@@ -2,11 +2,14 @@
 // traversal in producer-before-consumer order.
 #include "ir/te/tensor.h"
 
+#include <fmt/ranges.h>
+
 #include <functional>
 #include <set>
 #include <sstream>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 
 namespace tt {
 
@@ -57,10 +60,23 @@ Expr Tensor::operator()(std::vector<Expr> indices) const {
   return TensorReadNode::make(op_, std::move(indices));
 }
 
+namespace {
+
+// Every tensor fits the kernels' 32-bit index arithmetic (int_math.h).
+void check_size(const std::vector<int64_t>& shape, const char* kind, const std::string& name) {
+  std::optional<int64_t> count = checked_product(shape);
+  if (!count || *count > kMaxTensorElements)
+    user_error("{} '{}' of shape [{}] has {} elements; tensortune's kernels index tensors of at most 2^31 - 1 elements",
+               kind, name, fmt::join(shape, ", "), count ? std::to_string(*count) : "more than 2^63");
+}
+
+}  // namespace
+
 Tensor placeholder(std::vector<int64_t> shape, DType dtype, std::string name) {
   for (int64_t d : shape) {
     if (d <= 0) user_error("placeholder '{}': dimension {} is not positive", name, d);
   }
+  check_size(shape, "placeholder", name);
   auto op = std::make_shared<OperationNode>();
   op->op_kind = OpKind::Placeholder;
   op->name = std::move(name);
@@ -76,8 +92,10 @@ Tensor compute(std::vector<int64_t> shape, const ComputeBody& body, std::string 
   op->name = std::move(name);
   op->tag = std::move(tag);
   std::vector<Var> vars;
+  for (int64_t d : shape)
+    if (d <= 0) user_error("compute '{}': dimension {} is not positive", op->name, d);
+  check_size(shape, "compute", op->name);
   for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] <= 0) user_error("compute '{}': dimension {} is not positive", op->name, shape[d]);
     std::string axis_name = d < 8 ? kAxisNames[d] : "ax" + std::to_string(d);
     Var v(axis_name);
     vars.push_back(v);

@@ -202,6 +202,16 @@ TEST(OpCommand, WrongResultExitsOne) {
   EXPECT_NE(r.err.find("differ"), std::string::npos) << r.err;
 }
 
+TEST(OpCommand, ScalarTensorsRunUnderEverySchedule) {
+  // A rank-0 tensor (--shape "") crashed the default schedule.
+  for (const char* schedule : {"default", "naive"}) {
+    std::string args = std::string("op relu --shape '' --repeat 1 --schedule ") + schedule;
+    Result r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << describe(args, r);
+    EXPECT_NE(r.out.find("correct"), std::string::npos) << describe(args, r);
+  }
+}
+
 TEST(OpCommand, BadArgumentsExitTwoWithAClearMessage) {
   const std::pair<const char*, const char*> cases[] = {
       {"op nosuchop", "unknown operator 'nosuchop'; see tensortune op --list"},
@@ -227,6 +237,10 @@ TEST(OpCommand, BadArgumentsExitTwoWithAClearMessage) {
       {"nosuchcommand", "unknown command 'nosuchcommand'"},
       {"", "missing command"},
       {"--bogus", "--bogus"},
+      // Sizes past 64 bits or past the kernels' 32-bit indices (these crashed: SIGFPE, SIGSEGV).
+      {"op reshape --shape 4 --new-shape 4294967296,4294967296,-1", "more elements than 64-bit sizes can count"},
+      {"op relu --shape 4294967296,4294967296", "more than 2^63 elements"},
+      {"op relu --shape 65536,65536", "at most 2^31 - 1 elements"},
   };
   for (const auto& [args, message] : cases) {
     Result r = run(args);
