@@ -4,6 +4,7 @@
 #include "ir/graph/op_registry.h"
 
 #include <array>
+#include <climits>
 #include <map>
 
 #include "ir/error.h"
@@ -41,7 +42,20 @@ ops::Pool2dParams pool_params(const Node& n) {
   return p;
 }
 
-std::vector<int> int_list(const std::vector<int64_t>& v) { return std::vector<int>(v.begin(), v.end()); }
+// An attribute value narrowed to int (axes, permutations), refused when it does not fit rather
+// than wrapped into another axis.
+int narrow(const Node& n, const std::string& key, int64_t v) {
+  if (v < INT_MIN || v > INT_MAX) user_error("node '{}' ({}): attribute '{}' value {} is out of range", n.name, n.op, key, v);
+  return int(v);
+}
+
+int int_attr(const Node& n, const std::string& key, int64_t fallback) { return narrow(n, key, n.attr_int(key, fallback)); }
+
+std::vector<int> int_list(const Node& n, const std::string& key) {
+  std::vector<int> out;
+  for (int64_t v : n.attr_ints(key, {})) out.push_back(narrow(n, key, v));
+  return out;
+}
 
 using Lower = std::function<Tensor(const Node&, const std::vector<Tensor>&)>;
 
@@ -66,7 +80,7 @@ OpDef binary(const std::string& name, Tensor (*f)(const Tensor&, const Tensor&, 
 
 OpDef reduction(const std::string& name, Tensor (*f)(const Tensor&, std::vector<int>, bool, const std::string&)) {
   return def(name, PatternKind::CommReduce, 1, 1, [f](const Node& n, const std::vector<Tensor>& in) {
-    return f(in[0], int_list(n.attr_ints("axes", {})), n.attr_int("keepdims", 0) != 0, n.name);
+    return f(in[0], int_list(n, "axes"), n.attr_int("keepdims", 0) != 0, n.name);
   });
 }
 
@@ -125,21 +139,21 @@ std::map<std::string, OpDef> build_registry() {
       binary("power", ops::power),
       def("bias_add", PatternKind::Broadcast, 2, 2,
           [](const Node& n, const std::vector<Tensor>& in) {
-            return ops::bias_add(in[0], in[1], int(n.attr_int("axis", 1)), n.name);
+            return ops::bias_add(in[0], in[1], int_attr(n, "axis", 1), n.name);
           }),
       def("batch_norm", PatternKind::Broadcast, 5, 5,
           [](const Node& n, const std::vector<Tensor>& in) {
             return ops::batch_norm(in[0], in[1], in[2], in[3], in[4], float(n.attr_float("epsilon", 1e-5)), n.name);
           }),
       def("softmax", PatternKind::Opaque, 1, 1,
-          [](const Node& n, const std::vector<Tensor>& in) { return ops::softmax(in[0], int(n.attr_int("axis", -1)), n.name); }),
+          [](const Node& n, const std::vector<Tensor>& in) { return ops::softmax(in[0], int_attr(n, "axis", -1), n.name); }),
       reduction("reduce_sum", ops::reduce_sum),
       reduction("reduce_mean", ops::reduce_mean),
       reduction("reduce_max", ops::reduce_max),
       reduction("reduce_min", ops::reduce_min),
       def("concatenate", PatternKind::Injective, 1, 1 << 20,
           [](const Node& n, const std::vector<Tensor>& in) {
-            return ops::concatenate(in, int(n.attr_int("axis", 0)), n.name);
+            return ops::concatenate(in, int_attr(n, "axis", 0), n.name);
           }),
       def("pad", PatternKind::Injective, 1, 1,
           [](const Node& n, const std::vector<Tensor>& in) {
@@ -148,10 +162,10 @@ std::map<std::string, OpDef> build_registry() {
       def("reshape", PatternKind::Injective, 1, 1,
           [](const Node& n, const std::vector<Tensor>& in) { return ops::reshape(in[0], n.attr_ints("newshape"), n.name); }),
       def("flatten", PatternKind::Injective, 1, 1,
-          [](const Node& n, const std::vector<Tensor>& in) { return ops::flatten(in[0], int(n.attr_int("axis", 1)), n.name); }),
+          [](const Node& n, const std::vector<Tensor>& in) { return ops::flatten(in[0], int_attr(n, "axis", 1), n.name); }),
       def("transpose", PatternKind::Injective, 1, 1,
           [](const Node& n, const std::vector<Tensor>& in) {
-            return ops::transpose(in[0], int_list(n.attr_ints("perm", {})), n.name);
+            return ops::transpose(in[0], int_list(n, "perm"), n.name);
           }),
       def("space_to_depth", PatternKind::Injective, 1, 1,
           [](const Node& n, const std::vector<Tensor>& in) {

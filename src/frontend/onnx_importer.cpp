@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "src/frontend/onnx_context.h"
 
 namespace tt::frontend {
@@ -34,24 +35,32 @@ const char* element_type_name(int type) {
 
 // Copies `count` elements either from raw_data (little-endian, like this host) or from the typed
 // repeated field.
+// The array of `shape` read from `tensor`; the data's length is checked against the shape before
+// anything is allocated, so a tensor whose dims claim more than it holds costs nothing.
 template <typename T, typename Field>
-void copy_tensor_data(const onnx::TensorProto& tensor, const Field& field, NDArray& out,
-                      const std::string& what) {
-  size_t count = size_t(out.num_elements());
+NDArray read_tensor_data(const onnx::TensorProto& tensor, const Field& field, const std::vector<int64_t>& shape,
+                         DType dtype, const std::string& what) {
+  std::optional<int64_t> elements = checked_product(shape);
+  int64_t bytes = 0;
+  if (!elements || __builtin_mul_overflow(*elements, int64_t(sizeof(T)), &bytes))
+    user_error("{} of shape {} has more elements than 64-bit sizes can count", what, shape_to_string(shape));
+  const size_t count = size_t(*elements);
   if (tensor.has_raw_data()) {
-    if (tensor.raw_data().size() != count * sizeof(T)) {
-      user_error("{} of shape {} holds {} bytes of raw data, expected {}", what,
-                 shape_to_string(out.shape()), tensor.raw_data().size(), count * sizeof(T));
+    if (tensor.raw_data().size() != size_t(bytes)) {
+      user_error("{} of shape {} holds {} bytes of raw data, expected {}", what, shape_to_string(shape),
+                 tensor.raw_data().size(), bytes);
     }
-    std::memcpy(out.data(), tensor.raw_data().data(), count * sizeof(T));
-    return;
+    NDArray out(shape, dtype);
+    std::memcpy(out.data(), tensor.raw_data().data(), size_t(bytes));
+    return out;
   }
   if (size_t(field.size()) != count) {
-    user_error("{} of shape {} holds {} values, expected {}", what, shape_to_string(out.shape()),
-               field.size(), count);
+    user_error("{} of shape {} holds {} values, expected {}", what, shape_to_string(shape), field.size(), count);
   }
+  NDArray out(shape, dtype);
   T* dst = out.as<T>();
   for (size_t i = 0; i < count; ++i) dst[i] = T(field.Get(int(i)));
+  return out;
 }
 
 }  // namespace
@@ -64,21 +73,12 @@ NDArray tensor_to_ndarray(const onnx::TensorProto& tensor, const std::string& wh
   for (int64_t d : shape) {
     if (d < 0) user_error("{} has a negative dimension in shape {}", what, fmt::join(shape, "x"));
   }
-  if (tensor.data_type() == onnx::TensorProto::FLOAT) {
-    NDArray out(shape, DType::float32());
-    copy_tensor_data<float>(tensor, tensor.float_data(), out, what);
-    return out;
-  }
-  if (tensor.data_type() == onnx::TensorProto::INT64) {
-    NDArray out(shape, DType::int64());
-    copy_tensor_data<int64_t>(tensor, tensor.int64_data(), out, what);
-    return out;
-  }
-  if (tensor.data_type() == onnx::TensorProto::BOOL) {  // Dropout's training_mode
-    NDArray out(shape, DType::boolean());
-    copy_tensor_data<uint8_t>(tensor, tensor.int32_data(), out, what);
-    return out;
-  }
+  if (tensor.data_type() == onnx::TensorProto::FLOAT)
+    return read_tensor_data<float>(tensor, tensor.float_data(), shape, DType::float32(), what);
+  if (tensor.data_type() == onnx::TensorProto::INT64)
+    return read_tensor_data<int64_t>(tensor, tensor.int64_data(), shape, DType::int64(), what);
+  if (tensor.data_type() == onnx::TensorProto::BOOL)  // Dropout's training_mode
+    return read_tensor_data<uint8_t>(tensor, tensor.int32_data(), shape, DType::boolean(), what);
   user_error(
       "{} has element type {}; tensortune reads float32 data, int64 shape tensors and bools only",
       what, element_type_name(tensor.data_type()));

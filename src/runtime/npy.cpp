@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 
 namespace tt {
 
@@ -141,17 +142,23 @@ NDArray parse_npy(const std::string& bytes, const std::string& source) {
     user_error("{}: element type '{}' is not supported (float32 '<f4' or int64 '<i8')", source,
                descr);
 
-  NDArray array(shape, dtype);
+  // The data length is checked against the header before anything is allocated, so a header
+  // claiming a huge shape costs nothing.
+  std::optional<int64_t> count = checked_product(shape);
+  int64_t needed = 0;
+  if (!count || __builtin_mul_overflow(*count, int64_t(dtype.bytes()), &needed))
+    user_error("{}: shape {} has more elements than 64-bit sizes can count", source, shape_to_string(shape));
   size_t data_start = header_start + header_length;
   size_t available = bytes.size() - data_start;
-  if (available < array.bytes()) {
+  if (available < size_t(needed)) {
     user_error("{}: truncated data: shape {} needs {} bytes, the file has {}", source,
-               shape_to_string(shape), array.bytes(), available);
+               shape_to_string(shape), needed, available);
   }
-  if (available > array.bytes()) {
-    user_error("{}: {} bytes after the data of shape {}", source, available - array.bytes(),
+  if (available > size_t(needed)) {
+    user_error("{}: {} bytes after the data of shape {}", source, available - size_t(needed),
                shape_to_string(shape));
   }
+  NDArray array(shape, dtype);
   std::memcpy(array.data(), bytes.data() + data_start, array.bytes());
   return array;
 }

@@ -108,6 +108,16 @@ TEST(Npy, MalformedFilesAreUserErrors) {
       npy_error(npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 12))
           .find("4 bytes after"),
       std::string::npos);
+  // A header claiming a huge shape is refused by the data length, before anything is allocated
+  // (4 TiB here), and one whose size overflows 64 bits by that.
+  EXPECT_NE(
+      npy_error(npy_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776,), }", 8))
+          .find("truncated data: shape 1099511627776 needs 4398046511104 bytes, the file has 8"),
+      std::string::npos);
+  EXPECT_NE(npy_error(npy_with_header(
+                          "{'descr': '<f4', 'fortran_order': False, 'shape': (999999999999999, 999999999999999), }", 8))
+                .find("more elements than 64-bit sizes can count"),
+            std::string::npos);
   EXPECT_NE(npy_error(std::string("\x93NUMPY\x07\x00", 8) + std::string(8, ' '))
                 .find("unsupported .npy version 7.0"),
             std::string::npos);

@@ -214,6 +214,18 @@ TEST(OnnxImporter, UnsupportedDtypesAndAttributesNameTheirSource) {
   EXPECT_NE(user_error_of([&] { b.import(); }).find("initializer 'scale' has element type DOUBLE"),
             std::string::npos);
 
+  // Dims claiming more than the data holds: refused by the length, before any allocation.
+  OnnxModelBuilder huge;
+  huge.input("x", {1, 4});
+  auto& big = huge.initializer("w", {4}, {1, 2, 3, 4});
+  big.clear_dims();
+  big.add_dims(int64_t(1) << 40);
+  huge.node("Mul", {"x", "w"}, {"y"});
+  huge.output("y");
+  EXPECT_NE(user_error_of([&] { huge.import(); })
+                .find("initializer 'w' of shape 1099511627776 holds 16 bytes of raw data, expected 4398046511104"),
+            std::string::npos);
+
   OnnxModelBuilder c;
   c.input("x", {1, 1, 4, 4});
   auto& pool = c.node("MaxPool", {"x"}, {"y"}, "pool");

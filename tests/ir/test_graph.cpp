@@ -70,6 +70,11 @@ TEST(Graph, TypeErrorsNameTheNode) {
       {"bad_attr", "newshape"});
   expect_user_error([&] { g.add_call("reshape", {x}, {}, "no_attr"); },
                     {"no_attr", "missing attribute", "newshape"});
+  // An axis past 32 bits is refused, not wrapped into axis 1.
+  expect_user_error([&] { g.add_call("softmax", {x}, {{"axis", (int64_t(1) << 32) + 1}}, "wide_axis"); },
+                    {"wide_axis", "attribute 'axis' value 4294967297 is out of range"});
+  expect_user_error([&] { g.add_call("transpose", {x}, {{"perm", std::vector<int64_t>{0, 1, 2, int64_t(1) << 40}}}, "p"); },
+                    {"attribute 'perm' value 1099511627776 is out of range"});
   // A failed call adds nothing.
   EXPECT_EQ(g.nodes().size(), 3u);
 }
