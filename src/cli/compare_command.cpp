@@ -17,6 +17,7 @@
 #include "search/tune/history.h"
 #include "src/api/model_tasks.h"
 #include "src/cli/commands.h"
+#include "src/cli/validators.h"
 
 namespace tt::cli {
 
@@ -277,12 +278,13 @@ Subcommand add_compare_command(CLI::App& parent) {
   app->add_option("--model", o->model, "Model whose tasks to report (default: the one the first log was tuned for)");
   app->add_option("--budgets", o->budgets, "Trial counts the side-by-side tables report (default 50,100,200,500,...)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(integer_at_least(1));
   app->add_option("--csv", o->csv, "Also write every curve point to this CSV file (log, curve, trials, latency, time)");
   app->add_option("--svg", o->svg, "Also plot the end-to-end curves (one line per log) to this SVG file");
-  app->add_option("--threads", o->threads, "Only records timed with this many threads (default: each log's)");
+  app->add_option("--threads", o->threads, "Only records timed with this many threads (default: each log's)")
+      ->check(integer_in(1, 1024));
   app->add_option("--target", o->target, "Only records of this target (default: this machine)");
-  app->add_option("--rows", o->rows, "Rows of the single-log end-to-end table")->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--rows", o->rows, "Rows of the single-log end-to-end table")->check(integer_at_least(1))->capture_default_str();
   app->add_flag("--json", o->json,
                 "Print {\"model\", \"logs\": [{\"path\", \"strategies\", \"end_to_end\": [{\"trials\", \"latency_ms\", "
                 "\"elapsed_s\"}], \"budgets\", \"tasks\"}]}");

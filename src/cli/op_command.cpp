@@ -24,6 +24,7 @@
 #include "search/autotvm/schedule_template.h"
 #include "src/cli/op_catalog.h"
 #include "src/cli/op_flags.h"
+#include "src/cli/validators.h"
 
 namespace tt::cli {
 namespace {
@@ -57,29 +58,12 @@ struct OpCommandState {
 
 // CLI11 2.1's PositiveNumber and NonNegativeNumber print the whole double range in their message;
 // these say what is wrong in a few words. CLI11 prefixes the flag name.
-const CLI::Validator kPositive(
-    [](std::string& text) {
-      double value = 0;
-      return CLI::detail::lexical_cast(text, value) && value > 0
-                 ? std::string()
-                 : fmt::format("'{}' is not a positive number", text);
-    },
-    "POSITIVE");
-const CLI::Validator kNonNegative(
-    [](std::string& text) {
-      double value = 0;
-      return CLI::detail::lexical_cast(text, value) && value >= 0
-                 ? std::string()
-                 : fmt::format("'{}' is not a non-negative number", text);
-    },
-    "NONNEGATIVE");
-
 void add_run_options(CLI::App* app, RunOptions& o) {
   app->add_option("--schedule", o.schedule, "naive (every stage at root, plain loops) or default")
       ->check(CLI::IsMember({"naive", "default"}))
       ->capture_default_str();
   app->add_option("--threads", o.threads, "threads for parallel loops")
-      ->check(kPositive)
+      ->check(integer_in(1, 1024))
       ->default_str("all cores");
   app->add_option("--target", o.target,
                   "target string, e.g. \"llvm -mcpu=znver3 -mattr=+avx2,+fma\"")
@@ -89,18 +73,18 @@ void add_run_options(CLI::App* app, RunOptions& o) {
                   "and state), llvm (optimized LLVM IR) or asm before the report; repeatable")
       ->check(CLI::IsMember({"lowered", "passes", "schedule", "llvm", "asm"}))
       ->allow_extra_args(false);
-  app->add_option("--repeat", o.repeat, "timed samples")->check(kPositive)->capture_default_str();
+  app->add_option("--repeat", o.repeat, "timed samples")->check(integer_at_least(1))->capture_default_str();
   app->add_option("--min-repeat-ms", o.min_repeat_ms,
                   "a sample repeats the kernel until it lasts at least this long")
-      ->check(kNonNegative)
+      ->check(non_negative_number(3.6e6))
       ->capture_default_str();
   app->add_option("--rtol", o.rtol, "relative tolerance of the check")
-      ->check(kNonNegative)
+      ->check(non_negative_number())
       ->capture_default_str();
   app->add_option("--atol", o.atol, "absolute tolerance of the check")
-      ->check(kNonNegative)
+      ->check(non_negative_number())
       ->capture_default_str();
-  app->add_option("--seed", o.seed, "seed of the random inputs")->capture_default_str();
+  app->add_option("--seed", o.seed, "seed of the random inputs")->check(seed_value())->capture_default_str();
   app->add_option("--reference", o.reference,
                   fmt::format("auto (interpreter up to {:.0e} FLOP, else naive), interpreter "
                               "(TE reference evaluator) or naive (naive schedule compiled)",
@@ -110,7 +94,7 @@ void add_run_options(CLI::App* app, RunOptions& o) {
   app->add_option("--config", o.config,
                   "schedule with config INDEX of the operator's template (the knob space tune --strategy autotvm "
                   "searches; a record's config index) instead of --schedule")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, INT64_MAX));
   app->add_flag("--json", o.json, "print one JSON object instead of the text report");
 }
 

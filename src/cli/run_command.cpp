@@ -17,6 +17,7 @@
 #include "ir/graph/passes/passes.h"
 #include "search/measure/timer.h"
 #include "src/cli/commands.h"
+#include "src/cli/validators.h"
 #include "src/frontend/load_model.h"
 #include "src/runtime/detection.h"
 #include "src/runtime/executor.h"
@@ -337,14 +338,14 @@ Subcommand add_run_command(CLI::App& parent) {
   app->add_option("--reference", o->references,
                   "NAME=FILE: compare an output with a .npy file (repeatable; a bare FILE for one output)");
   app->add_flag("--check", o->check, "Compare with an unfused execution using naive schedules");
-  app->add_option("--repeat", o->repeat, "Timed runs")->capture_default_str();
-  app->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
-  app->add_option("--threads", o->threads, "Threads (0: all cores)")->capture_default_str();
+  app->add_option("--repeat", o->repeat, "Timed runs")->check(integer_at_least(1))->capture_default_str();
+  app->add_option("--warmup", o->warmup, "Untimed runs first")->check(integer_at_least(0))->capture_default_str();
+  app->add_option("--threads", o->threads, "Threads (0: all cores)")->check(integer_in(0, 1024))->capture_default_str();
   app->add_option("--schedule", o->schedule, "Kernel schedules")->check(CLI::IsMember({"default", "naive"}))->capture_default_str();
   app->add_option("--target", o->target, "LLVM target string (default: this machine)");
-  app->add_option("--rtol", o->rtol, "Relative tolerance of the checks")->capture_default_str();
-  app->add_option("--atol", o->atol, "Absolute tolerance of the checks")->capture_default_str();
-  app->add_option("--seed", o->seed, "Seed of the random input")->capture_default_str();
+  app->add_option("--rtol", o->rtol, "Relative tolerance of the checks")->check(non_negative_number())->capture_default_str();
+  app->add_option("--atol", o->atol, "Absolute tolerance of the checks")->check(non_negative_number())->capture_default_str();
+  app->add_option("--seed", o->seed, "Seed of the random input")->check(seed_value())->capture_default_str();
   app->add_option("--log", o->log, "Replay this tuning log: each task's best record for this CPU");
   app->add_flag("--profile", o->profile, "Time each fused group and list them, slowest first");
   app->add_flag("--postprocess", o->postprocess,

@@ -11,9 +11,10 @@
 
 #include "ir/error.h"
 #include "src/api/model_tasks.h"
-#include "src/cli/commands.h"
 #include "search/measure/build.h"
+#include "src/cli/commands.h"
 #include "src/cli/op_flags.h"
+#include "src/cli/validators.h"
 #include "tensortune/tensortune.h"
 
 namespace tt::cli {
@@ -187,27 +188,27 @@ Subcommand add_tune_command(CLI::App& parent) {
               "see tensortune op --list for the operators and tensortune op <operator> --help for their flags.");
   app->add_option("--trials", o->tune.trials,
                   "Measurements the log should hold for the model when done (a rerun resumes up to this)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(integer_at_least(0))
       ->capture_default_str();
   app->add_option("--log", o->tune.log, "Tuning log (SQLite), created if missing, e.g. tuning_logs/resnet18.db");
-  app->add_option("--seed", o->tune.seed, "Seed of the search")->capture_default_str();
-  app->add_option("--threads", o->tune.threads, "Threads the kernels run with")->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--seed", o->tune.seed, "Seed of the search")->check(seed_value())->capture_default_str();
+  app->add_option("--threads", o->tune.threads, "Threads the kernels run with")->check(integer_in(1, 1024))->capture_default_str();
   app->add_option("--timeout", o->tune.timeout_s, "Seconds a candidate may run before it is killed")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number(86400))
       ->capture_default_str();
   app->add_option("--rtol", o->tune.rtol, "Relative tolerance of the check against the reference")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative_number())
       ->capture_default_str();
-  app->add_option("--atol", o->tune.atol, "Absolute tolerance of the check")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app->add_option("--atol", o->tune.atol, "Absolute tolerance of the check")->check(non_negative_number())->capture_default_str();
   app->add_flag("--flush-cache", o->tune.flush_cache,
                 "Evict the buffers from the caches before every timed run (closer to in-model timing)");
   app->add_option("--per-round", o->tune.measures_per_round, "Candidates measured per round of one task")
-      ->check(CLI::PositiveNumber)
+      ->check(integer_in(1, 1 << 16))
       ->capture_default_str();
   app->add_option("--layout-rewrite", o->tune.layout_rewrite,
                   "Store each weight a reduction reads in the order the schedule's loops read it, packed once at load "
                   "(on/off)")
-      ->transform(CLI::Transformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
+      ->transform(CLI::CheckedTransformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
       ->default_str("on");
   app->add_option("--strategy", o->tune.strategy,
                   "ansor (default: template-free sketches, every operator, no templates to write) or autotvm "
@@ -221,20 +222,20 @@ Subcommand add_tune_command(CLI::App& parent) {
       ->check(CLI::IsMember({"xgb", "ga", "random", "grid"}))
       ->capture_default_str();
   app->add_option("--ga-population", o->tune.ga_population, "The ga tuner's configs per generation")
-      ->check(CLI::Range(2, 1 << 20))
+      ->check(integer_in(2, 1 << 20))
       ->capture_default_str();
   app->add_option("--ga-elites", o->tune.ga_elites, "The ga tuner's best configs carried into each generation")
-      ->check(CLI::NonNegativeNumber)
+      ->check(integer_at_least(0))
       ->capture_default_str();
   app->add_option("--ga-mutation", o->tune.ga_mutation_prob,
                   "The ga tuner's probability that each knob of a child is redrawn")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(number_in(0.0, 1.0))
       ->capture_default_str();
   app->add_option("--conv-block", o->tune.conv_block,
                   "Block every channel dimension of the nchwc template by this (e.g. the vector width, 16 with "
                   "AVX-512) instead of searching the blocks: the convolutions then agree on their layouts and replay "
                   "converts nothing between them (-1: the native vector width; 0: search the blocks per task)")
-      ->check(CLI::Range(-1, 1 << 20))
+      ->check(integer_in(-1, 1 << 20))
       ->capture_default_str();
   app->add_option("--conv-layout", o->tune.conv_layout,
                   "The autotvm convolution template: nchwc (channel blocks of the data, weights and output as knobs; "

@@ -232,7 +232,7 @@ TEST(OpCommand, BadArgumentsExitTwoWithAClearMessage) {
       {"op matmul --print everything", "--print"},
       {"op matmul --target 'llvm -mfoo'", "-mfoo"},
       {"op matmul --target 'gpu'", "gpu"},
-      {"op matmul --threads 0", "--threads: '0' is not a positive number"},
+      {"op matmul --threads 0", "--threads: '0' is less than 1"},
       {"op matmul --repeat 0", "--repeat"},
       {"nosuchcommand", "unknown command 'nosuchcommand'"},
       {"", "missing command"},
