@@ -19,6 +19,13 @@ inline std::optional<int64_t> checked_product(const std::vector<int64_t>& dims) 
   return p;
 }
 
+// The element strides of a row-major (C order) array of `shape`.
+inline std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
 // Kernels index tensors with 32-bit arithmetic (codegen's index type, Expr's integer immediates):
 // a tensor has at most this many elements, or it is refused where it is made.
 inline constexpr int64_t kMaxTensorElements = (int64_t(1) << 31) - 1;

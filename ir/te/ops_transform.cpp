@@ -3,6 +3,7 @@
 // are injective stages that fuse into their neighbours.
 #include <numeric>
 
+#include "ir/int_math.h"
 #include "ir/te/ops.h"
 #include "ir/te/ops_util.h"
 
@@ -88,12 +89,6 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& before, const std::vecto
 }
 
 namespace {
-
-std::vector<int64_t> row_major_strides(const std::vector<int64_t>& shape) {
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
-  return strides;
-}
 
 int64_t product(const std::vector<int64_t>& shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<>());

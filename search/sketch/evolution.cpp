@@ -52,6 +52,22 @@ bool move_factor(std::vector<int64_t>& lengths, int64_t max_innermost, std::mt19
   return lengths.back() <= max_innermost;
 }
 
+// A random stage among those `eligible` accepts (by index), or null when none does.
+template <typename Eligible>
+StageDecision* pick_stage(Decisions& d, std::mt19937_64& rng, Eligible eligible) {
+  std::vector<int> stages;
+  for (size_t s = 0; s < d.stages.size(); ++s)
+    if (eligible(s)) stages.push_back(int(s));
+  if (stages.empty()) return nullptr;
+  return &d.stages[size_t(stages[size_t(uniform(rng, int64_t(stages.size())))])];
+}
+
+// A value in [0, count) other than `current` (count >= 2), uniformly.
+int64_t other_than(int64_t current, int64_t count, std::mt19937_64& rng) {
+  int64_t next = uniform(rng, count - 1);
+  return next >= current ? next + 1 : next;
+}
+
 }  // namespace
 
 MutationKind draw_mutation_kind(const SketchParams& p, std::mt19937_64& rng) {
@@ -111,37 +127,25 @@ std::optional<SketchCandidate> mutate(Annotator& annotator, const std::vector<Sk
       break;
     }
     case MutationKind::ComputeLocation: {
-      std::vector<int> stages;
-      for (size_t s = 0; s < d.stages.size(); ++s)
-        if (sketch.stages[s].role == StageRole::Simple && d.stages[s].compute_location_count > 1)
-          stages.push_back(int(s));
-      if (stages.empty()) return std::nullopt;
-      StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
-      const int64_t count = sd.compute_location_count, current = sd.compute_location % count;
-      int64_t next = uniform(rng, count - 1);
-      sd.compute_location = next >= current ? next + 1 : next;
+      StageDecision* sd = pick_stage(d, rng, [&](size_t s) {
+        return sketch.stages[s].role == StageRole::Simple && d.stages[s].compute_location_count > 1;
+      });
+      if (!sd) return std::nullopt;
+      sd->compute_location = other_than(sd->compute_location % sd->compute_location_count, sd->compute_location_count, rng);
       break;
     }
     case MutationKind::Parallel: {
-      std::vector<int> stages;
-      for (size_t s = 0; s < d.stages.size(); ++s)
-        if (d.stages[s].parallel_candidates > 0) stages.push_back(int(s));
-      if (stages.empty()) return std::nullopt;
-      StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
-      const int current = std::clamp(sd.parallel_depth, 0, sd.parallel_candidates);
-      int next = int(uniform(rng, sd.parallel_candidates));  // among the other depths 0..candidates
-      sd.parallel_depth = next >= current ? next + 1 : next;
+      StageDecision* sd = pick_stage(d, rng, [&](size_t s) { return d.stages[s].parallel_candidates > 0; });
+      if (!sd) return std::nullopt;
+      // Among the other depths 0..candidates.
+      sd->parallel_depth = int(other_than(std::clamp(sd->parallel_depth, 0, sd->parallel_candidates),
+                                          sd->parallel_candidates + 1, rng));
       break;
     }
     case MutationKind::VectorAxis: {
-      std::vector<int> stages;
-      for (size_t s = 0; s < d.stages.size(); ++s)
-        if (d.stages[s].vector_axis_count > 1) stages.push_back(int(s));
-      if (stages.empty()) return std::nullopt;
-      StageDecision& sd = d.stages[stages[uniform(rng, int64_t(stages.size()))]];
-      const int count = sd.vector_axis_count, current = std::max(0, sd.vector_axis) % count;
-      int next = int(uniform(rng, count - 1));
-      sd.vector_axis = next >= current ? next + 1 : next;
+      StageDecision* sd = pick_stage(d, rng, [&](size_t s) { return d.stages[s].vector_axis_count > 1; });
+      if (!sd) return std::nullopt;
+      sd->vector_axis = int(other_than(std::max(0, sd->vector_axis) % sd->vector_axis_count, sd->vector_axis_count, rng));
       break;
     }
     case MutationKind::LayoutRewrite: {

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "ir/te/ops.h"
 #include "src/frontend/onnx_context.h"
 
@@ -31,12 +32,6 @@ const std::set<std::string>& foldable_ops() {
   static const std::set<std::string> ops = {"Unsqueeze", "Squeeze", "Concat", "Reshape", "Flatten", "Identity",
                                             "Add",       "Sub",     "Mul",    "Div"};
   return ops;
-}
-
-std::vector<int64_t> strides_of(const std::vector<int64_t>& shape) {
-  std::vector<int64_t> s(shape.size(), 1);
-  for (size_t d = shape.size(); d-- > 1;) s[d - 1] = s[d] * shape[d];
-  return s;
 }
 
 int64_t count_of(const std::vector<int64_t>& shape) {
@@ -76,7 +71,7 @@ void copy_element(const NDArray& src, int64_t from, NDArray& dst, int64_t to) {
 
 // The flat index in an array of `shape` broadcast to `out` of the output element at `index`.
 int64_t broadcast_source(const std::vector<int64_t>& shape, const std::vector<int64_t>& out, int64_t index) {
-  std::vector<int64_t> out_strides = strides_of(out), strides = strides_of(shape);
+  std::vector<int64_t> out_strides = row_major_strides(out), strides = row_major_strides(shape);
   int64_t flat = 0;
   const size_t offset = out.size() - shape.size();
   for (size_t d = 0; d < out.size(); ++d) {
@@ -193,7 +188,7 @@ NDArray fold_slice(ImportContext& ctx, const onnx::NodeProto& node, const Attrib
     shape[d] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s) : std::max<int64_t>(0, (b - e - s - 1) / -s);
   }
   NDArray out(shape, data.dtype());
-  std::vector<int64_t> out_strides = strides_of(shape), in_strides = strides_of(ds);
+  std::vector<int64_t> out_strides = row_major_strides(shape), in_strides = row_major_strides(ds);
   for (int64_t i = 0; i < out.num_elements(); ++i) {
     int64_t from = 0;
     for (int64_t d = 0; d < rank; ++d) from += (begin[d] + (i / out_strides[d] % shape[d]) * step[d]) * in_strides[d];
