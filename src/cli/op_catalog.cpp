@@ -329,6 +329,37 @@ void add_transforms(std::vector<OpSpec>& ops) {
                       [](const OpArgs& a) {
                         return OpCall{{{"x", a.get_list("shape")}}, {{"axis", a.get_int("axis")}}};
                       }));
+  ops.push_back(entry("leaky_relu", "x if x > 0 else alpha * x",
+                      {shape_flag(), float_flag("alpha", "0.1", "slope below zero")}, [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}}, {{"alpha", a.get_float("alpha")}}};
+                      }));
+  ops.push_back(entry("space_to_depth", "[N,C,H,W] -> [N,C*b*b,H/b,W/b] (ONNX SpaceToDepth, YOLOv2's passthrough)",
+                      {shape_flag("shape", "1,64,26,26"), int_flag("block", 2, "block size", 1)}, [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}}, {{"block_size", a.get_int("block")}}};
+                      }));
+  ops.push_back(entry("depth_to_space", "[N,C,H,W] -> [N,C/(b*b),H*b,W*b] (ONNX DepthToSpace, DCR order)",
+                      {shape_flag("shape", "1,256,13,13"), int_flag("block", 2, "block size", 1),
+                       switch_flag("crd", "CRD channel order instead of DCR")},
+                      [](const OpArgs& a) {
+                        return OpCall{{{"x", a.get_list("shape")}},
+                                      {{"block_size", a.get_int("block")},
+                                       {"mode", std::string(a.get_bool("crd") ? "CRD" : "DCR")}}};
+                      }));
+  ops.push_back(entry("resize2d",
+                      "resize H and W: nearest (asymmetric, floor: PyTorch's default) or, with --linear, "
+                      "bilinear (half-pixel)",
+                      {shape_flag("shape", "1,256,13,13"), list_flag("size", "26,26", "output height,width"),
+                       switch_flag("linear", "bilinear interpolation instead of nearest")},
+                      [](const OpArgs& a) {
+                        std::vector<int64_t> size = a.get_list("size");
+                        if (size.size() != 2) user_error("--size: expected height,width, got '{}'", a.text("size"));
+                        bool linear = a.get_bool("linear");
+                        return OpCall{{{"x", a.get_list("shape")}},
+                                      {{"size", size},
+                                       {"mode", std::string(linear ? "linear" : "nearest")},
+                                       {"coordinate_mode", std::string(linear ? "half_pixel" : "asymmetric")},
+                                       {"nearest_mode", std::string("floor")}}};
+                      }));
   ops.push_back(entry("transpose", "permutes dimensions: output dimension i is input dimension perm[i]",
                       {shape_flag(), list_flag("perm", "0,2,3,1", "permutation (empty: reverse)", 0)},
                       [](const OpArgs& a) {

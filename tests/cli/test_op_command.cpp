@@ -67,6 +67,10 @@ const std::map<std::string, std::string> kSmallShapes = {
     {"reshape", "--shape 2,3,5 --new-shape 5,-1"},
     {"flatten", "--shape 2,3,5 --axis 2"},
     {"transpose", "--shape 2,3,5 --perm 2,0,1"},
+    {"leaky_relu", "--shape 2,7 --alpha 0.2"},
+    {"space_to_depth", "--shape 1,3,6,4 --block 2"},
+    {"depth_to_space", "--shape 1,8,3,2 --block 2 --crd"},
+    {"resize2d", "--shape 1,2,5,3 --size 9,7 --linear"},
 };
 
 const char* kFastRun = "--json --repeat 1 --min-repeat-ms 1";

@@ -1,15 +1,24 @@
 // The detection models end to end: YOLOv2 and RetinaNet, at small inputs (the same layers), give
 // the same outputs fused with default schedules as unfused with naive ones, after every graph
-// pass, on one and two threads.
+// pass, on one and two threads; YOLOv2 tunes and replays.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include "ir/compare.h"
 #include "ir/graph/passes/passes.h"
+#include "search/record/tuning_log.h"
+#include "src/api/model_tasks.h"
 #include "src/frontend/zoo_builder.h"
+#include "src/runtime/replay.h"
 #include "src/runtime/executor.h"
+#include "tensortune/tensortune.h"
 #include "tests/runtime/runtime_test_util.h"
 
 namespace tt {
@@ -60,6 +69,48 @@ TEST(DetectionModels, RetinanetMatchesNaive) {
   EXPECT_EQ(g.output_name(0), "cls_logits");
   EXPECT_EQ(g.output_name(1), "bbox_regression");
   expect_matches_naive(g, "retinanet");
+}
+
+// Tuned and replayed like the classification models: YOLOv2 (small input) tuned by both
+// strategies, two trials per task, then built from the log; every task with a valid record uses
+// it, and the outputs match the naive execution.
+TEST(DetectionModels, Yolov2TunesAndReplays) {
+  LoadedModel model = load_and_fuse("yolov2_96", frontend::build_yolov2(3, 1, 96));
+  std::vector<TuneTask> tasks = tune_tasks(model);
+  NDArray input = test::random_input(model.graph, 9);
+  ExecutorOptions naive;
+  naive.num_threads = 1;
+  naive.schedule = ScheduleSource::Naive;
+  naive.fuse = false;
+  NDArray expected = GraphExecutor(model.graph, naive).run({input})[0];
+  for (const char* strategy : {"ansor", "autotvm"}) {
+    SCOPED_TRACE(strategy);
+    std::string log = (std::filesystem::path(::testing::TempDir()) /
+                       fmt::format("yolov2_{}_{}.db", strategy, ::getpid())).string();
+    for (const char* suffix : {"", "-wal", "-shm", ".model"}) std::filesystem::remove(log + suffix);
+    tensortune::TuneOptions o;
+    o.trials = int(2 * tasks.size());
+    o.measures_per_round = 2;
+    o.scheduler = "round-robin";
+    o.strategy = strategy;
+    o.log = log;
+    o.worker_binary = TT_BINARY;
+    tensortune::TuneProgress progress = tune_task_list(model.name, tasks, o);
+    EXPECT_EQ(progress.trials_done, o.trials);
+    std::vector<TuningRecord> records = TuningLog::open(log).read_all();
+    std::vector<ScheduleChoice> choices = choose_schedules(model.tasks, records, Target::host(), 1);
+    ExecutorOptions tuned;
+    tuned.num_threads = 1;
+    int from_log = 0;
+    for (size_t t = 0; t < choices.size(); ++t) {
+      if (!choices[t].from_log) continue;
+      tuned.task_schedules[model.tasks.tasks[t].workload_key] = choices[t].steps;
+      ++from_log;
+    }
+    EXPECT_GT(from_log, int(tasks.size()) / 2) << "most tasks found a schedule better than the default";
+    CompareResult r = compare(GraphExecutor(model.graph, tuned).run({input})[0], expected, 1e-3, 1e-4);
+    EXPECT_TRUE(r.ok) << r.describe();
+  }
 }
 
 }  // namespace
