@@ -197,13 +197,12 @@ NDArray fold_slice(ImportContext& ctx, const onnx::NodeProto& node, const Attrib
   return out;
 }
 
-DType cast_target(const onnx::NodeProto& node, const Attributes& a) {
+DType cast_target(const Attributes& a) {
   int64_t to = a.get_int("to", -1);
   if (to == onnx::TensorProto::FLOAT) return DType::float32();
   if (to == onnx::TensorProto::INT64) return DType::int64();
   if (to == onnx::TensorProto::BOOL) return DType::boolean();
   a.fail("to", fmt::format("is element type {}; tensortune casts to float32, int64 and bool", to));
-  (void)node;
 }
 
 std::optional<NDArray> fold(ImportContext& ctx, const onnx::NodeProto& node, const Attributes& a,
@@ -237,7 +236,7 @@ std::optional<NDArray> fold(ImportContext& ctx, const onnx::NodeProto& node, con
     return fold_binary(node, x, input(1));
   }
   if (op == "Cast") {
-    NDArray out(x.shape(), cast_target(node, a));
+    NDArray out(x.shape(), cast_target(a));
     for (int64_t i = 0; i < x.num_elements(); ++i) put(out, i, get(x, i));
     return out;
   }
@@ -317,13 +316,12 @@ std::optional<Value> fold_constant_node(ImportContext& ctx, const onnx::NodeProt
 
 void add_shape_converters(std::map<std::string, OpConverter>& c) {
   auto constant_only = [](ImportContext& ctx, const onnx::NodeProto& node, const Attributes& a,
-                          const std::string& name) -> Value {
+                          const std::string&) -> Value {
     // Cast of a computed float32 tensor to float32 changes nothing.
-    if (node.op_type() == "Cast" && cast_target(node, a) == DType::float32()) {
+    if (node.op_type() == "Cast" && cast_target(a) == DType::float32()) {
       graph::NodeId x = ctx.input(node, 0);
       if (ctx.graph.node(x).type.dtype == DType::float32()) return Value::of_node(x);
     }
-    (void)name;
     user_error(
         "{}: {} of a tensor the model computes is not supported; tensortune evaluates it only on shapes and "
         "constants known when the model is read",

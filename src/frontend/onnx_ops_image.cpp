@@ -59,12 +59,11 @@ Value resize(ImportContext& ctx, const onnx::NodeProto& node, NodeId x, const st
   return call(ctx, "resize2d", {x}, std::move(attrs), name);
 }
 
-std::string interpolation(const onnx::NodeProto& node, const Attributes& a) {
+std::string interpolation(const Attributes& a) {
   std::string mode = a.get_string("mode", "nearest");
   if (mode == "bilinear") mode = "linear";  // Upsample-7's spelling
   if (mode != "nearest" && mode != "linear")
     a.fail("mode", fmt::format("is '{}'; tensortune supports nearest and linear", mode));
-  (void)node;
   return mode;
 }
 
@@ -85,7 +84,7 @@ Value convert_depth_to_space(ImportContext& ctx, const onnx::NodeProto& node, co
 // scales, sizes) and the coordinate and rounding attributes.
 Value convert_resize(ImportContext& ctx, const onnx::NodeProto& node, const Attributes& a, const std::string& name) {
   Attrs attrs;
-  attrs["mode"] = interpolation(node, a);
+  attrs["mode"] = interpolation(a);
   NodeId x = ctx.input(node, 0);
   std::vector<float> scales;
   std::vector<int64_t> sizes;
@@ -118,7 +117,7 @@ Value convert_upsample(ImportContext& ctx, const onnx::NodeProto& node, const At
       ctx.has_input(node, 1) ? float_values(ctx.constant_input(node, 1, "scales"), node, "scales") : a.get_floats("scales");
   for (float s : scales)
     if (s < 1) user_error("{}: scale {} is below 1; Upsample only enlarges", node_label(node), s);
-  Attrs attrs{{"mode", interpolation(node, a)},
+  Attrs attrs{{"mode", interpolation(a)},
               {"coordinate_mode", std::string("asymmetric")},
               {"nearest_mode", std::string("simple")}};
   return resize(ctx, node, ctx.input(node, 0), scales, {}, attrs, name);
