@@ -524,81 +524,203 @@ STRATEGIES = [("ansor", ["--strategy", "ansor"]), ("autotvm xgb", ["--strategy",
               ("autotvm grid", ["--strategy", "autotvm", "--tuner", "grid"])]
 
 
-def compare_logs(args, logs, svg):
+def chosen_strategies(args):
+    """STRATEGIES filtered by --strategies (names or their last word: ansor, xgb, ga, random, grid)."""
+    if not args.strategies:
+        return STRATEGIES
+    wanted = set(args.strategies)
+    return [(n, f) for n, f in STRATEGIES if n in wanted or n.split()[-1] in wanted]
+
+
+def compare_logs(args, logs, svg=None):
     """`compare --json` over several logs (and the SVG of their curves)."""
-    command = [args.binary, "compare", "--json", "--svg", svg, "--budgets",
-               ",".join(str(b) for b in args.strategy_budgets)]
+    command = [args.binary, "compare", "--json", "--budgets", ",".join(str(b) for b in args.strategy_budgets)]
+    if svg:
+        command += ["--svg", svg]
     for log in logs:
         command += ["--log", log]
     return common.run_json(command, what="tensortune compare")
 
 
+def tune_strategy(args, report, workload, name, flags, command, trials):
+    log = f"{args.log_prefix}-strategies-{workload}-{name.replace(' ', '-')}.db"
+    tuned = run_live([args.binary] + command + ["--trials", str(trials), "--log", log, "--threads", "1",
+                                              "--seed", str(args.seed), "--json"] + flags, f"{workload}: {name}")
+    report["phases"].append(phase_times(f"{workload}: {name}", tuned))
+    return log, tuned
+
+
+def conv_command(shape):
+    """`tune op conv2d` on a KERNEL_CONVS shape (C, H, K, R, stride, pad): the peers' exact workload."""
+    c, h, k, r, stride, pad = shape
+    return ["tune", "op", "conv2d", "--c", str(c), "--h", str(h), "--w", str(h), "--k", str(k), "--r", str(r),
+            "--s", str(r), "--stride", str(stride), "--pad", str(pad)]
+
+
+def svg_lines(title, x_label, y_label, curves):
+    """A small standalone SVG line plot: curves {name: [(x, y)]}, x on a log scale."""
+    width, height, left, right, top, bottom = 760, 420, 70, 190, 40, 50
+    points = [p for c in curves.values() for p in c]
+    if not points:
+        return ""
+    x0, x1 = math.log10(max(1, min(p[0] for p in points))), math.log10(max(p[0] for p in points))
+    y0, y1 = 0.0, max(p[1] for p in points) * 1.08
+    x1 = x1 if x1 > x0 else x0 + 1
+
+    def sx(x):
+        return left + (math.log10(max(1, x)) - x0) / (x1 - x0) * (width - left - right)
+
+    def sy(y):
+        return height - bottom - (y - y0) / (y1 - y0) * (height - top - bottom)
+
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+           f'font-size="12"><rect width="100%" height="100%" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
+           f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">{x_label}</text>',
+           f'<text x="15" y="{(top + height - bottom) / 2}" text-anchor="middle" '
+           f'transform="rotate(-90 15 {(top + height - bottom) / 2})">{y_label}</text>']
+    for i in range(6):
+        y = y0 + (y1 - y0) * i / 5
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#ddd"/>'
+                   f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" text-anchor="end">{y:.2f}</text>')
+    decade = 1
+    while decade <= 10 ** x1:
+        if decade >= 10 ** x0:
+            out.append(f'<line x1="{sx(decade):.1f}" x2="{sx(decade):.1f}" y1="{top}" y2="{height - bottom}" '
+                       f'stroke="#ddd"/><text x="{sx(decade):.1f}" y="{height - bottom + 16}" '
+                       f'text-anchor="middle">{decade}</text>')
+        decade *= 10
+    for i, (name, curve) in enumerate(curves.items()):
+        color = colors[i % len(colors)]
+        path = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}" for j, (x, y) in enumerate(curve))
+        out.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        ly = top + 10 + 18 * i
+        out.append(f'<line x1="{width - right + 10}" x2="{width - right + 30}" y1="{ly}" y2="{ly}" stroke="{color}" '
+                   f'stroke-width="2"/><text x="{width - right + 36}" y="{ly + 4}">{name}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def matmul_strategies(args, report, peers):
+    size = args.matmul_size
+    budget = max(args.strategy_budgets)
+    command = ["tune", "op", "matmul", "--m", str(size), "--n", str(size), "--k", str(size)]
+    logs = [(name,) + tune_strategy(args, report, "matmul", name, flags, command, budget)
+            for name, flags in chosen_strategies(args)]
+    svg = os.path.join(common.ROOT, "bench", "strategies-matmul.svg")
+    compared = compare_logs(args, [log for _, log, _ in logs], svg)
+    lines = [f"\n### Strategies side by side: matmul, 1 thread, the same budgets (plot: bench/{os.path.basename(svg)})\n"]
+    flops = 2 * size ** 3
+    result = peers.get("matmul")
+    blas, dnnl = impl_gflops(result, "openblas"), impl_gflops(result, "onednn")
+    lines += [f"| strategy | " + " | ".join(f"GFLOP/s after {b}" for b in args.strategy_budgets) +
+              " | tuning time | best / best peer |", "|---|" + "--:|" * (len(args.strategy_budgets) + 2)]
+    best_peer = max([g for g in (blas, dnnl) if g], default=None)
+    curves = {}
+    for (name, log, tuned), entry in zip(logs, compared["logs"]):
+        cells, best_g = [], None
+        budgets = {p["budget"]: p for p in entry["budgets"]}
+        for b in args.strategy_budgets:
+            p = budgets.get(b) or budgets.get(entry["records"])
+            g = flops / p["latency_ms"] * 1e-6 if p and p.get("latency_ms") else None
+            cells.append(f"{fmt(g, '.1f')} ({fmt(p['elapsed_s'] / 60 if p else None, '.1f')} min)")
+            best_g = g
+        curves[name] = curve_from_compare_json(entry)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {fmt(entry['tuning_s'] / 60, '.1f')} min | "
+                     f"{fmt(best_g / best_peer if best_g and best_peer else None)} |")
+    lines.append(f"\nPeers (bench_kernels medians over {args.rounds} rounds): OpenBLAS {fmt(blas, '.1f')}, "
+                 f"oneDNN {fmt(dnnl, '.1f')} GFLOP/s. Cells: best GFLOP/s measured while tuning after that many "
+                 "trials (and the tuning time it took).")
+    ga, xgb = curves.get("autotvm ga"), curves.get("autotvm xgb")
+    if ga and xgb:
+        ga_final, ga_trials = ga[-1][1], ga[-1][0]
+        reach = trials_to_reach(xgb, ga_final)
+        lines.append(f"\nautotvm xgb reaches autotvm ga's final best ({fmt(ga_final, '.3f')} ms, after "
+                     f"{ga_trials} trials) after **{fmt(reach, 'd', empty='never')}** trials"
+                     f"{' (' + fmt(reach / ga_trials, '.2f') + ' of GA' + chr(39) + 's)' if reach else ''}.")
+    return lines, {"logs": [(n, l) for n, l, _ in logs], "compare": compared}
+
+
+def conv_strategies(args, report, peers):
+    """Each distinct ResNet-18 conv2d shape tuned alone (`tune op conv2d`, the peers' workload) by every
+    strategy with the same per-task budget, one log per shape and strategy; a task's best GFLOP/s
+    against oneDNN after each budget, and per strategy the geometric mean over the shapes."""
+    budget = max(args.strategy_budgets)
+    strategies = chosen_strategies(args)
+    shapes = sorted(KERNEL_CONVS.items(), key=lambda kv: int(kv[1][4:]))
+    if args.conv_shapes:
+        shapes = [kv for kv in shapes if kv[1] in args.conv_shapes]
+    per_task = {}  # conv id -> {strategy: compare entry}
+    tuning_s = {name: 0.0 for name, _ in strategies}
+    for shape, conv in shapes:
+        logs = [(name, tune_strategy(args, report, f"{conv}", name, flags, conv_command(shape), budget)[0])
+                for name, flags in strategies]
+        compared = compare_logs(args, [log for _, log in logs])
+        per_task[conv] = {name: entry for (name, _), entry in zip(logs, compared["logs"])}
+        for name, entry in per_task[conv].items():
+            tuning_s[name] += entry["tuning_s"]
+
+    def gflops_at(conv, name, trials):
+        entry, result = per_task[conv][name], peers.get(conv)
+        points = [p for p in entry["end_to_end"] if p["trials"] <= trials and p.get("latency_ms")]
+        if not points or not result:
+            return None
+        return result["flops"] / min(p["latency_ms"] for p in points) * 1e-6
+
+    lines = [f"\n### Strategies side by side: the {len(shapes)} distinct ResNet-18 conv2d shapes, 1 thread, "
+             f"the same budget per shape (plot: bench/strategies-convs.svg)\n",
+             "| strategy | " + " | ".join(f"geomean tuned / oneDNN after {b}" for b in args.strategy_budgets) +
+             " | tuning time (all shapes) |", "|---|" + "--:|" * (len(args.strategy_budgets) + 1)]
+    for name, _ in strategies:
+        cells = []
+        for b in args.strategy_budgets:
+            ratios = [gflops_at(conv, name, b) / impl_gflops(peers.get(conv), "onednn")
+                      for _, conv in shapes if gflops_at(conv, name, b) and impl_gflops(peers.get(conv), "onednn")]
+            complete = len(ratios) == len(shapes) and all(
+                per_task[conv][name]["records"] >= b for _, conv in shapes)
+            cells.append(fmt(geomean(ratios)) + ("" if complete else " (fewer trials)"))
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {fmt(tuning_s[name] / 60, '.1f')} min |")
+    lines += [f"\nBest GFLOP/s of each shape after {budget} trials (oneDNN and tensortune's default schedule: "
+              f"bench_kernels medians over {args.rounds} rounds)\n",
+              "| shape | " + " | ".join(name for name, _ in strategies) + " | default | oneDNN |",
+              "|---|" + "--:|" * (len(strategies) + 2)]
+    for _, conv in shapes:
+        result = peers.get(conv)
+        lines.append(f"| {conv} ({result['name'] if result and 'name' in result else conv}) | "
+                     + " | ".join(fmt(gflops_at(conv, name, budget), ".1f") for name, _ in strategies)
+                     + f" | {fmt(impl_gflops(result, 'tensortune'), '.1f')} | {fmt(impl_gflops(result, 'onednn'), '.1f')} |")
+    # The plot: the geometric mean over the shapes of tuned / oneDNN against trials per shape.
+    curves = {}
+    steps = sorted({t for t in [1, 2, 4, 8, 16, 32, 64, 100, 128, 200, 256, 400, 500, 700, 1000, budget] if t <= budget})
+    for name, _ in strategies:
+        curve = []
+        for t in steps:
+            ratios = [gflops_at(conv, name, t) / impl_gflops(peers.get(conv), "onednn")
+                      for _, conv in shapes if gflops_at(conv, name, t) and impl_gflops(peers.get(conv), "onednn")]
+            if len(ratios) == len(shapes):
+                curve.append((t, geomean(ratios)))
+        curves[name] = curve
+    svg = svg_lines(f"ResNet-18 conv2d shapes, 1 thread: geomean of tuned / oneDNN GFLOP/s",
+                    "trials per shape", "tuned / oneDNN (geomean)", curves)
+    if svg and len(shapes) == len(KERNEL_CONVS):
+        with open(os.path.join(common.ROOT, "bench", "strategies-convs.svg"), "w") as f:
+            f.write(svg)
+    return lines, {"per_task": per_task, "tuning_s": tuning_s}
+
+
 def step_strategies(args, report, state):
     """Every strategy and tuner on the same workloads and budgets: best GFLOP/s after each budget,
     tuning time, the peers in the same run, and the trials xgb needs to reach GA's final best."""
-    budget = max(args.strategy_budgets)
-    size = args.matmul_size
-    workloads = {"matmul": (["tune", "op", "matmul", "--m", str(size), "--n", str(size), "--k", str(size)], budget),
-                 "convs": (["tune", "resnet18"], budget * model_trials(args, "resnet18"))}
     wanted = (["matmul"] if "matmul" in args.strategy_workloads else []) + (
         sorted(set(KERNEL_CONVS.values()), key=lambda w: int(w[4:])) if "convs" in args.strategy_workloads else [])
     peers, _ = peer_kernels(args, wanted)
     data = {}
     for workload in args.strategy_workloads:
-        command, trials = workloads[workload]
-        logs = []
-        for name, flags in STRATEGIES:
-            log = f"{args.log_prefix}-strategies-{workload}-{name.replace(' ', '-')}.db"
-            tuned = run_live([args.binary] + command + ["--trials", str(trials), "--log", log, "--threads", "1",
-                                                      "--seed", str(args.seed), "--json"] + flags,
-                             f"{workload}: {name}")
-            report["phases"].append(phase_times(f"{workload}: {name}", tuned))
-            logs.append((name, log, tuned))
-        svg = os.path.join(common.ROOT, "bench", f"strategies-{workload}.svg")
-        compared = compare_logs(args, [log for _, log, _ in logs], svg)
-        lines = [f"\n### Strategies side by side: {workload}, 1 thread, the same budgets (plot: bench/{os.path.basename(svg)})\n"]
-        if workload == "matmul":
-            flops = 2 * size ** 3
-            result = peers.get("matmul")
-            blas, dnnl = impl_gflops(result, "openblas"), impl_gflops(result, "onednn")
-            lines += [f"| strategy | " + " | ".join(f"GFLOP/s after {b}" for b in args.strategy_budgets) +
-                      " | tuning time | best / best peer |", "|---|" + "--:|" * (len(args.strategy_budgets) + 2)]
-            best_peer = max([g for g in (blas, dnnl) if g], default=None)
-            curves = {}
-            for (name, log, tuned), entry in zip(logs, compared["logs"]):
-                cells, best_g = [], None
-                budgets = {p["budget"]: p for p in entry["budgets"]}
-                for b in args.strategy_budgets:
-                    p = budgets.get(b) or budgets.get(entry["records"])
-                    g = flops / p["latency_ms"] * 1e-6 if p and p.get("latency_ms") else None
-                    cells.append(f"{fmt(g, '.1f')} ({fmt(p['elapsed_s'] / 60 if p else None, '.1f')} min)")
-                    best_g = g
-                curves[name] = curve_from_compare_json(entry)
-                lines.append(f"| {name} | " + " | ".join(cells) + f" | {fmt(entry['tuning_s'] / 60, '.1f')} min | "
-                             f"{fmt(best_g / best_peer if best_g and best_peer else None)} |")
-            lines.append(f"\nPeers (bench_kernels medians over {args.rounds} rounds): OpenBLAS {fmt(blas, '.1f')}, "
-                         f"oneDNN {fmt(dnnl, '.1f')} GFLOP/s. Cells: best GFLOP/s measured while tuning after that many "
-                         "trials (and the tuning time it took).")
-            ga, xgb = curves.get("autotvm ga"), curves.get("autotvm xgb")
-            if ga and xgb:
-                ga_final, ga_trials = ga[-1][1], ga[-1][0]
-                reach = trials_to_reach(xgb, ga_final)
-                lines.append(f"\nautotvm xgb reaches autotvm ga's final best ({fmt(ga_final, '.3f')} ms, after "
-                             f"{ga_trials} trials) after **{fmt(reach, 'd', empty='never')}** trials"
-                             f"{' (' + fmt(reach / ga_trials, '.2f') + ' of GA' + chr(39) + 's)' if reach else ''}.")
-        else:
-            lines += ["| strategy | " + " | ".join(f"est. ms after {b}/task" for b in args.strategy_budgets) +
-                      " | tuning time |", "|---|" + "--:|" * (len(args.strategy_budgets) + 1)]
-            n = model_trials(args, "resnet18")
-            for (name, log, tuned), entry in zip(logs, compared["logs"]):
-                curve = entry["end_to_end"]
-                cells = []
-                for b in args.strategy_budgets:
-                    pts = [p for p in curve if p["trials"] <= b * n]
-                    cells.append(fmt(pts[-1]["latency_ms"] if pts else None, ".3f"))
-                lines.append(f"| {name} | " + " | ".join(cells) + f" | {fmt(entry['tuning_s'] / 60, '.1f')} min |")
+        if workload not in ("matmul", "convs"):
+            raise ValueError(f"unknown strategy workload {workload!r} (matmul, convs)")
+        lines, data[workload] = (matmul_strategies if workload == "matmul" else conv_strategies)(args, report, peers)
         report["sections"].append("\n".join(lines))
-        data[workload] = {"logs": [(n, l) for n, l, _ in logs], "compare": compared}
     report["data"]["strategies"] = data
 
 
@@ -626,6 +748,10 @@ def main():
     parser.add_argument("--models", default="resnet18,mobilenet_v2", help="models of the end-to-end step")
     parser.add_argument("--strategy-budgets", default="200,1000", help="trial budgets of the strategies step")
     parser.add_argument("--strategy-workloads", default="matmul,convs", help="workloads of the strategies step")
+    parser.add_argument("--strategies", default="", help="strategies of the strategies step (default all: "
+                        "ansor,xgb,ga,random,grid)")
+    parser.add_argument("--conv-shapes", default="", help="conv shapes of the strategies step (default all: "
+                        "conv1,...,conv11)")
     parser.add_argument("--tune-flags", default="",
                         help="extra flags of the convs and e2e steps' tune runs, e.g. \"--strategy autotvm\"")
     parser.add_argument("--seed", type=int, default=1)
@@ -643,6 +769,8 @@ def main():
     args.strategy_budgets = [int(b) for b in args.strategy_budgets.split(",") if b]
     args.strategy_workloads = [w for w in args.strategy_workloads.split(",") if w]
     args.tune_flags = args.tune_flags.split()
+    args.strategies = [s for s in args.strategies.split(",") if s]
+    args.conv_shapes = [s for s in args.conv_shapes.split(",") if s]
     steps = [s for s in args.steps.split(",") if s]
     unknown = set(steps) - {"matmul", "convs", "e2e", "efficiency", "strategies"}
     if unknown:
