@@ -54,10 +54,21 @@ Target resolve(const std::string& triple, const std::string& cpu, const std::str
   target.triple = triple;
   target.cpu = cpu;
   target.num_cores = std::max(1u, std::thread::hardware_concurrency());
+  // The features LLVM is given, in the order it applies them: the untracked extras first, then
+  // every tracked feature on, then "-name" for each tracked feature that is off although the CPU
+  // has it by default (a virtual machine masking it, or "-mattr=-avx2"). So the tracked features
+  // have the last word — an extra such as "-sse" cannot turn them off behind has()'s back — and
+  // the string reads back as this target, not as the CPU's defaults.
+  auto defaults = subtarget_info(triple, cpu, "");
+  target.features = extras;
+  std::vector<std::string> off;
   for (const std::string& name : Target::tracked_features()) {
-    if (info->checkFeatures("+" + name)) target.features.push_back("+" + name);
+    if (info->checkFeatures("+" + name))
+      target.features.push_back("+" + name);
+    else if (defaults->checkFeatures("+" + name))
+      off.push_back("-" + name);
   }
-  for (const std::string& extra : extras) target.features.push_back(extra);
+  target.features.insert(target.features.end(), off.begin(), off.end());
   return target;
 }
 

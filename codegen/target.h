@@ -12,8 +12,9 @@ namespace tt {
 
 struct Target {
   std::string cpu;                    // LLVM's name: "znver3", "skylake-avx512", "x86-64"
-  std::vector<std::string> features;  // "+avx2", "+fma", ...: the tracked features it has, in
-                                      // kTrackedFeatures order, then any other -mattr given
+  std::vector<std::string> features;  // as LLVM applies them: any other -mattr given, then
+                                      // "+avx2", "+fma", ...: the tracked features it has, then
+                                      // "-name" for tracked ones off that the CPU has by default
   std::string triple;                 // "x86_64-pc-linux-gnu"
   int num_cores = 1;                  // hardware threads of this machine
 

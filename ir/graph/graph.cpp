@@ -87,7 +87,24 @@ std::string Graph::unique_name(const std::string& wanted, const std::string& fal
   return name;
 }
 
+namespace {
+// Every value of a graph has at least one element and at most kMaxTensorElements: a zero
+// dimension (an empty constant, an operator whose output would be empty) or an overflowing shape is
+// refused where it enters, naming the node, before any pass or lowering divides by an extent.
+void check_shape(const TensorType& type, const std::string& what) {
+  for (int64_t d : type.shape)
+    if (d <= 0)
+      user_error("{}: shape {} has a dimension {}; every dimension needs at least one element",
+                 what, shape_to_string(type.shape), d);
+  std::optional<int64_t> n = checked_product(type.shape);
+  if (!n || *n > kMaxTensorElements)
+    user_error("{}: shape {} has more than {} elements, the most a tensor may hold", what,
+               shape_to_string(type.shape), kMaxTensorElements);
+}
+}  // namespace
+
 NodeId Graph::add_input(const std::string& name, TensorType type) {
+  check_shape(type, fmt::format("input '{}'", name));
   Node n;
   n.id = NodeId(nodes_.size());
   n.kind = NodeKind::Input;
@@ -98,6 +115,7 @@ NodeId Graph::add_input(const std::string& name, TensorType type) {
 }
 
 NodeId Graph::add_constant(const std::string& name, NDArray value) {
+  check_shape(TensorType{value.shape(), value.dtype()}, fmt::format("constant '{}'", name));
   Node n;
   n.id = NodeId(nodes_.size());
   n.kind = NodeKind::Constant;
@@ -134,6 +152,7 @@ NodeId Graph::add_call(const std::string& op, std::vector<NodeId> inputs, Attrs 
   n.inputs = std::move(inputs);
   n.attrs = std::move(attrs);
   n.type = infer_call(n, nodes_);
+  check_shape(n.type, fmt::format("node '{}' ({}): its output", n.name, n.op));
   nodes_.push_back(std::move(n));
   return nodes_.back().id;
 }

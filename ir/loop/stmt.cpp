@@ -2,6 +2,8 @@
 #include "ir/loop/stmt.h"
 
 #include "ir/error.h"
+#include "ir/int_math.h"
+#include "ir/ndarray.h"
 
 namespace tt {
 
@@ -20,11 +22,14 @@ Buffer BufferNode::make(std::string name, DType dtype, std::vector<int64_t> shap
   auto b = std::make_shared<BufferNode>();
   b->name = std::move(name);
   b->dtype = dtype;
-  b->size = 1;
-  for (int64_t d : shape) {
-    TT_ASSERT(d > 0, "buffer {} has a non-positive dimension", b->name);
-    b->size *= d;
-  }
+  for (int64_t d : shape) TT_ASSERT(d > 0, "buffer {} has a non-positive dimension", b->name);
+  // Kernels index in 32 bits (codegen's nsw i32 arithmetic): a buffer past that — a packed or
+  // padded layout can outgrow the tensor it holds — is refused here rather than miscompiled.
+  std::optional<int64_t> size = checked_product(shape);
+  if (!size || *size > kMaxTensorElements)
+    user_error("buffer {} of shape {} needs more than {} elements; kernels index in 32 bits", b->name,
+               shape_to_string(shape), kMaxTensorElements);
+  b->size = *size;
   b->shape = std::move(shape);
   b->scope = scope;
   return b;

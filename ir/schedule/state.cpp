@@ -203,6 +203,7 @@ std::vector<std::string> ScheduleState::apply_follow_split(const FollowSplitStep
     step_error(s, "n_split must be between 1 and {} (the source split has {} factors)", src.factors.size() + 1,
                src.factors.size());
   std::vector<int64_t> factors(src.factors.begin(), src.factors.begin() + (s.n_split - 1));
+  // Each factor was checked when its split applied, so their product fits (see split_loop).
   int64_t rest = 1;
   for (size_t f = s.n_split - 1; f < src.factors.size(); ++f) rest *= src.factors[f];
   factors.push_back(rest);
@@ -217,7 +218,8 @@ std::vector<std::string> ScheduleState::apply_follow_fused_split(const FollowFus
     const SplitStep& src = source_split(s, index);
     if (s.level >= int(src.factors.size()))
       step_error(s, "source step {} has {} factors, no level {}", index, src.factors.size(), s.level);
-    product *= src.factors[s.level];
+    if (__builtin_mul_overflow(product, src.factors[s.level], &product) || product > kMaxTensorElements)
+      step_error(s, "the followed factors multiply to more than {}", kMaxTensorElements);
   }
   return split_loop(s, s.stage, s.loop, {product}, !s.factor_or_nparts);
 }
@@ -230,8 +232,14 @@ std::vector<std::string> ScheduleState::split_loop(const Step& step, const std::
   if (pos < 0) step_error(step, "stage '{}' has no loop '{}'", stage_name, loop);
   if (factors.empty()) step_error(step, "no split factors");
   if (nparts && factors.size() != 1) step_error(step, "nparts takes exactly one factor");
-  for (int64_t f : factors)
+  // Loops and indices are 32-bit: the factors' product (the extent their loops cover) must fit.
+  int64_t product = 1;
+  for (int64_t f : factors) {
     if (f < 1) step_error(step, "split factor {} is not positive", f);
+    if (__builtin_mul_overflow(product, f, &product) || product > kMaxTensorElements)
+      step_error(step, "split factors {} multiply to more than {}", fmt::format("{}", fmt::join(factors, ", ")),
+                 kMaxTensorElements);
+  }
   check_nothing_attached(st, loop, step);
   int parent = st.leaves[pos];
   IterInfo parent_info = st.iters[parent];
@@ -274,7 +282,8 @@ std::vector<std::string> ScheduleState::apply_fuse(const FuseStep& s) {
     int it = st.leaves[first + i];
     rel.parents.push_back(it);
     name += st.iters[it].name + ".";
-    extent *= st.iters[it].extent;
+    if (__builtin_mul_overflow(extent, st.iters[it].extent, &extent) || extent > kMaxTensorElements)
+      step_error(s, "the fused loop would run more than {} iterations", kMaxTensorElements);
   }
   rel.child = int(st.iters.size());
   st.iters.push_back(IterInfo{name + "fused", st.iters[rel.parents[0]].kind, extent});

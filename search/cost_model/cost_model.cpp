@@ -4,7 +4,13 @@
 
 #include <xgboost/c_api.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -133,11 +139,28 @@ std::string read_file(const std::string& path, const char* what) {
   return content.str();
 }
 
+// Written beside `path` and renamed over it, so a reader, a second tuner saving the same file or a
+// kill in the middle sees the old content or the new, never a torn file that would stop a resume.
 void write_file(const std::string& path, const std::string& content, const char* what) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) user_error("cannot write {} '{}'", what, path);
-  out.write(content.data(), std::streamsize(content.size()));
-  if (!out) user_error("cannot write {} '{}'", what, path);
+  static std::atomic<uint64_t> writes{0};
+  std::string temp = fmt::format("{}.tmp.{}.{}", path, ::getpid(), writes++);
+  bool written = false;
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) user_error("cannot write {} '{}': cannot create '{}'", what, path, temp);
+    out.write(content.data(), std::streamsize(content.size()));
+    out.flush();
+    written = bool(out);
+  }
+  if (!written) {
+    std::remove(temp.c_str());
+    user_error("cannot write {} '{}' (is the disk full?)", what, path);
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    std::remove(temp.c_str());
+    user_error("cannot write {} '{}': {}", what, path, std::strerror(error));
+  }
 }
 
 std::string rng_state(const std::mt19937_64& rng) {

@@ -51,7 +51,7 @@ void check_options(const MeasureOptions& o) {
   const auto& faults = worker_fault_names();
   require(
       o.test_fault.empty() || std::find(faults.begin(), faults.end(), o.test_fault) != faults.end(),
-      "test_fault", "'" + o.test_fault + "'", "empty, segfault, hang or abort");
+      "test_fault", "'" + o.test_fault + "'", "empty, segfault, hang, abort, spin or allocate");
 }
 
 std::string this_binary() {

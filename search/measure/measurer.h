@@ -65,10 +65,10 @@ struct MeasureOptions {
   // allocates without end fails in its worker instead of taking the machine's memory.
   int64_t worker_memory_bytes = int64_t(8) << 30;
   std::string worker_binary;  // path of the tensortune binary; empty = this process's binary
-  // TEST ONLY: "segfault", "hang" or "abort" makes the worker stage that fault instead of running
-  // the candidate at test_fault_index of every run() batch (-1: every candidate), to test that
-  // crashes and hangs are contained. Never set from a flag or the environment; "" in every real
-  // use.
+  // TEST ONLY: "segfault", "hang", "abort", "spin" (a CPU hog) or "allocate" (without end) makes
+  // the worker stage that fault instead of running the candidate at test_fault_index of every
+  // run() batch (-1: every candidate), to test that crashes and hangs are contained. Never set
+  // from a flag or the environment; "" in every real use.
   std::string test_fault;
   int test_fault_index = 0;
   uint64_t input_seed = 1;  // seed of the task's random inputs

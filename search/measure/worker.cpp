@@ -18,6 +18,7 @@
 
 #include "codegen/runtime.h"
 #include "ir/error.h"
+#include "ir/sanitizers.h"
 #include "ir/schedule/layout.h"
 #include "search/measure/build.h"
 #include "search/measure/timer.h"
@@ -42,7 +43,7 @@ bool is_pipe(int fd) {
 
 // Lowers the soft address-space limit (the hard one stays, so a later task may raise it again).
 void limit_memory(int64_t bytes) {
-  if (bytes <= 0) return;
+  if (bytes <= 0 || kAddressSanitizer) return;
   rlimit limit;
   if (::getrlimit(RLIMIT_AS, &limit) != 0) return;
   rlim_t wanted = rlim_t(bytes);
@@ -86,6 +87,11 @@ void flush_from_cache(const std::vector<void*>& buffers, const std::vector<size_
   if (fault == "abort") std::abort();
   if (fault == "hang")
     for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  if (fault == "spin")  // the whole CPU, never yielding: only the measurer's kill stops it
+    for (volatile uint64_t i = 0;; i = i + 1) {
+    }
+  if (fault == "allocate")  // a kernel allocating without end, through the kernels' own allocator
+    for (;;) static_cast<volatile char*>(tt_alloc(int64_t(256) << 20))[0] = 1;
   internal_error("unknown test fault '{}'", fault);
 }
 

@@ -31,7 +31,7 @@ struct WorkerTask {
 // Test-only faults a worker stages instead of running a candidate, so tests can check that a
 // crashing or hanging kernel is contained. Never reachable from a flag or the environment.
 inline const std::vector<std::string>& worker_fault_names() {
-  static const std::vector<std::string> names = {"segfault", "hang", "abort"};
+  static const std::vector<std::string> names = {"segfault", "hang", "abort", "spin", "allocate"};
   return names;
 }
 

@@ -34,6 +34,21 @@ const std::set<std::string>& foldable_ops() {
   return ops;
 }
 
+// Import-time values are computed here, in memory: a few bytes of ConstantOfShape, Expand, Range or
+// Gather can ask for gigabytes, so a value past this many elements is refused, not allocated.
+// Shape arithmetic needs a handful; a constant the size of an activation is far below it.
+constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
+
+NDArray folded_array(const onnx::NodeProto& node, std::vector<int64_t> shape, DType dtype) {
+  for (int64_t d : shape)
+    if (d < 0) user_error("{}: its value would have a negative dimension in shape {}", node_label(node), shape_to_string(shape));
+  std::optional<int64_t> n = checked_product(shape);
+  if (!n || *n > kMaxFoldedElements)
+    user_error("{}: its value of shape {} would have more than {} elements, the most tensortune computes while "
+               "reading a model", node_label(node), shape_to_string(shape), kMaxFoldedElements);
+  return NDArray(std::move(shape), dtype);
+}
+
 int64_t count_of(const std::vector<int64_t>& shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t(1), std::multiplies<>());
 }
@@ -57,10 +72,18 @@ double get(const NDArray& a, int64_t i) {
   if (a.dtype() == DType::int64()) return double(a.as<int64_t>()[i]);
   return double(a.as<uint8_t>()[i]);
 }
+// An int64 result that does not fit (a float too large, NaN, an overflowing sum) is a UserError.
 void put(NDArray& a, int64_t i, double v) {
-  if (a.dtype() == DType::float32()) a.as<float>()[i] = float(v);
-  else if (a.dtype() == DType::int64()) a.as<int64_t>()[i] = int64_t(v);
-  else a.as<uint8_t>()[i] = v != 0;
+  if (a.dtype() == DType::float32()) {
+    a.as<float>()[i] = float(v);
+  } else if (a.dtype() == DType::int64()) {
+    // [-2^63, 2^63): the doubles that convert to int64 exactly or by truncation.
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
+      user_error("a value computed while reading the model, {}, does not fit in int64", v);
+    a.as<int64_t>()[i] = int64_t(v);
+  } else {
+    a.as<uint8_t>()[i] = v != 0;
+  }
 }
 
 // Copies element `from` of `src` to element `to` of `dst` (same dtype), bytewise.
@@ -92,7 +115,7 @@ NDArray fold_binary(const onnx::NodeProto& node, const NDArray& a, const NDArray
                b.dtype().to_string());
   std::vector<int64_t> shape = ops::broadcast_shape(a.shape(), b.shape(), node_label(node));
   const bool integer = a.dtype() == DType::int64();
-  NDArray out(shape, op == "Equal" ? DType::boolean() : a.dtype());
+  NDArray out = folded_array(node, shape, op == "Equal" ? DType::boolean() : a.dtype());
   for (int64_t i = 0; i < out.num_elements(); ++i) {
     double x = get(a, broadcast_source(a.shape(), shape, i)), y = get(b, broadcast_source(b.shape(), shape, i));
     double v = 0;
@@ -102,6 +125,8 @@ NDArray fold_binary(const onnx::NodeProto& node, const NDArray& a, const NDArray
     else if (op == "Equal") v = x == y;
     else if (integer) {
       if (y == 0) user_error("{}: integer division by zero", node_label(node));
+      // x and y came from int64 values; the one quotient that overflows is INT64_MIN / -1.
+      if (y == -1 && x <= -9223372036854775808.0) user_error("{}: the quotient overflows int64", node_label(node));
       v = double(int64_t(x) / int64_t(y));  // truncation, as ONNX Runtime
     } else {
       v = double(float(x) / float(y));
@@ -125,7 +150,7 @@ NDArray fold_gather(const onnx::NodeProto& node, const NDArray& data, const NDAr
   shape.insert(shape.end(), indices_array.shape().begin(), indices_array.shape().end());
   shape.insert(shape.end(), ds.begin() + axis + 1, ds.end());
   const int64_t outer = count_of({ds.begin(), ds.begin() + axis}), inner = count_of({ds.begin() + axis + 1, ds.end()});
-  NDArray out(shape, data.dtype());
+  NDArray out = folded_array(node, shape, data.dtype());
   int64_t next = 0;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i : indices)
@@ -134,6 +159,8 @@ NDArray fold_gather(const onnx::NodeProto& node, const NDArray& data, const NDAr
 }
 
 NDArray fold_concat(const onnx::NodeProto& node, const std::vector<const NDArray*>& parts, int64_t axis) {
+  for (size_t i = 0; i < parts.size(); ++i)
+    if (!parts[i]) user_error("{}: input {} is missing", node_label(node), i + 1);
   const NDArray& first = *parts[0];
   axis = normalize_axis(axis, int64_t(first.shape().size()), node);
   std::vector<int64_t> shape = first.shape();
@@ -146,7 +173,7 @@ NDArray fold_concat(const onnx::NodeProto& node, const std::vector<const NDArray
         user_error("{}: its inputs differ outside axis {}", node_label(node), axis);
     shape[axis] += p->shape()[axis];
   }
-  NDArray out(shape, first.dtype());
+  NDArray out = folded_array(node, shape, first.dtype());
   const int64_t outer = count_of({shape.begin(), shape.begin() + axis});
   int64_t next = 0;
   for (int64_t o = 0; o < outer; ++o)
@@ -185,9 +212,12 @@ NDArray fold_slice(ImportContext& ctx, const onnx::NodeProto& node, const Attrib
     int64_t b = s > 0 ? clamp(starts[k], 0, n) : clamp(starts[k], -1, n - 1);
     int64_t e = s > 0 ? clamp(ends[k], 0, n) : clamp(ends[k], -1, n - 1);
     begin[d] = b, step[d] = s;
-    shape[d] = s > 0 ? std::max<int64_t>(0, (e - b + s - 1) / s) : std::max<int64_t>(0, (b - e - s - 1) / -s);
+    // ceil(span / |s|) in unsigned arithmetic: a step as large as int64 allows must not overflow.
+    uint64_t span = s > 0 ? (e > b ? uint64_t(e - b) : 0) : (b > e ? uint64_t(b - e) : 0);
+    uint64_t magnitude = s > 0 ? uint64_t(s) : uint64_t(-(s + 1)) + 1;
+    shape[d] = span == 0 ? 0 : int64_t((span - 1) / magnitude + 1);
   }
-  NDArray out(shape, data.dtype());
+  NDArray out = folded_array(node, shape, data.dtype());
   std::vector<int64_t> out_strides = row_major_strides(shape), in_strides = row_major_strides(ds);
   for (int64_t i = 0; i < out.num_elements(); ++i) {
     int64_t from = 0;
@@ -236,7 +266,7 @@ std::optional<NDArray> fold(ImportContext& ctx, const onnx::NodeProto& node, con
     return fold_binary(node, x, input(1));
   }
   if (op == "Cast") {
-    NDArray out(x.shape(), cast_target(a));
+    NDArray out = folded_array(node, x.shape(), cast_target(a));
     for (int64_t i = 0; i < x.num_elements(); ++i) put(out, i, get(x, i));
     return out;
   }
@@ -247,7 +277,7 @@ std::optional<NDArray> fold(ImportContext& ctx, const onnx::NodeProto& node, con
     NDArray value = a.has("value") ? tensor_to_ndarray(a.get_tensor("value"), node_label(node) + " value")
                                    : NDArray({1}, DType::float32());
     if (value.num_elements() != 1) a.fail("value", "must hold one element");
-    NDArray out(shape, value.dtype());
+    NDArray out = folded_array(node, shape, value.dtype());
     for (int64_t i = 0; i < out.num_elements(); ++i) copy_element(value, 0, out, i);
     return out;
   }
@@ -255,7 +285,10 @@ std::optional<NDArray> fold(ImportContext& ctx, const onnx::NodeProto& node, con
     if (in.size() != 3) user_error("{}: needs 3 inputs", node_label(node));
     std::vector<int64_t> shape = ops::broadcast_shape(
         ops::broadcast_shape(x.shape(), input(1).shape(), node_label(node)), input(2).shape(), node_label(node));
-    NDArray out(shape, input(1).dtype());
+    if (input(1).dtype() != input(2).dtype())
+      user_error("{}: its two branches have element types {} and {}", node_label(node), input(1).dtype().to_string(),
+                 input(2).dtype().to_string());
+    NDArray out = folded_array(node, shape, input(1).dtype());
     for (int64_t i = 0; i < out.num_elements(); ++i) {
       bool c = get(x, broadcast_source(x.shape(), shape, i)) != 0;
       const NDArray& pick = c ? input(1) : input(2);
@@ -266,16 +299,19 @@ std::optional<NDArray> fold(ImportContext& ctx, const onnx::NodeProto& node, con
   if (op == "Expand") {
     std::vector<int64_t> target = int64_values(input(1), node, "shape");
     std::vector<int64_t> shape = ops::broadcast_shape(x.shape(), target, node_label(node));
-    NDArray out(shape, x.dtype());
+    NDArray out = folded_array(node, shape, x.dtype());
     for (int64_t i = 0; i < out.num_elements(); ++i) copy_element(x, broadcast_source(x.shape(), shape, i), out, i);
     return out;
   }
   if (op == "Range") {
     double start = get(x, 0), limit = get(input(1), 0), delta = get(input(2), 0);
     if (delta == 0) user_error("{}: delta is 0", node_label(node));
-    int64_t n = std::max<int64_t>(0, int64_t(std::ceil((limit - start) / delta)));
-    NDArray out({n}, x.dtype());
-    for (int64_t i = 0; i < n; ++i) put(out, i, start + double(i) * delta);
+    double count = std::ceil((limit - start) / delta);
+    if (!std::isfinite(count) || count > double(kMaxFoldedElements))
+      user_error("{}: the range from {} to {} by {} has more than {} elements", node_label(node), start, limit, delta,
+                 kMaxFoldedElements);
+    NDArray out = folded_array(node, {std::max<int64_t>(0, int64_t(count))}, x.dtype());
+    for (int64_t i = 0; i < out.num_elements(); ++i) put(out, i, start + double(i) * delta);
     return out;
   }
   // Shape-only operators on constants: the data stays, the shape changes.

@@ -96,7 +96,9 @@ void Attributes::fail(const std::string& name, const std::string& problem) const
 
 const onnx::AttributeProto& Attributes::find(const std::string& name,
                                              onnx::AttributeProto::AttributeType type) const {
-  const onnx::AttributeProto& a = *by_name_.at(name);
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) fail(name, "is required");
+  const onnx::AttributeProto& a = *it->second;
   // Old exporters leave `type` unset; then trust the field that is filled in.
   if (a.type() != type && a.type() != onnx::AttributeProto::UNDEFINED) {
     fail(name, fmt::format("is of type {}, expected {}",

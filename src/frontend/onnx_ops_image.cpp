@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ir/error.h"
+#include "ir/int_math.h"
 #include "src/frontend/onnx_context.h"
 
 namespace tt::frontend::onnx_import {
@@ -43,7 +44,10 @@ Value resize(ImportContext& ctx, const onnx::NodeProto& node, NodeId x, const st
       if (!(scales[d] > 0) || !std::isfinite(scales[d]))
         user_error("{}: scale {} of dimension {} is not positive", node_label(node), scales[d], d);
       used[d] = double(scales[d]);
-      out[d] = int64_t(std::floor(double(in[d]) * used[d]));
+      double size = std::floor(double(in[d]) * used[d]);
+      if (size > double(kMaxTensorElements))
+        user_error("{}: scale {} makes dimension {} {} long", node_label(node), scales[d], d, size);
+      out[d] = int64_t(size);
     }
   }
   for (size_t d = 0; d < 2; ++d)

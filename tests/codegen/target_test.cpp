@@ -59,6 +59,19 @@ TEST(Target, ParsesCpuAndFeatures) {
   EXPECT_EQ(generic.vector_bits(), 128);
 }
 
+// Found by fuzz_target: a feature turned off that the CPU has by default must survive the target's
+// string (records store it), or a replay would build for the CPU's defaults.
+TEST(Target, FeaturesTurnedOffReadBackOff) {
+  Target t = Target::parse("llvm -mcpu=znver3 -mattr=-avx2,+fma");
+  EXPECT_FALSE(t.has("avx2"));
+  EXPECT_TRUE(t.has("fma"));
+  Target again = Target::parse(t.to_string());
+  EXPECT_EQ(again.to_string(), t.to_string());
+  EXPECT_FALSE(again.has("avx2")) << t.to_string();
+  // A CPU at its defaults prints no "-" features.
+  EXPECT_EQ(Target::parse("llvm -mcpu=znver3").to_string().find(",-"), std::string::npos);
+}
+
 TEST(Target, RejectsBadStrings) {
   auto message_of = [](const std::string& text) {
     try {

@@ -3,6 +3,8 @@
 // constant-only operators on computed tensors get one clear error.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "ir/error.h"
 #include "ir/graph/evaluate.h"
 #include "onnx_test_util.h"
@@ -142,6 +144,79 @@ TEST(OnnxFold, ComputedTensorsAreClearErrors) {
   d.output("y");
   message = user_error_of([&] { d.import(); });
   EXPECT_NE(message.find("attribute 'to' is element type 11"), std::string::npos) << message;
+}
+
+// Folding runs on what the file says: a few bytes that ask for gigabytes, an overflowing int64, a
+// step as large as int64 allows or mismatched branches get one clear error (or the right value),
+// never an allocation, a wrapped number or a read past an array.
+TEST(OnnxFold, HostileShapeArithmeticIsRefusedOrExact) {
+  auto fails_with = [](OnnxModelBuilder& b, const std::string& part) {
+    std::string message = user_error_of([&] { b.import(); });
+    EXPECT_NE(message.find(part), std::string::npos) << message;
+  };
+  {
+    OnnxModelBuilder b(13);
+    b.input("x", {1});
+    b.int64_initializer("shape", {65536, 65536});
+    b.node("ConstantOfShape", {"shape"}, {"y"}, "zeros");
+    b.output("y");
+    fails_with(b, "node 'zeros' (ConstantOfShape): its value of shape 65536x65536 would have more than 16777216");
+  }
+  {
+    OnnxModelBuilder b(13);
+    b.input("x", {1});
+    b.int64_initializer("start", {0});
+    b.int64_initializer("limit", {int64_t(1) << 40});
+    b.int64_initializer("delta", {1});
+    b.node("Range", {"start", "limit", "delta"}, {"y"}, "range");
+    b.output("y");
+    fails_with(b, "node 'range' (Range): the range from 0 to");
+    fails_with(b, "has more than 16777216 elements");
+  }
+  {
+    OnnxModelBuilder b(13);
+    b.input("x", {1});
+    b.int64_initializer("big", {int64_t(1) << 62});
+    b.node("Add", {"big", "big"}, {"twice"}, "overflow");
+    b.node("Reshape", {"x", "twice"}, {"y"});
+    b.output("y");
+    fails_with(b, "does not fit in int64");
+  }
+  {
+    OnnxModelBuilder b(13);
+    b.input("x", {1});
+    b.int64_initializer("a", {1, 2});
+    OnnxModelBuilder::set_int(b.node("Concat", {"a", ""}, {"y"}, "gap"), "axis", 0);
+    b.output("y");
+    fails_with(b, "node 'gap' (Concat): input 2 is missing");
+  }
+  {
+    OnnxModelBuilder b(13);
+    b.input("x", {2, 3});
+    b.initializer("yes", {1}, {1.0f});
+    b.int64_initializer("no", {7});
+    b.node("Shape", {"x"}, {"s"});
+    b.node("Equal", {"s", "s"}, {"c"});
+    b.node("Where", {"c", "yes", "no"}, {"y"}, "mixed");
+    b.output("y");
+    fails_with(b, "node 'mixed' (Where): its two branches have element types float32 and int64");
+  }
+  {
+    // Slice by the largest step: one element, the first (the shape arithmetic does not overflow).
+    OnnxModelBuilder b(13);
+    b.input("x", {4, 6});
+    b.node("Shape", {"x"}, {"s"});
+    b.int64_initializer("starts", {0});
+    b.int64_initializer("ends", {std::numeric_limits<int64_t>::max()});
+    b.int64_initializer("axes", {0});
+    b.int64_initializer("steps", {std::numeric_limits<int64_t>::max()});
+    b.node("Slice", {"s", "starts", "ends", "axes", "steps"}, {"first"});
+    b.int64_initializer("minus_one", {-1});
+    OnnxModelBuilder::set_int(b.node("Concat", {"first", "minus_one"}, {"target"}), "axis", 0);
+    b.node("Reshape", {"x", "target"}, {"y"});
+    b.output("y");
+    EXPECT_EQ(output_shape(b.import()), (Shape{4, 6}));
+  }
 }
 
 }  // namespace

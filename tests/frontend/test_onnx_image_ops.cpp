@@ -146,6 +146,14 @@ TEST(OnnxImageOps, ResizeErrorsNameTheProblem) {
   shrink.node("Upsample", {"x", "scales"}, {"y"});
   shrink.output("y");
   expect_error(shrink, "only enlarges");
+  // Found by fuzz_onnx: an Upsample-7 without its required scales attribute (was std::out_of_range).
+  OnnxModelBuilder no_scales(7);
+  no_scales.input("x", {1, 1, 2, 2});
+  no_scales.node("Upsample", {"x"}, {"y"}, "up");
+  no_scales.output("y");
+  expect_error(no_scales, "node 'up' (Upsample): attribute 'scales' is required");
+  // And a scale that would make a dimension longer than any tensor may be.
+  expect_error(resize({1, 1, 1e30f, 2}, "", ""), "makes dimension 2");
 }
 
 TEST(OnnxImageOps, OpsetSevenAttributeForms) {

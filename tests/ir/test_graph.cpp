@@ -79,6 +79,21 @@ TEST(Graph, TypeErrorsNameTheNode) {
   EXPECT_EQ(g.nodes().size(), 3u);
 }
 
+// A value with a zero dimension or more elements than a tensor may hold is refused where it enters
+// the graph, naming it, before a pass or a schedule divides by its extents.
+TEST(Graph, EmptyAndOversizedValuesAreRefusedWhereTheyEnter) {
+  Graph g;
+  expect_user_error([&] { g.add_input("empty", {{1, 0, 4}}); }, {"input 'empty'", "1x0x4", "dimension 0"});
+  expect_user_error([&] { g.add_constant("nothing", NDArray({3, 0}, DType::float32())); },
+                    {"constant 'nothing'", "dimension 0"});
+  expect_user_error([&] { g.add_input("huge", {{65536, 65536}}); }, {"input 'huge'", "more than 2147483647 elements"});
+  NodeId x = g.add_input("x", {{1, 3, 8, 8}});
+  expect_user_error(
+      [&] { g.add_call("reshape", {x}, {{"newshape", std::vector<int64_t>{0, 192}}}, "to_empty"); },
+      {"to_empty"});
+  EXPECT_EQ(g.nodes().size(), 1u);
+}
+
 TEST(Graph, InferTypesAfterEdit) {
   Graph g;
   NodeId x = g.add_input("x", {{2, 6}});

@@ -34,6 +34,14 @@ TEST(LoopIRConstruction, BuffersKnowTheirSize) {
   EXPECT_EQ(b->shape, (std::vector<int64_t>{4, 8}));
   EXPECT_THROW(BufferNode::make("V", DType::float32(8), {4}, BufferScope::Param), InternalError);
   EXPECT_THROW(param("Z", {4, 0}), InternalError);
+  // Kernels index in 32 bits: a buffer past 2^31 - 1 elements is a clear error, not a wrapped index.
+  try {
+    param("Big", {65536, 32768});
+    ADD_FAILURE() << "a buffer of 2^31 elements was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("32 bits"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(param("Largest", {65536, 32767})->size, int64_t(65536) * 32767);
 }
 
 TEST(LoopIRConstruction, ConstructorsCheckTheirArguments) {

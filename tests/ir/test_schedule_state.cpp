@@ -2,6 +2,8 @@
 // new stages) and that every invalid step raises a UserError naming the step, changing nothing.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <sstream>
 
 #include "ir/error.h"
@@ -288,6 +290,9 @@ TEST(ScheduleStateErrors, Split) {
   expect_step_error(s, SplitStep{"C", "i", {4, -2}}, {"not positive"});
   expect_step_error(s, SplitStep{"C", "i", {}}, {"no split factors"});
   expect_step_error(s, SplitStep{"C", "i", {2, 2}, true}, {"nparts takes exactly one factor"});
+  // Factors whose loops would cover more than 32-bit indices reach (a record could say anything).
+  expect_step_error(s, SplitStep{"C", "i", {int64_t(1) << 20, int64_t(1) << 20}}, {"multiply to more than 2147483647"});
+  expect_step_error(s, SplitStep{"C", "i", {std::numeric_limits<int64_t>::max(), 2}}, {"multiply to more than"});
 }
 
 TEST(ScheduleStateErrors, Fuse) {

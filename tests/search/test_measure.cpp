@@ -10,6 +10,7 @@
 
 #include "ir/error.h"
 #include "ir/lower/lower.h"
+#include "ir/sanitizers.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/te/ops.h"
 #include "search/measure/build.h"
@@ -99,6 +100,18 @@ TEST(Measurer, AbortIsRuntimeAndTheWorkerIsReplaced) {
 
 TEST(Measurer, HangIsRunTimeoutAndTheWorkerIsReplaced) {
   expect_fault_contained("hang", MeasureError::RunTimeout, "run timeout of 1 s");
+}
+
+// A kernel that takes the whole CPU (no sleeping, unlike "hang") is killed at its timeout all the same.
+TEST(Measurer, CpuHogIsRunTimeoutAndTheWorkerIsReplaced) {
+  expect_fault_contained("spin", MeasureError::RunTimeout, "run timeout of 1 s");
+}
+
+// A kernel that allocates without end meets the worker's address-space cap (the kernels' allocator
+// aborts when it fails), not the machine's memory.
+TEST(Measurer, UnboundedAllocationIsRuntimeAndTheWorkerIsReplaced) {
+  if (kAddressSanitizer) GTEST_SKIP() << "under AddressSanitizer the worker has no address-space cap";
+  expect_fault_contained("allocate", MeasureError::Runtime, "SIGABRT");
 }
 
 // An object with the task's signature that computes something else: C = A·B + 1.
@@ -237,6 +250,7 @@ TEST(Measurer, CacheFlushTimesSingleRuns) {
 // The worker lowers its own address-space limit to what the task says, so a kernel that allocates
 // without end fails there and not in the machine.
 TEST(WorkerProcess, LimitsItsAddressSpace) {
+  if (kAddressSanitizer) GTEST_SKIP() << "under AddressSanitizer the worker has no address-space cap";
   WorkerTask task;
   task.target = Target::host().to_string();
   task.params = {BufferNode::make("x", DType::float32(), {4}, BufferScope::Param)};

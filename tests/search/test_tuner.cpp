@@ -1,13 +1,16 @@
 // Tests of the tuning loop on a real task: the same seed with the same measurements proposes the same
 // candidates (the second run is fed the first run's recorded costs instead of timing), another seed
-// searches differently, and a resumed run neither re-measures nor loses the saved cost model.
+// searches differently, a resumed run neither re-measures nor loses the saved cost model, and a run
+// whose candidates hog the CPU or allocate without end records them as errors and goes on.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "ir/sanitizers.h"
 #include "ir/te/ops.h"
 #include "search/tune/tuner.h"
 #include "tests/ir/te_test_util.h"
@@ -142,6 +145,44 @@ TEST(Tuner, ResumeMeasuresNothingTwiceAndStartsFromTheSavedModel) {
   std::vector<std::string> keys = keys_in_order(path);
   std::set<std::string> unique(keys.begin(), keys.end());
   EXPECT_EQ(unique.size(), keys.size());
+}
+
+// A tuning run whose candidates misbehave in the real worker — the first of every batch takes the
+// whole CPU past its timeout, or allocates without end — records each as an error, measures the
+// rest of the batch in a fresh worker, goes on to its budget and keeps every record.
+void expect_tuning_survives(const std::string& fault, MeasureError expected) {
+  std::string path = fresh_log("tuner_fault_" + fault);
+  TuneOptions o = options(3);
+  o.trials = 12;
+  o.measures_per_round = 4;
+  o.measure.test_fault = fault;
+  o.measure.test_fault_index = 0;
+  o.measure.run_timeout_s = 1;
+  TuningLog log = TuningLog::open(path);
+  Tuner tuner(matmul_task(), o, Target::host(), log);
+  TuneProgress p = tuner.run();
+  EXPECT_EQ(p.measured_this_run, 12);
+  std::vector<TuningRecord> records = TuningLog::open(path).read_all();
+  ASSERT_EQ(records.size(), 12u);
+  int faulted = 0, valid = 0;
+  for (const TuningRecord& r : records) {
+    faulted += r.error == expected;
+    valid += r.valid();
+  }
+  EXPECT_EQ(faulted, 3) << "one faulted candidate per batch of four";
+  EXPECT_EQ(valid, 9);
+  ASSERT_EQ(p.tasks.size(), 1u);
+  EXPECT_TRUE(std::isfinite(p.tasks[0].best_s));
+  EXPECT_EQ(p.tasks[0].errors[size_t(expected)], 3);
+}
+
+TEST(Tuner, CpuHoggingCandidatesAreTimedOutAndTheRunGoesOn) {
+  expect_tuning_survives("spin", MeasureError::RunTimeout);
+}
+
+TEST(Tuner, CandidatesAllocatingWithoutEndFailAloneAndTheRunGoesOn) {
+  if (kAddressSanitizer) GTEST_SKIP() << "under AddressSanitizer the worker has no address-space cap";
+  expect_tuning_survives("allocate", MeasureError::Runtime);
 }
 
 }  // namespace

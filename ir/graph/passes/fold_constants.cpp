@@ -1,11 +1,30 @@
 // Constant folding: a call whose inputs are all constants (weights reshaped or transposed by the
 // model, shape arithmetic an exporter left behind) becomes a constant, computed once here by the
 // TE interpreter instead of by a kernel on every run. Graph inputs are never constants, so nothing
-// that depends on them folds.
+// that depends on them folds. A node too costly to interpret stays a call.
 #include "ir/graph/evaluate.h"
+#include "ir/graph/op_registry.h"
 #include "ir/graph/passes/passes.h"
+#include "ir/te/flop_count.h"
 
 namespace tt::graph {
+
+namespace {
+
+// The interpreter computes some 10^7 values a second: a node whose value would take it longer than
+// a few seconds (or hold gigabytes: a broadcast of two small constants can) is left to run as a
+// kernel, like any other call. Weights a model reshapes or transposes are far below this.
+constexpr int64_t kMaxFoldedWork = int64_t(1) << 27;
+
+bool cheap_to_fold(const Node& node, const std::vector<NDArray>& args) {
+  std::vector<Tensor> placeholders;
+  for (size_t i = 0; i < args.size(); ++i)
+    placeholders.push_back(placeholder(args[i].shape(), args[i].dtype(), "in" + std::to_string(i)));
+  Tensor out = lookup_op(node.op).to_te(node, placeholders);
+  return node.type.num_elements() <= kMaxFoldedWork && flop_count({out}) <= kMaxFoldedWork;
+}
+
+}  // namespace
 
 Graph fold_constants(const Graph& graph) {
   // Folding in place keeps every id and the topological order; the inputs a folded node no longer
@@ -20,7 +39,7 @@ Graph fold_constants(const Graph& graph) {
       all_constant = all_constant && input.kind == NodeKind::Constant;
       if (all_constant) args.push_back(input.value);
     }
-    if (!all_constant) continue;
+    if (!all_constant || !cheap_to_fold(original, args)) continue;
     NDArray value = evaluate_call(original, args);
     Node& folded = out.mutable_node(original.id);
     folded.kind = NodeKind::Constant;
