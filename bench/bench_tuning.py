@@ -545,9 +545,16 @@ def compare_logs(args, logs, svg=None):
 def tune_strategy(args, report, workload, name, flags, command, trials):
     log = f"{args.log_prefix}-strategies-{workload}-{name.replace(' ', '-')}.db"
     tuned = run_live([args.binary] + command + ["--trials", str(trials), "--log", log, "--threads", "1",
-                                              "--seed", str(args.seed), "--json"] + flags, f"{workload}: {name}")
+                                              "--seed", str(args.seed), "--json"] + flags + strategy_flags(args, flags),
+                     f"{workload}: {name}")
     report["phases"].append(phase_times(f"{workload}: {name}", tuned))
     return log, tuned
+
+
+def strategy_flags(args, flags):
+    """--tune-flags reach the autotvm runs of the strategies step (e.g. --conv-block 0, to search the
+    blocks per shape); the template-free search takes none of them."""
+    return args.tune_flags if "autotvm" in flags else []
 
 
 def conv_command(shape):
@@ -753,7 +760,8 @@ def main():
     parser.add_argument("--conv-shapes", default="", help="conv shapes of the strategies step (default all: "
                         "conv1,...,conv11)")
     parser.add_argument("--tune-flags", default="",
-                        help="extra flags of the convs and e2e steps' tune runs, e.g. \"--strategy autotvm\"")
+                        help="extra flags of the convs and e2e steps' tune runs, e.g. \"--strategy autotvm\"; "
+                        "in the strategies step, of the autotvm runs (e.g. \"--conv-block 0\")")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the peer measurements")
     parser.add_argument("--log-prefix", default=None, help="log paths start with this (default tuning_logs/bench-DATE)")
