@@ -71,7 +71,10 @@ std::vector<int64_t> iter_extents(const Stage& stage, const std::vector<int64_t>
 
 ScheduleState::ScheduleState(std::vector<Tensor> outputs) : outputs_(std::move(outputs)) {
   for (const Operation& op : topological_order(outputs_)) {
-    if (op->is_placeholder()) continue;
+    if (op->is_placeholder()) {
+      input_order_.push_back(op->name);
+      continue;
+    }
     stages_.push_back(make_stage(op));
   }
   for (Stage& s : stages_) {
@@ -97,6 +100,11 @@ std::vector<Tensor> ScheduleState::inputs() const {
   std::vector<Tensor> in;
   for (const Operation& op : topological_order(outputs_))
     if (op->is_placeholder()) in.emplace_back(op);
+  // A step that replaces an input (winograd's transformed weights) keeps its name and its place.
+  auto position = [&](const Tensor& t) {
+    return std::find(input_order_.begin(), input_order_.end(), t.name()) - input_order_.begin();
+  };
+  std::stable_sort(in.begin(), in.end(), [&](const Tensor& a, const Tensor& b) { return position(a) < position(b); });
   return in;
 }
 
@@ -141,6 +149,7 @@ std::vector<std::string> ScheduleState::apply(const Step& step) {
         else if constexpr (std::is_same_v<T, FollowSplitStep>) return apply_follow_split(s);
         else if constexpr (std::is_same_v<T, FollowFusedSplitStep>) return apply_follow_fused_split(s);
         else if constexpr (std::is_same_v<T, LayoutRewriteStep>) return apply_layout_rewrite(s), std::vector<std::string>{};
+        else if constexpr (std::is_same_v<T, WinogradStep>) return apply_winograd(s), std::vector<std::string>{};
         else static_assert(sizeof(T) == 0, "unhandled step kind");
       },
       step);
@@ -162,6 +171,11 @@ void ScheduleState::apply_layout_rewrite(const LayoutRewriteStep& s) {
   if (layouts_.count(s.tensor)) step_error(s, "'{}' already has a layout", s.tensor);
   check_layout(s, shape);
   layouts_[s.tensor] = s;
+}
+
+const WinogradStep* ScheduleState::weight_transform_of(const std::string& tensor) const {
+  auto it = weight_transforms_.find(tensor);
+  return it == weight_transforms_.end() ? nullptr : &it->second;
 }
 
 const LayoutRewriteStep* ScheduleState::layout_of(const std::string& tensor) const {

@@ -79,11 +79,15 @@ class ScheduleState {
   const std::vector<Stage>& stages() const { return stages_; }
   const Stage& stage(const std::string& name) const;
   const std::vector<Tensor>& outputs() const { return outputs_; }
-  // The placeholders the graph reads, in first-seen topological order.
+  // The placeholders the graph reads, in the first-seen topological order of the graph the state
+  // was made from (an input a winograd step transformed keeps its place).
   std::vector<Tensor> inputs() const;
   const std::vector<Step>& steps() const { return steps_; }
   // The layout a layout_rewrite step gave input `tensor`, or null (stored as it is).
   const LayoutRewriteStep* layout_of(const std::string& tensor) const;
+  // The winograd step whose transformed weights input `tensor` now holds, or null. The kernel reads
+  // winograd::transform_weight of the weights (then packed by layout_of, if any).
+  const WinogradStep* weight_transform_of(const std::string& tensor) const;
   // The stages that read `stage`'s operation directly.
   std::vector<std::string> consumers(const std::string& stage) const;
   // The stages that read `stage`'s values once inlined stages are substituted: an inlined consumer
@@ -115,6 +119,7 @@ class ScheduleState {
   std::vector<std::string> apply_rfactor(const RfactorStep& s);
   void apply_pragma(const PragmaStep& s);
   void apply_layout_rewrite(const LayoutRewriteStep& s);
+  void apply_winograd(const WinogradStep& s);  // state_winograd.cpp
   // The leaf loop names of a stage.
   std::vector<std::string> leaf_names(const std::string& stage) const;
   // Replaces stage `index`'s operation, rebuilding every consumer that read the old one.
@@ -125,6 +130,8 @@ class ScheduleState {
   std::vector<Tensor> outputs_;
   std::vector<Step> steps_;
   std::map<std::string, LayoutRewriteStep> layouts_;  // by input name
+  std::map<std::string, WinogradStep> weight_transforms_;  // by input name
+  std::vector<std::string> input_order_;  // the placeholders' names, in the original graph's order
 };
 
 Stage make_stage(const Operation& op);

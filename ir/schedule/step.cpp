@@ -57,6 +57,7 @@ std::string to_string(const Step& step) {
             for (auto [d, k] : s.order) order.push_back(fmt::format("{}.{}", d, k));
             return fmt::format("layout_rewrite({}, {}, [{}])", s.tensor, s.factors, fmt::join(order, ", "));
           },
+          [](const WinogradStep& s) { return fmt::format("winograd({}, tile={})", s.stage, s.tile); },
       },
       step);
 }
@@ -85,6 +86,7 @@ nlohmann::json to_json(const Step& step) {
             for (auto [d, k] : s.order) order.push_back(json::array({d, k}));
             return json::array({"layout_rewrite", s.tensor, s.factors, order});
           },
+          [](const WinogradStep& s) { return json::array({"winograd", s.stage, s.tile}); },
       },
       step);
 }
@@ -179,6 +181,11 @@ Step step_from_json(const nlohmann::json& j) {
       s.order.emplace_back(int(e[0].get<int64_t>()), int(e[1].get<int64_t>()));
     }
     return s;
+  }
+  if (kind == "winograd") {
+    expect_size(3);
+    if (!j[2].is_number_integer()) return fail("expected [\"winograd\", stage, tile]");
+    return WinogradStep{str(1), j[2].get<int64_t>()};
   }
   return fail("unknown step kind");
 }

@@ -126,9 +126,23 @@ struct LayoutRewriteStep {
   std::vector<std::pair<int, int>> order;
 };
 
+// Computes convolution `stage` by Winograd's minimal filtering F(tile×tile, 3×3) (ir/te/winograd.h)
+// instead of directly: a choice of algorithm, made by the search like any other step. The stage
+// must be a conv2d with a 3×3 kernel, stride 1, dilation 1 and one group whose weights are an input
+// read by it alone, and no step may have touched it yet. It becomes the output transform (same name,
+// same loops) and four stages are added before it: <stage>.wino_in1, .wino_in (the input
+// transform), .wino_gemm (the batched GEMM, reduce loop "rc") and .wino_out1. The weight input
+// keeps its name but the kernel reads it transformed, [α][α][C][K] with α = tile + 2: whoever calls
+// the kernel transforms it once beforehand (winograd::transform_weight), as it packs a
+// layout_rewrite's input; a later layout_rewrite of it applies to the transformed shape.
+struct WinogradStep {
+  std::string stage;
+  int64_t tile = 4;
+};
+
 using Step = std::variant<SplitStep, FuseStep, ReorderStep, AnnotateStep, ComputeAtStep, ComputeInlineStep,
                           ComputeRootStep, CacheWriteStep, CacheReadStep, RfactorStep, PragmaStep, FollowSplitStep,
-                          FollowFusedSplitStep, LayoutRewriteStep>;
+                          FollowFusedSplitStep, LayoutRewriteStep, WinogradStep>;
 
 // One line of readable text, e.g. `split(C, i, [8, 4])`.
 std::string to_string(const Step& step);

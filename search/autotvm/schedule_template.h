@@ -42,6 +42,11 @@ struct TemplateOptions {
   // each task alone gets a little faster, but a model then converts between most convolutions
   // (ResNet-18: 19 conversions, 56 ms instead of the tasks' 32 ms).
   int64_t conv2d_block = -1;
+  // The Winograd templates offered beside the direct one for a 3×3 stride-1 convolution with
+  // constant weights, by output tile (conv2d_winograd_m2, _m4, _m6; empty: none). The template
+  // policy shares the task's trials among the templates by what they measure (template_policy.h).
+  // F(6×6, 3×3) is left out by default: its larger rounding error fails the check on deep layers.
+  std::vector<int64_t> winograd_tiles = {2, 4};
 };
 
 class ScheduleTemplate {
@@ -53,10 +58,17 @@ class ScheduleTemplate {
                                                  const std::vector<std::string>& constant_inputs,
                                                  std::string* why_not = nullptr,
                                                  const TemplateOptions& options = {});
+  // Every template for this task: match()'s, then the Winograd ones (TemplateOptions::winograd_tiles)
+  // where the convolution allows them. Empty, with *why_not, when match() finds none.
+  static std::vector<std::unique_ptr<ScheduleTemplate>> match_all(const std::vector<Tensor>& outputs,
+                                                                  const HardwareParams& hw,
+                                                                  const std::vector<std::string>& constant_inputs,
+                                                                  std::string* why_not = nullptr,
+                                                                  const TemplateOptions& options = {});
   ~ScheduleTemplate();
 
-  // "conv2d_nchwc", "conv2d_nchw", "depthwise_conv2d_nchw", "matmul", "dense_pack",
-  // "batch_matmul", "pool".
+  // "conv2d_nchwc", "conv2d_nchw", "conv2d_winograd_m2" (_m4, _m6), "depthwise_conv2d_nchw",
+  // "matmul", "dense_pack", "batch_matmul", "pool".
   const std::string& name() const { return name_; }
   const ConfigSpace& space() const { return space_; }
   // The steps of a config; UserError if they do not apply (an InstantiationError of the record).
@@ -69,6 +81,9 @@ class ScheduleTemplate {
   void define_knobs();
   void define_nchwc_knobs();
   Candidate instantiate_nchwc(const Config& config) const;
+  // winograd_template.cpp
+  void define_winograd_knobs();
+  Candidate instantiate_winograd(const Config& config) const;
 
   std::string name_;
   std::vector<Tensor> outputs_;

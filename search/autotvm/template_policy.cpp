@@ -20,14 +20,32 @@ constexpr int kProposeAttempts = 8;
 
 TemplatePolicy::TemplatePolicy(std::unique_ptr<ScheduleTemplate> tmpl, const std::string& tuner, uint64_t seed,
                                const GAParams& ga, const AnnealingParams& sa)
-    : template_(std::move(tmpl)) {
-  TT_ASSERT(template_, "a template policy needs a template");
-  tuner_ = make_config_tuner(tuner, template_->space(), seed, ga, sa);
+    : TemplatePolicy(
+          [&] {
+            std::vector<std::unique_ptr<ScheduleTemplate>> one;
+            one.push_back(std::move(tmpl));
+            return one;
+          }(),
+          tuner, seed, ga, sa) {}
+
+TemplatePolicy::TemplatePolicy(std::vector<std::unique_ptr<ScheduleTemplate>> templates, const std::string& tuner,
+                               uint64_t seed, const GAParams& ga, const AnnealingParams& sa) {
+  TT_ASSERT(!templates.empty(), "a template policy needs a template");
+  for (size_t i = 0; i < templates.size(); ++i) {
+    TT_ASSERT(templates[i], "a template policy needs a template");
+    Arm arm;
+    arm.tmpl = std::move(templates[i]);
+    // The first template's tuner keeps the run's seed, so a task with one template searches as before.
+    arm.tuner = make_config_tuner(tuner, arm.tmpl->space(), seed + 7919 * i, ga, sa);
+    arms_.push_back(std::move(arm));
+  }
 }
 
-std::vector<Candidate> TemplatePolicy::propose(int n, const CandidateScorer& scorer,
-                                               const std::vector<std::string>& measured) {
-  const std::set<std::string> measured_set(measured.begin(), measured.end());
+std::vector<Candidate> TemplatePolicy::propose_from(size_t a, int n, const CandidateScorer& scorer,
+                                                    const std::set<std::string>& measured_set,
+                                                    std::set<std::string>& taken) {
+  Arm& arm = arms_[a];
+  const ScheduleTemplate& tmpl = *arm.tmpl;
   // Instantiations of this call, by index (nullopt: the config's steps do not apply).
   std::map<int64_t, std::optional<Candidate>> made;
   auto instantiate = [&](int64_t index) -> const std::optional<Candidate>& {
@@ -35,7 +53,7 @@ std::vector<Candidate> TemplatePolicy::propose(int n, const CandidateScorer& sco
     if (it != made.end()) return it->second;
     std::optional<Candidate> c;
     try {
-      c = template_->instantiate(template_->space().at(index));
+      c = tmpl.instantiate(tmpl.space().at(index));
     } catch (const UserError&) {
     }
     return made.emplace(index, std::move(c)).first->second;
@@ -58,19 +76,21 @@ std::vector<Candidate> TemplatePolicy::propose(int n, const CandidateScorer& sco
   };
 
   std::vector<Candidate> out;
-  std::set<std::string> taken;
   for (int attempt = 0; attempt < kProposeAttempts && int(out.size()) < n; ++attempt) {
-    std::vector<int64_t> batch = tuner_->next_batch(n - int(out.size()), score, visited_);
-    if (batch.empty()) break;
+    std::vector<int64_t> batch = arm.tuner->next_batch(n - int(out.size()), score, arm.visited);
+    if (batch.empty()) {
+      arm.exhausted = true;
+      break;
+    }
     for (int64_t index : batch) {
-      visited_.insert(index);
+      arm.visited.insert(index);
       const std::optional<Candidate>& c = instantiate(index);
       if (!c) {
-        tuner_->update(index, 0);
+        arm.tuner->update(index, 0);
         continue;
       }
       std::string key = candidate_key(*c);
-      index_of_key_[key] = index;
+      index_of_key_[key] = {a, index};
       if (measured_set.count(key) || !taken.insert(key).second) continue;
       out.push_back(*c);
     }
@@ -78,32 +98,69 @@ std::vector<Candidate> TemplatePolicy::propose(int n, const CandidateScorer& sco
   return out;
 }
 
+std::vector<Candidate> TemplatePolicy::propose(int n, const CandidateScorer& scorer,
+                                               const std::vector<std::string>& measured) {
+  const std::set<std::string> measured_set(measured.begin(), measured.end());
+  std::set<std::string> taken;
+  std::vector<Candidate> out;
+  auto take = [&](size_t a, int count) {
+    if (count <= 0 || arms_[a].exhausted) return;
+    for (Candidate& c : propose_from(a, count, scorer, measured_set, taken)) out.push_back(std::move(c));
+  };
+  if (arms_.size() == 1) {
+    take(0, n);
+    return out;
+  }
+  // The preferred arm: one never measured first, else the fastest so far (ties: the earlier).
+  auto preference = [&](size_t a) {
+    return arms_[a].measured == 0 ? std::numeric_limits<double>::infinity() : arms_[a].best_throughput;
+  };
+  std::vector<size_t> order;
+  for (size_t a = 0; a < arms_.size(); ++a)
+    if (!arms_[a].exhausted) order.push_back(a);
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return preference(x) > preference(y); });
+  if (order.empty()) return out;
+  const int explore = int(kExploreShare * n / double(order.size()));
+  for (size_t i = 1; i < order.size(); ++i) take(order[i], explore);
+  // The rest to the preferred arm, then whatever it could not use to the others in order.
+  for (size_t i = 0; i < order.size() && int(out.size()) < n; ++i) take(order[i], n - int(out.size()));
+  return out;
+}
+
 void TemplatePolicy::observe(const std::vector<MeasuredCandidate>& results) {
   for (const MeasuredCandidate& r : results) {
-    std::optional<int64_t> index;
+    std::optional<std::pair<size_t, int64_t>> where;
     auto it = index_of_key_.find(candidate_key(r.candidate));
     if (it != index_of_key_.end()) {
-      index = it->second;
-    } else if (r.config.is_object() && r.config.value("template", "") == template_->name()) {
-      // A record of an earlier run of this template (resuming a log).
-      try {
-        index = template_->space().config_from_json(r.config).index;
-      } catch (const UserError&) {
-        // Another version of the template's space: its steps still count as measured.
+      where = it->second;
+    } else if (r.config.is_object()) {
+      // A record of an earlier run of one of these templates (resuming a log).
+      const std::string name = r.config.value("template", "");
+      for (size_t a = 0; a < arms_.size() && !where; ++a) {
+        if (arms_[a].tmpl->name() != name) continue;
+        try {
+          where = std::pair{a, arms_[a].tmpl->space().config_from_json(r.config).index};
+        } catch (const UserError&) {
+          // Another version of the template's space: its steps still count as measured.
+        }
       }
     }
-    if (!index) continue;
-    visited_.insert(*index);
-    tuner_->update(*index, r.throughput);
+    if (!where) continue;
+    Arm& arm = arms_[where->first];
+    arm.visited.insert(where->second);
+    arm.tuner->update(where->second, r.throughput);
+    ++arm.measured;
+    arm.best_throughput = std::max(arm.best_throughput, r.throughput);
   }
 }
 
 nlohmann::json TemplatePolicy::config_of(const Candidate& candidate) const {
   auto it = index_of_key_.find(candidate_key(candidate));
   if (it == index_of_key_.end()) return nullptr;
-  nlohmann::json j = template_->space().to_json(template_->space().at(it->second));
-  j["template"] = template_->name();
-  j["tuner"] = tuner_->name();
+  const Arm& arm = arms_[it->second.first];
+  nlohmann::json j = arm.tmpl->space().to_json(arm.tmpl->space().at(it->second.second));
+  j["template"] = arm.tmpl->name();
+  j["tuner"] = arm.tuner->name();
   return j;
 }
 

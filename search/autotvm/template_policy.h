@@ -1,12 +1,19 @@
-// The template-based search policy (AutoTVM): a task's schedule template, its knob space, and one of
-// the config tuners, behind the SearchPolicy interface the tuning loop drives — so it measures,
-// records, resumes and replays through the same pipeline as the sketch search. Each record names
-// its config (template, tuner, index, knob values) beside the steps it produced.
+// The template-based search policy (AutoTVM): a task's schedule templates (one, or several
+// formulations of the same operator: a convolution's direct and Winograd templates), each with its
+// knob space and its own config tuner, behind the SearchPolicy interface the tuning loop drives — so
+// it measures, records, resumes and replays through the same pipeline as the sketch search. Each
+// record names its config (template, tuner, index, knob values) beside the steps it produced.
+//
+// Several templates share the task's trials by measurement: each batch gives every template that
+// still has configs a small exploration share (kExploreShare of the batch, split evenly) and the
+// rest to the template with the fastest measured config so far (one not measured yet counts as
+// fastest, so each is tried early). A template that runs out of configs passes its share on.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,22 +27,41 @@ class TemplatePolicy : public SearchPolicy {
  public:
   TemplatePolicy(std::unique_ptr<ScheduleTemplate> tmpl, const std::string& tuner, uint64_t seed,
                  const GAParams& ga = {}, const AnnealingParams& sa = {});
+  // Several templates of one task (at least one); each tuner gets its own seed derived from `seed`.
+  TemplatePolicy(std::vector<std::unique_ptr<ScheduleTemplate>> templates, const std::string& tuner, uint64_t seed,
+                 const GAParams& ga = {}, const AnnealingParams& sa = {});
 
   std::string name() const override { return "autotvm"; }
   std::vector<Candidate> propose(int n, const CandidateScorer& scorer,
                                  const std::vector<std::string>& measured) override;
   void observe(const std::vector<MeasuredCandidate>& results) override;
   nlohmann::json config_of(const Candidate& candidate) const override;
-  bool uses_cost_model() const override { return tuner_->uses_cost_model(); }
+  bool uses_cost_model() const override { return arms_[0].tuner->uses_cost_model(); }
 
-  const ScheduleTemplate& schedule_template() const { return *template_; }
-  const ConfigTuner& tuner() const { return *tuner_; }
+  int num_templates() const { return int(arms_.size()); }
+  const ScheduleTemplate& schedule_template(int i = 0) const { return *arms_[size_t(i)].tmpl; }
+  const ConfigTuner& tuner(int i = 0) const { return *arms_[size_t(i)].tuner; }
+  // How many measured results each template has seen (this run and resumed ones).
+  int64_t measured(int i) const { return arms_[size_t(i)].measured; }
+
+  // The share of each batch spread over all templates that still have configs, when there are several.
+  static constexpr double kExploreShare = 0.25;
 
  private:
-  std::unique_ptr<ScheduleTemplate> template_;
-  std::unique_ptr<ConfigTuner> tuner_;
-  VisitedSet visited_;
-  std::map<std::string, int64_t> index_of_key_;  // candidates instantiated so far
+  struct Arm {
+    std::unique_ptr<ScheduleTemplate> tmpl;
+    std::unique_ptr<ConfigTuner> tuner;
+    VisitedSet visited;
+    int64_t measured = 0;
+    double best_throughput = 0;
+    bool exhausted = false;  // its tuner proposed nothing new
+  };
+  // Up to `n` new candidates from arm `a` (fewer when it runs out).
+  std::vector<Candidate> propose_from(size_t a, int n, const CandidateScorer& scorer,
+                                      const std::set<std::string>& measured, std::set<std::string>& taken);
+
+  std::vector<Arm> arms_;
+  std::map<std::string, std::pair<size_t, int64_t>> index_of_key_;  // candidate -> (arm, config index)
 };
 
 }  // namespace tt::autotvm

@@ -6,6 +6,7 @@
 #include "ir/error.h"
 #include "ir/schedule/layout.h"
 #include "ir/te/interpreter.h"
+#include "ir/te/winograd.h"
 
 namespace tt {
 
@@ -44,7 +45,9 @@ std::vector<NDArray> pack_inputs(const ScheduleState& state, const std::vector<T
   std::vector<NDArray> out;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const LayoutRewriteStep* layout = state.layout_of(inputs[i].name());
-    out.push_back(layout ? pack_layout(*layout, values[i]) : values[i]);
+    const WinogradStep* transform = state.weight_transform_of(inputs[i].name());
+    NDArray value = transform ? winograd::transform_weight(values[i], transform->tile) : values[i];
+    out.push_back(layout ? pack_layout(*layout, value) : value);
   }
   return out;
 }

@@ -33,8 +33,9 @@ BuiltKernel build_kernel(const std::vector<Tensor>& outputs, const std::vector<S
 std::vector<NDArray> random_inputs(const std::vector<Tensor>& inputs, uint64_t seed);
 
 // A kernel's input arguments: `values` (one per input, in `inputs` order) with every input that a
-// layout_rewrite step of `state` packed replaced by its packed copy (what the executor does once
-// at load for the weights).
+// layout_rewrite step of `state` packed replaced by its packed copy, and every input a winograd
+// step transformed by its transformed weights first (what the executor does once at load for the
+// weights).
 std::vector<NDArray> pack_inputs(const ScheduleState& state, const std::vector<Tensor>& inputs,
                                  const std::vector<NDArray>& values);
 

@@ -209,6 +209,8 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
     for (const Tensor& in : inputs_) {
       const LayoutRewriteStep* layout = state.layout_of(in.name());
       result.input_layouts.push_back(layout ? *layout : LayoutRewriteStep{});
+      const WinogradStep* transform = state.weight_transform_of(in.name());
+      result.input_winograd_tiles.push_back(transform ? transform->tile : 0);
     }
     for (const Tensor& out : outputs_) {
       const LayoutRewriteStep* layout = state.layout_of(out.name());
@@ -224,7 +226,7 @@ BuildResult Measurer::build_one(const std::vector<Step>& steps) const {
   bool same_signature = func.params.size() == params_.size();
   for (size_t i = 0; same_signature && i < params_.size(); ++i) {
     const size_t n_in = result.input_layouts.size();
-    bool packed = i < n_in ? !result.input_layouts[i].tensor.empty()
+    bool packed = i < n_in ? !result.input_layouts[i].tensor.empty() || result.input_winograd_tiles[i] != 0
                            : i - n_in < result.output_layouts.size() && !result.output_layouts[i - n_in].tensor.empty();
     same_signature = func.params[i]->dtype == params_[i]->dtype &&
                      (packed || func.params[i]->size == params_[i]->size);
@@ -295,6 +297,7 @@ std::vector<MeasureResult> Measurer::run(const std::vector<BuildResult>& built,
     candidate.bytes = b.object.bytes;
     for (const LayoutRewriteStep& layout : b.input_layouts)
       candidate.input_layouts.push_back(layout.tensor.empty() ? std::string() : to_json(Step(layout)).dump());
+    candidate.input_winograd_tiles = b.input_winograd_tiles;
     for (const LayoutRewriteStep& layout : b.output_layouts)
       candidate.output_layouts.push_back(layout.tensor.empty() ? std::string() : to_json(Step(layout)).dump());
     candidate.cut_short_above_s = options_.cut_short_ratio > 0 && std::isfinite(best)

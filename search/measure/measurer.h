@@ -94,6 +94,9 @@ struct BuildResult {
   // Per input parameter: the layout a layout_rewrite step gave it (the worker packs the input so),
   // or an empty tensor name when it is stored as it is.
   std::vector<LayoutRewriteStep> input_layouts;
+  // Per input parameter: the tile of the winograd step whose transformed weights the kernel reads
+  // (the worker transforms the input before packing it), or 0.
+  std::vector<int64_t> input_winograd_tiles;
   // Per output: the layout a layout_rewrite step stores it in (the worker unpacks it to compare).
   std::vector<LayoutRewriteStep> output_layouts;
   double build_s = 0;   // wall time of apply + lower + compile

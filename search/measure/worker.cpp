@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "ir/error.h"
 #include "ir/sanitizers.h"
 #include "ir/schedule/layout.h"
+#include "ir/te/winograd.h"
 #include "search/measure/build.h"
 #include "search/measure/timer.h"
 #include "search/measure/worker_protocol.h"
@@ -34,6 +36,8 @@ namespace {
 struct WorkerState {
   WorkerTask task;
   std::unique_ptr<KernelCompiler> compiler;
+  // The task's inputs transformed for Winograd kernels, by (input, tile): computed once per task.
+  std::map<std::pair<size_t, int64_t>, NDArray> winograd_inputs;
 };
 
 bool is_pipe(int fd) {
@@ -117,8 +121,15 @@ WorkerResult measure_candidate(WorkerState& state, const WorkerCandidate& candid
   if (!candidate.input_layouts.empty() && candidate.input_layouts.size() != task.inputs.size())
     internal_error("measurement candidate: {} input layouts for {} inputs", candidate.input_layouts.size(),
                    task.inputs.size());
+  if (!candidate.input_winograd_tiles.empty() && candidate.input_winograd_tiles.size() != task.inputs.size())
+    internal_error("measurement candidate: {} winograd tiles for {} inputs", candidate.input_winograd_tiles.size(),
+                   task.inputs.size());
   for (size_t i = 0; i < task.inputs.size(); ++i) {
-    const NDArray& a = task.inputs[i];
+    const int64_t tile = candidate.input_winograd_tiles.empty() ? 0 : candidate.input_winograd_tiles[i];
+    auto transformed = tile == 0 ? state.winograd_inputs.end() : state.winograd_inputs.find({i, tile});
+    if (tile != 0 && transformed == state.winograd_inputs.end())
+      transformed = state.winograd_inputs.emplace(std::pair{i, tile}, winograd::transform_weight(task.inputs[i], tile)).first;
+    const NDArray& a = tile == 0 ? task.inputs[i] : transformed->second;
     NDArray copy;
     if (!candidate.input_layouts.empty() && !candidate.input_layouts[i].empty()) {
       Step layout = step_from_json(nlohmann::json::parse(candidate.input_layouts[i]));

@@ -125,6 +125,7 @@ WireMessage encode_candidate(const WorkerCandidate& c) {
               {"cut_short_above_s", finite_or_null(c.cut_short_above_s)},
               {"fault", c.fault},
               {"input_layouts", c.input_layouts},
+              {"input_winograd_tiles", c.input_winograd_tiles},
               {"output_layouts", c.output_layouts}};
   m.payloads.push_back(c.bytes);
   return m;
@@ -140,6 +141,7 @@ WorkerCandidate decode_candidate(const WireMessage& m) {
     c.cut_short_above_s = null_is_infinity(m.header.at("cut_short_above_s"));
     c.fault = m.header.at("fault").get<std::string>();
     c.input_layouts = m.header.at("input_layouts").get<std::vector<std::string>>();
+    c.input_winograd_tiles = m.header.at("input_winograd_tiles").get<std::vector<int64_t>>();
     c.output_layouts = m.header.at("output_layouts").get<std::vector<std::string>>();
     c.bytes = m.payloads[0];
     return c;

@@ -45,6 +45,9 @@ struct WorkerCandidate {
   // Per input parameter: "" (passed as it is), or the JSON of the layout_rewrite step whose layout
   // the kernel reads it in; the worker packs its copy of that input before the run.
   std::vector<std::string> input_layouts;
+  // Per input parameter: 0, or the Winograd tile whose transformed weights the kernel reads
+  // (winograd::transform_weight, computed once per task and tile, before any packing).
+  std::vector<int64_t> input_winograd_tiles;
   // Per output: "" or the layout the kernel stores it in; the worker unpacks it to compare.
   std::vector<std::string> output_layouts;
 };

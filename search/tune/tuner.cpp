@@ -2,6 +2,7 @@
 // commit to the log, retrain the cost model, report.
 #include "search/tune/tuner.h"
 
+#include <fmt/ranges.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -96,13 +97,19 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
     uint64_t task_seed = options_.seed * 1000003ULL + t;
     TaskReport& r = state->report;
     std::string why_not;
-    std::unique_ptr<autotvm::ScheduleTemplate> tmpl;
+    std::vector<std::unique_ptr<autotvm::ScheduleTemplate>> templates;
     if (options_.strategy == "autotvm")
-      tmpl = autotvm::ScheduleTemplate::match(tasks_[t].outputs, hw_, tasks_[t].constant_inputs, &why_not,
-                                              options_.templates);
-    if (tmpl) {
-      r.search = fmt::format("autotvm {} ({}, {} configs)", tmpl->name(), options_.tuner, tmpl->space().size());
-      state->policy = std::make_unique<autotvm::TemplatePolicy>(std::move(tmpl), options_.tuner, task_seed,
+      templates = autotvm::ScheduleTemplate::match_all(tasks_[t].outputs, hw_, tasks_[t].constant_inputs, &why_not,
+                                                       options_.templates);
+    if (!templates.empty()) {
+      std::vector<std::string> names, sizes;
+      for (const auto& tmpl : templates) {
+        names.push_back(tmpl->name());
+        sizes.push_back(std::to_string(tmpl->space().size()));
+      }
+      r.search = fmt::format("autotvm {} ({}, {} configs)", fmt::join(names, " + "), options_.tuner,
+                             fmt::join(sizes, " + "));
+      state->policy = std::make_unique<autotvm::TemplatePolicy>(std::move(templates), options_.tuner, task_seed,
                                                                 options_.ga, options_.annealing);
     } else {
       auto policy = std::make_unique<SketchPolicy>(tasks_[t].outputs, hw_, options_.sketch, task_seed,

@@ -11,6 +11,7 @@
 #include "ir/error.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/schedule/layout.h"
+#include "ir/te/winograd.h"
 #include "search/measure/build.h"
 
 namespace tt {
@@ -204,11 +205,22 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
       }
       graph::NodeId id = groups_[size_t(g)].inputs[size_t(position)];
       const graph::Node& n = graph_.node(id);
+      if (n.kind != graph::NodeKind::Constant &&
+          variant_states[size_t(k)].weight_transform_of(task.inputs[size_t(position)].name()))
+        user_error("task '{}': its schedule computes the convolution by Winograd, which transforms the weights once "
+                   "at load, but input '{}' is not a constant of the model",
+                   task.description, n.name);
       if (n.kind == graph::NodeKind::Constant) {
-        const LayoutRewriteStep* layout = variant_states[size_t(k)].layout_of(task.inputs[size_t(position)].name());
-        if (layout) {
+        const ScheduleState& vs = variant_states[size_t(k)];
+        const std::string& input = task.inputs[size_t(position)].name();
+        const LayoutRewriteStep* layout = vs.layout_of(input);
+        const WinogradStep* transform = vs.weight_transform_of(input);
+        if (layout || transform) {
           auto [packed, first] = packed_.try_emplace({id, t});
-          if (first) packed->second = pack_layout(*layout, n.value);
+          if (first) {
+            NDArray value = transform ? winograd::transform_weight(n.value, transform->tile) : n.value;
+            packed->second = layout ? pack_layout(*layout, value) : value;
+          }
           args.push_back(packed->second.data());
         } else {
           read_unpacked.insert(id);

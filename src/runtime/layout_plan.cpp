@@ -10,6 +10,7 @@
 #include "ir/schedule/layout.h"
 #include "ir/schedule/state.h"
 #include "ir/te/ops.h"
+#include "ir/te/winograd.h"
 
 namespace tt {
 
@@ -66,8 +67,8 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
       asks |= task_inputs[t][i].has_value() && !(i < task.constant_inputs.size() && task.constant_inputs[i]);
     bool compute_bound = false;
     for (const Stage& st : state.stages())
-      compute_bound |= st.has_reduction() && (st.op->tag == ops::kTagConv2d ||
-                                              st.op->tag == ops::kTagDense || st.op->tag == ops::kTagBatchMatmul);
+      compute_bound |= st.has_reduction() && (st.op->tag == ops::kTagConv2d || st.op->tag == ops::kTagDense ||
+                                              st.op->tag == ops::kTagBatchMatmul || st.op->tag == winograd::kTagGemm);
     fixed[t] = asks || (tuned[t] && compute_bound);
   }
   // The layouts tuned groups read each value in.

@@ -15,15 +15,17 @@ namespace {
 
 using test::input;
 
-// R = relu(matmul(X, B)) with X = A * 2, and D = matmul(E, F): two outputs, an elementwise stage
-// to inline and root, a reduction to cache and one to rfactor.
+// R = relu(matmul(X, B)) with X = A * 2, D = matmul(E, F) and W = conv3x3(Y, G): three outputs,
+// an elementwise stage to inline and root, a reduction to cache, one to rfactor and a convolution
+// to compute by Winograd.
 std::vector<Tensor> graph() {
   Tensor a = input({16, 32}, "A");
   Tensor x = compute(
       a.shape(), [&](const std::vector<Var>& i) { return a(i[0], i[1]) * 2.0f; }, "X");
   Tensor r = ops::relu(ops::matmul(x, input({32, 24}, "B"), "C"), "R");
   Tensor d = ops::matmul(input({16, 40}, "E"), input({40, 24}, "F"), "D");
-  return {r, d};
+  Tensor w = ops::conv2d(input({1, 4, 6, 6}, "Y"), input({4, 4, 3, 3}, "G"), {}, "W");
+  return {r, d, w};
 }
 
 // Every step kind, on loops the earlier steps made; the follow splits refer to steps 0, 1, 13, 14
@@ -58,6 +60,8 @@ std::vector<Step> every_kind_schedule() {
       AnnotateStep{"D.rf", "rk.1", LoopAnnotation::Vectorize},
       // F (40 x 24) stored as [5][4][8][6]: rows split by 8, columns by 6, row blocks outermost.
       LayoutRewriteStep{"F", {{8}, {6}}, {{0, 0}, {1, 0}, {0, 1}, {1, 1}}},
+      WinogradStep{"W", 2},
+      AnnotateStep{"W.wino_in", "c", LoopAnnotation::Vectorize},
   };
 }
 

@@ -387,5 +387,157 @@ TEST(TemplatePolicy, ALogOfBothStrategiesReplaysItsFastestRecord) {
   EXPECT_EQ(chosen->strategy, fastest->strategy);
 }
 
+// A 3x3 stride-1 convolution with padding 1, bias and relu, as a tuning task whose weights are
+// constants (what `tune op conv2d` and a model's conv groups are).
+TuneTask conv3x3_task(int64_t c, int64_t k, int64_t hw) {
+  TuneTask t;
+  t.outputs = test::conv_bias_relu_graph(c, k, hw);
+  t.inputs = ScheduleState(t.outputs).inputs();
+  t.constant_inputs = {"w", "b"};
+  t.workload_key = "conv3x3_" + std::to_string(c) + "_" + std::to_string(k) + "_" + std::to_string(hw);
+  t.description = "conv2d+bias+relu 3x3";
+  t.flops = 2 * k * c * 9 * hw * hw;
+  t.operator_kinds = "conv2d";
+  return t;
+}
+
+std::vector<std::string> template_names(const std::vector<std::unique_ptr<ScheduleTemplate>>& all) {
+  std::vector<std::string> names;
+  for (const auto& t : all) names.push_back(t->name());
+  return names;
+}
+
+TEST(WinogradTemplates, OfferedBesideTheDirectOneForStrideOne3x3ConvolutionsWithConstantWeights) {
+  HardwareParams hw = host_hardware(1);
+  autotvm::TemplateOptions all_tiles;
+  all_tiles.winograd_tiles = {2, 4, 6};
+  EXPECT_EQ(template_names(ScheduleTemplate::match_all(test::conv_bias_relu_graph(4, 8, 6), hw, {"w", "b"}, nullptr,
+                                                       all_tiles)),
+            (std::vector<std::string>{"conv2d_nchwc", "conv2d_winograd_m2", "conv2d_winograd_m4", "conv2d_winograd_m6"}));
+  EXPECT_EQ(template_names(ScheduleTemplate::match_all(test::conv_bias_relu_graph(4, 8, 6), hw, {"w", "b"})),
+            (std::vector<std::string>{"conv2d_nchwc", "conv2d_winograd_m2", "conv2d_winograd_m4"}));
+  // Stride 2, a 1x1 kernel, weights that are not constants, or no Winograd tiles asked: the direct one alone.
+  EXPECT_EQ(template_names(ScheduleTemplate::match_all(strided_conv_graph(), hw, {"w"})),
+            (std::vector<std::string>{"conv2d_nchwc"}));
+  EXPECT_EQ(template_names(ScheduleTemplate::match_all(conv1x1_add_relu_graph(), hw, {"w"})),
+            (std::vector<std::string>{"conv2d_nchwc"}));
+  EXPECT_EQ(template_names(ScheduleTemplate::match_all(test::conv_bias_relu_graph(4, 8, 6), hw, {})),
+            (std::vector<std::string>{"conv2d_nchw"}));
+  autotvm::TemplateOptions none;
+  none.winograd_tiles = {};
+  EXPECT_EQ(template_names(ScheduleTemplate::match_all(test::conv_bias_relu_graph(4, 8, 6), hw, {"w", "b"}, nullptr, none)),
+            (std::vector<std::string>{"conv2d_nchwc"}));
+  std::string why;
+  EXPECT_TRUE(ScheduleTemplate::match_all(test::softmax_graph(3, 20), hw, {}, &why).empty());
+  EXPECT_FALSE(why.empty());
+}
+
+TEST(WinogradTemplates, RandomConfigsComputeTheDirectConvolution) {
+  // Outputs of 6x6 and 7x9 (tiles overhanging the output for every tile size), two threads. The
+  // transforms unroll into long straight-line code (about 2 s of LLVM per kernel), so few configs.
+  constexpr int kConfigsPerTemplate = 2;
+  KernelCompiler compiler;
+  set_num_threads(2);
+  autotvm::TemplateOptions all_tiles;
+  all_tiles.winograd_tiles = {2, 4, 6};
+  ops::Conv2dParams p;
+  p.padding = {1, 1, 1, 1};
+  Tensor conv = ops::conv2d(test::f32({1, 5, 7, 9}, "x"), test::f32({12, 5, 3, 3}, "w"), p, "conv");
+  std::vector<std::vector<Tensor>> graphs = {test::conv_bias_relu_graph(4, 8, 6),
+                                             {ops::relu(ops::add(conv, test::f32({1, 12, 7, 9}, "res"), "add"), "relu")}};
+  for (const std::vector<Tensor>& outputs : graphs) {
+    auto all = ScheduleTemplate::match_all(outputs, host_hardware(2), {"w", "b"}, nullptr, all_tiles);
+    ASSERT_EQ(all.size(), 4u);
+    ScheduleState initial(outputs);
+    std::vector<Tensor> inputs = initial.inputs();
+    std::vector<NDArray> values = random_inputs(inputs, 5);
+    std::vector<NDArray> expected = reference_outputs(outputs, inputs, values);
+    std::mt19937_64 rng(9);
+    for (size_t a = 1; a < all.size(); ++a) {
+      const ScheduleTemplate& t = *all[a];
+      SCOPED_TRACE(t.name());
+      std::uniform_int_distribution<int64_t> any(0, t.space().size() - 1);
+      for (int i = 0; i < kConfigsPerTemplate; ++i) {
+        int64_t index = i == 0 ? 0 : i == 1 ? t.space().size() - 1 : any(rng);
+        SCOPED_TRACE(t.space().to_string(t.space().at(index)));
+        Candidate steps = t.instantiate(t.space().at(index));
+        ASSERT_TRUE(std::holds_alternative<WinogradStep>(steps.front()));
+        test::check_candidate(outputs, steps, compiler, values, expected);
+        // Its record replays to the same loop IR.
+        ScheduleState original(outputs), replayed(outputs);
+        original.apply(steps);
+        replayed.apply(steps_from_json(nlohmann::json::parse(steps_to_json(steps).dump())));
+        EXPECT_EQ(to_string(lower(replayed, "replay")), to_string(lower(original, "replay")));
+      }
+    }
+  }
+  set_num_threads(1);
+}
+
+TEST(WinogradTemplates, ThePolicySharesTheTrialsAndTheLogNamesEachRecordsTemplate) {
+  // Real measurements: the direct and both Winograd templates are each measured, every record
+  // names its template, and the task's best record is whichever is fastest.
+  std::string path = test::fresh_log("autotvm_winograd");
+  TuneTask task = conv3x3_task(16, 16, 14);
+  {
+    TuningLog log = TuningLog::open(path);
+    TuneOptions o = measured_options("autotvm", 33);
+    o.tuner = "random";
+    Tuner tuner({task}, o, Target::host(), log);
+    TuneProgress p = tuner.run();
+    EXPECT_EQ(p.tasks[0].search.rfind("autotvm conv2d_nchwc + conv2d_winograd_m2 + conv2d_winograd_m4 (random, ", 0), 0u)
+        << p.tasks[0].search;
+  }
+  std::map<std::string, int> valid_by_template;
+  std::vector<TuningRecord> records = TuningLog::open(path).read_all();
+  for (const TuningRecord& r : records) {
+    if (r.strategy != "autotvm") continue;
+    std::string name = r.config.value("template", "");
+    EXPECT_EQ(name.rfind("conv2d_winograd", 0) == 0, std::holds_alternative<WinogradStep>(r.steps.front())) << name;
+    if (r.valid()) valid_by_template[name]++;
+  }
+  for (const char* name : {"conv2d_nchwc", "conv2d_winograd_m2", "conv2d_winograd_m4"})
+    EXPECT_GT(valid_by_template[name], 0) << name << " was never measured correct";
+  const TuningRecord* fastest = nullptr;
+  for (const TuningRecord& r : records)
+    if (replayable(r) && (!fastest || ranks_before(r, *fastest))) fastest = &r;
+  std::optional<TuningRecord> chosen = best_record(records, task.workload_key, Target::host(), 1);
+  ASSERT_TRUE(chosen.has_value() && fastest);
+  EXPECT_EQ(candidate_key(chosen->steps), candidate_key(fastest->steps));
+}
+
+TEST(WinogradTemplates, ABatchFavoursTheFastestTemplateAndStillExploresTheOthers) {
+  std::vector<std::unique_ptr<ScheduleTemplate>> all =
+      ScheduleTemplate::match_all(test::conv_bias_relu_graph(8, 16, 12), host_hardware(1), {"w", "b"});
+  ASSERT_EQ(all.size(), 3u);
+  autotvm::TemplatePolicy policy(std::move(all), "random", 3);
+  CandidateScorer flat = [](const std::vector<Candidate>& c) { return std::vector<double>(c.size(), 0.0); };
+  auto count = [&](const std::vector<Candidate>& batch) {
+    std::map<std::string, int> n;
+    for (const Candidate& c : batch) n[policy.config_of(c).value("template", "")]++;
+    return n;
+  };
+  std::vector<Candidate> first = policy.propose(16, flat, {});
+  ASSERT_EQ(first.size(), 16u);
+  std::map<std::string, int> n = count(first);
+  // Nothing measured yet: the first template takes the batch, the others an exploration share each.
+  EXPECT_EQ(n["conv2d_nchwc"], 14);
+  EXPECT_EQ(n["conv2d_winograd_m2"], 1);
+  EXPECT_EQ(n["conv2d_winograd_m4"], 1);
+  // Say the m4 candidate was the fastest: the next batch goes mostly to it.
+  std::vector<MeasuredCandidate> results;
+  for (const Candidate& c : first) {
+    std::string name = policy.config_of(c).value("template", "");
+    results.push_back({c, name == "conv2d_winograd_m4" ? 3.0 : 1.0, policy.config_of(c)});
+  }
+  policy.observe(results);
+  std::vector<std::string> measured;
+  for (const Candidate& c : first) measured.push_back(candidate_key(c));
+  n = count(policy.propose(16, flat, measured));
+  EXPECT_EQ(n["conv2d_winograd_m4"], 14);
+  EXPECT_EQ(n["conv2d_nchwc"], 1);
+  EXPECT_EQ(n["conv2d_winograd_m2"], 1);
+}
+
 }  // namespace
 }  // namespace tt

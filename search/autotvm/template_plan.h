@@ -1,0 +1,52 @@
+// What the schedule templates' source files share (not a public API): the plan match() makes of a
+// task, and the limits every template's register tile keeps to.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/schedule/state.h"
+#include "search/autotvm/schedule_template.h"
+
+namespace tt::autotvm {
+
+// A tile stage with fewer output elements than this stays on one thread (a parallel launch costs
+// more than it gains); the same cut as the default schedules' register-tiled reductions.
+inline constexpr int64_t kMinParallelElements = 1 << 10;
+// The accumulator's rows (tile_y's innermost part) and vectors along x (tile_x's innermost part,
+// in native vectors) stay within what the registers hold.
+inline constexpr int64_t kMaxRows = 8;
+inline constexpr int64_t kMaxVectorsPerRow = 4;
+// auto_unroll_max_step values (Ansor's CPU set, which AutoTVM's x86 templates also draw from).
+inline const std::vector<int64_t> kAutoUnrollSteps = {0, 16, 64, 512};
+
+inline bool is_injective(const Stage& st) { return !st.has_reduction(); }
+
+struct ScheduleTemplate::Plan {
+  std::string anchor;                // the reduction stage
+  std::vector<std::string> chain;    // its element-wise epilogue, ending at the output
+  std::vector<std::string> inlined;  // injective producers substituted into their readers
+  std::vector<std::string> roots;    // injective stages computed on their own (padding)
+  int vector_axis = -1, row_axis = -1, outer_axis = -1;  // output axes of the anchor
+  std::vector<int64_t> extents;                          // the anchor's output extents
+  std::vector<int64_t> reduce_extents;
+  int tiled_reduce = -1;  // the reduce axis tile_r splits, or -1
+  std::optional<std::string> packable;  // an input whose panel may be packed (not a weight)
+  std::vector<std::string> weights;     // constant inputs the anchor alone reads
+  bool force_layout = false;            // dense [N, K]: vectors along N need the packed weight
+  int64_t total = 1;                    // output elements
+  // conv2d_nchwc: the data input (read through the pad stage, if any), the weight, the pad stage,
+  // the epilogue's inputs of the output's shape (residuals, stored blocked like the output) and
+  // the output stage.
+  bool nchwc = false;
+  std::string data, weight, pad, output;
+  std::vector<std::string> residuals;
+  // conv2d_winograd_m<tile>: the tile of the winograd step its configs start with (0: another
+  // template). The anchor is the convolution the step rewrites.
+  int64_t winograd_tile = 0;
+};
+
+
+}  // namespace tt::autotvm
