@@ -1,6 +1,7 @@
 // The template search policy; see template_policy.h.
 #include "search/autotvm/template_policy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -58,20 +59,27 @@ std::vector<Candidate> TemplatePolicy::propose_from(size_t a, int n, const Candi
     }
     return made.emplace(index, std::move(c)).first->second;
   };
+  // Predictions of this call, by index: the model does not change within it, and annealing
+  // revisits the same configs many times (each scoring lowers the candidate).
+  std::map<int64_t, double> predicted_of;
   IndexScorer score = [&](const std::vector<int64_t>& indices) {
     std::vector<double> out(indices.size(), -std::numeric_limits<double>::infinity());
     std::vector<Candidate> valid;
-    std::vector<size_t> where;
+    std::vector<int64_t> valid_index;
+    for (int64_t index : indices)
+      if (!predicted_of.count(index) && std::find(valid_index.begin(), valid_index.end(), index) == valid_index.end())
+        if (const std::optional<Candidate>& c = instantiate(index)) {
+          valid.push_back(*c);
+          valid_index.push_back(index);
+        }
+    if (!valid.empty()) {
+      std::vector<double> predicted = scorer(valid);
+      TT_ASSERT(predicted.size() == valid.size(), "scorer returned {} scores for {} candidates", predicted.size(),
+                valid.size());
+      for (size_t v = 0; v < valid.size(); ++v) predicted_of[valid_index[v]] = predicted[v];
+    }
     for (size_t i = 0; i < indices.size(); ++i)
-      if (const std::optional<Candidate>& c = instantiate(indices[i])) {
-        valid.push_back(*c);
-        where.push_back(i);
-      }
-    if (valid.empty()) return out;
-    std::vector<double> predicted = scorer(valid);
-    TT_ASSERT(predicted.size() == valid.size(), "scorer returned {} scores for {} candidates", predicted.size(),
-              valid.size());
-    for (size_t v = 0; v < valid.size(); ++v) out[where[v]] = predicted[v];
+      if (auto it = predicted_of.find(indices[i]); it != predicted_of.end()) out[i] = it->second;
     return out;
   };
 

@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "ir/error.h"
 #include "ir/lower/lower.h"
@@ -48,6 +50,9 @@ struct Tuner::TaskState {
   std::vector<std::string> measured_keys;
   std::set<std::string> measured_set;
   std::map<std::string, double> last_scores;  // the scorer's predictions of this task's last proposals
+  // Features of candidates scored before, by candidate key (nullopt: it did not lower). A template
+  // search scores the same configs round after round, and lowering a candidate is most of a score.
+  std::unordered_map<std::string, std::optional<ProgramFeatures>> features;
   TaskProgress progress;
   TaskReport report;
   std::vector<TrainingSample> samples;
@@ -172,26 +177,34 @@ ProgramFeatures Tuner::features_of(int task, const Candidate& candidate) {
 }
 
 std::vector<double> Tuner::score(int task, const std::vector<Candidate>& candidates) {
-  std::vector<ProgramFeatures> features(candidates.size());
-  std::vector<char> ok(candidates.size(), 0);
-  tbb::parallel_for(size_t(0), candidates.size(), [&](size_t i) {
+  TaskState& state = *states_[task];
+  // Bounded: a long sketch search rarely scores a candidate twice.
+  constexpr size_t kMaxCachedFeatures = 20000;
+  if (state.features.size() > kMaxCachedFeatures) state.features.clear();
+  std::vector<std::string> keys(candidates.size());
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    keys[i] = candidate_key(candidates[i]);
+    if (!state.features.count(keys[i])) missing.push_back(i);
+  }
+  std::vector<std::optional<ProgramFeatures>> computed(missing.size());
+  tbb::parallel_for(size_t(0), missing.size(), [&](size_t m) {
     try {
-      features[i] = features_of(task, candidates[i]);
-      ok[i] = 1;
+      computed[m] = features_of(task, candidates[missing[m]]);
     } catch (const std::exception&) {
       // A candidate that does not lower (a UserError, or an InternalError of a lowering bug) scores
       // -infinity below and is never proposed; one bad candidate must not end a tuning run.
     }
   });
+  for (size_t m = 0; m < missing.size(); ++m) state.features[keys[missing[m]]] = std::move(computed[m]);
   std::vector<ProgramFeatures> valid;
   for (size_t i = 0; i < candidates.size(); ++i)
-    if (ok[i]) valid.push_back(std::move(features[i]));
+    if (const auto& f = state.features.at(keys[i])) valid.push_back(*f);
   std::vector<double> predicted = model_->predict(valid);
   std::vector<double> scores(candidates.size(), -kInfinity);
-  TaskState& state = *states_[task];
   for (size_t i = 0, v = 0; i < candidates.size(); ++i) {
-    if (ok[i]) scores[i] = predicted[v++];
-    state.last_scores[candidate_key(candidates[i])] = scores[i];
+    if (state.features.at(keys[i])) scores[i] = predicted[v++];
+    state.last_scores[keys[i]] = scores[i];
   }
   return scores;
 }
