@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,25 @@ class SearchPolicy {
   // Whether propose() ranks candidates with the scorer (else the tuning loop need not train the
   // cost model for this task).
   virtual bool uses_cost_model() const { return true; }
+  // Whether a measured record (of this run or a resumed log) is one this policy would have
+  // proposed: a PolicyUnion credits it to this arm. By default, records without a config.
+  virtual bool owns(const MeasuredCandidate& result) const { return result.config.is_null(); }
 };
+
+// How several arms of one task (formulations: templates, or a sketch search and templates) share
+// a batch of `n` candidates, by what they have measured. Every arm that still has candidates gets
+// an exploration share (`explore_share` of the batch, split evenly); the rest goes to the preferred
+// arm: one never measured first, else the one with the fastest measured candidate (ties: the
+// earlier). Returns (arm, count) in the order to ask them; an arm that proposes fewer than its
+// count passes the rest on to the arms after it (the caller asks them again, in this order).
+struct ArmStats {
+  int64_t measured = 0;
+  double best_throughput = 0;
+  bool exhausted = false;  // proposed nothing new the last time it was asked
+};
+std::vector<std::pair<size_t, int>> batch_shares(int n, const std::vector<ArmStats>& arms, double explore_share);
+
+// The share of each batch batch_shares spreads over the arms besides the preferred one.
+inline constexpr double kArmExploreShare = 0.25;
 
 }  // namespace tt

@@ -100,6 +100,9 @@ struct TuneOptions {
   // sizes, so consecutive convolutions agree and replay converts no activations between them;
   // -1: the native vector width (16 with AVX-512, 8 with AVX2); 0: search the blocks per task.
   int conv_block = -1;
+  // Output tiles of the Winograd formulations F(m×m, 3×3) searched beside the direct form of every
+  // 3×3 stride-1 convolution with constant weights, by either strategy; empty: direct only.
+  std::vector<int> winograd_tiles = {2, 4};
   // The ga tuner: configs per generation, the best carried over unchanged, and the probability
   // that each knob of a child is redrawn (AutoTVM's GATuner, population 64 instead of 100 so one
   // generation is one 64-candidate round).

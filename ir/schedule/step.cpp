@@ -29,6 +29,13 @@ const char* annotation_name(LoopAnnotation a) {
   return "?";
 }
 
+std::string formulation_of(const std::vector<Step>& steps) {
+  std::vector<std::string> parts;
+  for (const Step& s : steps)
+    if (const auto* w = std::get_if<WinogradStep>(&s)) parts.push_back(fmt::format("winograd F({0}x{0},3x3)", w->tile));
+  return parts.empty() ? "direct" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
 std::string to_string(const Step& step) {
   return std::visit(
       Overloaded{

@@ -144,6 +144,10 @@ using Step = std::variant<SplitStep, FuseStep, ReorderStep, AnnotateStep, Comput
                           ComputeRootStep, CacheWriteStep, CacheReadStep, RfactorStep, PragmaStep, FollowSplitStep,
                           FollowFusedSplitStep, LayoutRewriteStep, WinogradStep>;
 
+// The algorithm a schedule computes its task with: "winograd F(4x4,3x3)" (one per winograd step,
+// joined by ", ") or "direct" when it has none.
+std::string formulation_of(const std::vector<Step>& steps);
+
 // One line of readable text, e.g. `split(C, i, [8, 4])`.
 std::string to_string(const Step& step);
 

@@ -115,23 +115,15 @@ std::vector<Candidate> TemplatePolicy::propose(int n, const CandidateScorer& sco
     if (count <= 0 || arms_[a].exhausted) return;
     for (Candidate& c : propose_from(a, count, scorer, measured_set, taken)) out.push_back(std::move(c));
   };
-  if (arms_.size() == 1) {
-    take(0, n);
-    return out;
-  }
-  // The preferred arm: one never measured first, else the fastest so far (ties: the earlier).
-  auto preference = [&](size_t a) {
-    return arms_[a].measured == 0 ? std::numeric_limits<double>::infinity() : arms_[a].best_throughput;
-  };
-  std::vector<size_t> order;
-  for (size_t a = 0; a < arms_.size(); ++a)
-    if (!arms_[a].exhausted) order.push_back(a);
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return preference(x) > preference(y); });
-  if (order.empty()) return out;
-  const int explore = int(kExploreShare * n / double(order.size()));
-  for (size_t i = 1; i < order.size(); ++i) take(order[i], explore);
-  // The rest to the preferred arm, then whatever it could not use to the others in order.
-  for (size_t i = 0; i < order.size() && int(out.size()) < n; ++i) take(order[i], n - int(out.size()));
+  std::vector<ArmStats> stats;
+  for (const Arm& arm : arms_) stats.push_back({arm.measured, arm.best_throughput, arm.exhausted});
+  std::vector<std::pair<size_t, int>> shares = batch_shares(n, stats, kArmExploreShare);
+  // The explored arms first (their shares are small and fixed), then the preferred one, then
+  // whatever the arms could not use to the others in order.
+  for (size_t i = 1; i < shares.size(); ++i) take(shares[i].first, shares[i].second);
+  if (!shares.empty()) take(shares[0].first, n - int(out.size()));
+  for (const auto& [a, count] : shares)
+    if (int(out.size()) < n) take(a, n - int(out.size()));
   return out;
 }
 
@@ -160,6 +152,15 @@ void TemplatePolicy::observe(const std::vector<MeasuredCandidate>& results) {
     ++arm.measured;
     arm.best_throughput = std::max(arm.best_throughput, r.throughput);
   }
+}
+
+bool TemplatePolicy::owns(const MeasuredCandidate& result) const {
+  if (index_of_key_.count(candidate_key(result.candidate))) return true;
+  if (!result.config.is_object()) return false;
+  const std::string name = result.config.value("template", "");
+  for (const Arm& arm : arms_)
+    if (arm.tmpl->name() == name) return true;
+  return false;
 }
 
 nlohmann::json TemplatePolicy::config_of(const Candidate& candidate) const {

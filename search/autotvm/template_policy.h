@@ -4,10 +4,10 @@
 // it measures, records, resumes and replays through the same pipeline as the sketch search. Each
 // record names its config (template, tuner, index, knob values) beside the steps it produced.
 //
-// Several templates share the task's trials by measurement: each batch gives every template that
-// still has configs a small exploration share (kExploreShare of the batch, split evenly) and the
-// rest to the template with the fastest measured config so far (one not measured yet counts as
-// fastest, so each is tried early). A template that runs out of configs passes its share on.
+// Several templates share the task's trials by measurement (batch_shares, search_policy.h): each
+// batch gives every template that still has configs a small exploration share and the rest to the
+// template with the fastest measured config so far (one not measured yet counts as fastest, so
+// each is tried early). A template that runs out of configs passes its share on.
 #pragma once
 
 #include <cstdint>
@@ -37,15 +37,14 @@ class TemplatePolicy : public SearchPolicy {
   void observe(const std::vector<MeasuredCandidate>& results) override;
   nlohmann::json config_of(const Candidate& candidate) const override;
   bool uses_cost_model() const override { return arms_[0].tuner->uses_cost_model(); }
+  // A record of one of its templates (by the candidate it proposed, or its config's template).
+  bool owns(const MeasuredCandidate& result) const override;
 
   int num_templates() const { return int(arms_.size()); }
   const ScheduleTemplate& schedule_template(int i = 0) const { return *arms_[size_t(i)].tmpl; }
   const ConfigTuner& tuner(int i = 0) const { return *arms_[size_t(i)].tuner; }
   // How many measured results each template has seen (this run and resumed ones).
   int64_t measured(int i) const { return arms_[size_t(i)].measured; }
-
-  // The share of each batch spread over all templates that still have configs, when there are several.
-  static constexpr double kExploreShare = 0.25;
 
  private:
   struct Arm {

@@ -20,6 +20,7 @@
 #include "ir/schedule/default_schedule.h"
 #include "search/cost_model/cost_model.h"
 #include "search/cost_model/features.h"
+#include "search/policy_union.h"
 #include "search/measure/build.h"
 #include "search/autotvm/template_policy.h"
 #include "search/record/apply_history.h"
@@ -120,8 +121,29 @@ Tuner::Tuner(std::vector<TuneTask> tasks, TuneOptions options, Target target, Tu
       auto policy = std::make_unique<SketchPolicy>(tasks_[t].outputs, hw_, options_.sketch, task_seed,
                                                    tasks_[t].constant_inputs);
       state->sketch_policy = policy.get();
-      state->policy = std::move(policy);
       r.search = why_not.empty() ? "ansor" : fmt::format("ansor (no template: {})", why_not);
+      // A convolution Winograd computes: its templates beside the sketches (the direct template
+      // dropped: the sketch search covers the direct form), tuned with the cost model.
+      std::vector<std::unique_ptr<autotvm::ScheduleTemplate>> winograd;
+      if (options_.strategy == "ansor")
+        for (auto& tmpl : autotvm::ScheduleTemplate::match_all(tasks_[t].outputs, hw_, tasks_[t].constant_inputs,
+                                                               nullptr, options_.templates))
+          if (tmpl->name().rfind("conv2d_winograd", 0) == 0) winograd.push_back(std::move(tmpl));
+      if (winograd.empty()) {
+        state->policy = std::move(policy);
+      } else {
+        std::vector<std::string> names, sizes;
+        for (const auto& tmpl : winograd) {
+          names.push_back(tmpl->name());
+          sizes.push_back(std::to_string(tmpl->space().size()));
+        }
+        r.search = fmt::format("ansor + {} (xgb, {} configs)", fmt::join(names, " + "), fmt::join(sizes, " + "));
+        std::vector<std::unique_ptr<SearchPolicy>> arms;
+        arms.push_back(std::move(policy));
+        arms.push_back(std::make_unique<autotvm::TemplatePolicy>(std::move(winograd), "xgb", task_seed, options_.ga,
+                                                                 options_.annealing));
+        state->policy = std::make_unique<PolicyUnion>(std::move(arms), "ansor");
+      }
     }
     state->default_steps = default_schedule(tasks_[t].outputs, hw_);
     r.workload_key = tasks_[t].workload_key;

@@ -9,6 +9,7 @@
 
 #include "codegen/runtime.h"
 #include "ir/error.h"
+#include "ir/te/winograd.h"
 #include "search/measure/build.h"
 #include "src/api/model_tasks.h"
 #include "src/runtime/executor.h"
@@ -103,6 +104,11 @@ tt::TuneOptions internal_options(const TuneOptions& o) {
   t.templates.conv2d_nchwc = o.conv_layout == "nchwc";
   if (o.conv_block < -1) tt::user_error("--conv-block must be -1 (the vector width), 0 (search) or a block size, got {}", o.conv_block);
   t.templates.conv2d_block = o.conv_block;
+  t.templates.winograd_tiles.clear();
+  for (int tile : o.winograd_tiles) {
+    if (!tt::winograd::supported_tile(tile)) tt::user_error("--winograd: tile {} is not supported (2, 4 or 6)", tile);
+    t.templates.winograd_tiles.push_back(tile);
+  }
   t.ga.population = o.ga_population;
   t.ga.elite_count = o.ga_elites;
   t.ga.mutation_prob = o.ga_mutation_prob;

@@ -149,7 +149,8 @@ int run_model(const RunModelOptions& o) {
         fmt::print(stderr, "warning: task {} ({}): default schedule: {}\n", t, task.description, choices[t].reason);
       }
       schedules.push_back({{"task", t}, {"workload_key", task.workload_key}, {"description", task.description},
-                           {"from_log", choices[t].from_log}, {"reason", choices[t].reason}});
+                           {"from_log", choices[t].from_log}, {"reason", choices[t].reason},
+                           {"formulation", formulation_of(choices[t].steps)}});
     }
   }
   GraphExecutor executor(model, options);
@@ -275,8 +276,8 @@ int run_model(const RunModelOptions& o) {
       fmt::print("log         {}: {} of {} tasks use a record\n", o.log, tuned_tasks, schedules.size());
       for (const auto& s : schedules)
         if (s["from_log"].get<bool>())
-          fmt::print("  task {:>2}  {}: {}\n", s["task"].get<size_t>(), s["description"].get<std::string>(),
-                     s["reason"].get<std::string>());
+          fmt::print("  task {:>2}  {}: {} ({})\n", s["task"].get<size_t>(), s["description"].get<std::string>(),
+                     s["reason"].get<std::string>(), s["formulation"].get<std::string>());
     }
     fmt::print("latency     {:.3f} ms median, {:.3f} mean, {:.3f} std, {:.3f} p99 ({} runs)\n", t.median_s * 1e3,
                t.mean_s * 1e3, t.std_s * 1e3, p99 * 1e3, o.repeat);

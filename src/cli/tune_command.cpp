@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
+#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -237,6 +239,24 @@ Subcommand add_tune_command(CLI::App& parent) {
                   "converts nothing between them (-1: the native vector width; 0: search the blocks per task)")
       ->check(integer_in(-1, 1 << 20))
       ->capture_default_str();
+  app->add_option_function<std::string>(
+         "--winograd",
+         [o](const std::string& text) {
+           o->tune.winograd_tiles.clear();
+           if (text == "none") return;
+           std::stringstream in(text);
+           for (std::string item; std::getline(in, item, ',');) {
+             char* end = nullptr;
+             long tile = std::strtol(item.c_str(), &end, 10);
+             if (item.empty() || *end != '\0')
+               throw CLI::ValidationError("--winograd", "'" + item + "' is not a tile (2, 4 or 6, comma-separated)");
+             o->tune.winograd_tiles.push_back(int(tile));
+           }
+         },
+         "Output tiles m of the Winograd formulations F(mxm, 3x3) searched beside the direct form of each 3x3 "
+         "stride-1 convolution, by either strategy (2, 4, 6; F(6x6) rounds more and may fail the check on deep "
+         "layers); none: the direct form only")
+      ->default_str("2,4");
   app->add_option("--conv-layout", o->tune.conv_layout,
                   "The autotvm convolution template: nchwc (channel blocks of the data, weights and output as knobs; "
                   "replay keeps activations blocked between convolutions) or nchw (direct)")

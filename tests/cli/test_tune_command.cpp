@@ -132,7 +132,13 @@ TEST(TuneCommand, TemplateSearchTunesAndComparesSideBySide) {
   std::string run = "run tiny_cnn --log " + autotvm + " --threads 1 --repeat 2 --check --json";
   r = test::run(run);
   ASSERT_EQ(r.exit_code, 0) << test::describe(run, r);
-  EXPECT_TRUE(nlohmann::json::parse(r.out)["check"]["correct"].get<bool>());
+  nlohmann::json replayed = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(replayed["check"]["correct"].get<bool>());
+  // Each task says which algorithm its schedule computes it with.
+  for (const auto& s : replayed["schedules"]) {
+    std::string f = s["formulation"].get<std::string>();
+    EXPECT_TRUE(f == "direct" || f.rfind("winograd F(", 0) == 0) << f;
+  }
 
   std::string svg = autotvm + ".svg";
   std::string cmp = "compare --log " + ansor + " --log " + autotvm + " --svg " + svg + " --json --budgets 4,8";

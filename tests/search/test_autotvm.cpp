@@ -539,5 +539,38 @@ TEST(WinogradTemplates, ABatchFavoursTheFastestTemplateAndStillExploresTheOthers
   EXPECT_EQ(n["conv2d_winograd_m2"], 1);
 }
 
+TEST(WinogradTemplates, TheSketchSearchMeasuresThemBesideTheDirectForm) {
+  // --strategy ansor: the sketches of the direct convolution and the Winograd templates share the
+  // task's trials; every record is the run's strategy, the Winograd ones name their template, and
+  // a resumed run measures nothing twice.
+  std::string path = test::fresh_log("ansor_winograd");
+  TuneTask task = conv3x3_task(16, 16, 14);
+  {
+    TuningLog log = TuningLog::open(path);
+    Tuner tuner({task}, measured_options("ansor", 33), Target::host(), log);
+    TuneProgress p = tuner.run();
+    EXPECT_EQ(p.tasks[0].search.rfind("ansor + conv2d_winograd_m2 + conv2d_winograd_m4 (xgb, ", 0), 0u)
+        << p.tasks[0].search;
+  }
+  {
+    TuningLog log = TuningLog::open(path);
+    Tuner tuner({task}, measured_options("ansor", 49), Target::host(), log);
+    EXPECT_EQ(tuner.run().measured_this_run, 16);
+  }
+  int sketches = 0, winograd = 0;
+  std::set<std::string> keys;
+  for (const TuningRecord& r : TuningLog::open(path).read_all()) {
+    EXPECT_TRUE(keys.insert(candidate_key(r.steps)).second) << "measured twice";
+    if (r.strategy == "default") continue;
+    EXPECT_EQ(r.strategy, "ansor");
+    bool is_winograd = !r.steps.empty() && std::holds_alternative<WinogradStep>(r.steps.front());
+    EXPECT_EQ(is_winograd, r.config.is_object()) << r.config.dump();
+    if (is_winograd) EXPECT_EQ(r.config.value("template", "").rfind("conv2d_winograd_m", 0), 0u);
+    (is_winograd ? winograd : sketches) += r.valid();
+  }
+  EXPECT_GT(sketches, 0);
+  EXPECT_GT(winograd, 0);
+}
+
 }  // namespace
 }  // namespace tt
