@@ -67,13 +67,15 @@ std::vector<HistoryTask> tasks_of(const CompareOptions& o, const TuningLog& log)
   return tasks;
 }
 
-// "ansor", "autotvm/xgb", "ansor+autotvm/ga": the strategies (and tuners) of the searched records.
+// "ansor", "autotvm/xgb", "ansor+autotvm/ga": the strategies (and the template search's tuners) of
+// the searched records. The Winograd templates an ansor run measures beside its sketches are part
+// of that strategy, not a tuner of their own.
 std::string strategies_of(const std::vector<TuningRecord>& records) {
   std::set<std::string> names;
   for (const TuningRecord& r : records) {
     if (r.strategy == "default") continue;
     std::string name = r.strategy;
-    if (r.config.is_object() && r.config.contains("tuner") && r.config["tuner"].is_string())
+    if (r.strategy == "autotvm" && r.config.is_object() && r.config.contains("tuner") && r.config["tuner"].is_string())
       name += "/" + r.config["tuner"].get<std::string>();
     names.insert(name);
   }

@@ -246,11 +246,9 @@ Subcommand add_tune_command(CLI::App& parent) {
            if (text == "none") return;
            std::stringstream in(text);
            for (std::string item; std::getline(in, item, ',');) {
-             char* end = nullptr;
-             long tile = std::strtol(item.c_str(), &end, 10);
-             if (item.empty() || *end != '\0')
-               throw CLI::ValidationError("--winograd", "'" + item + "' is not a tile (2, 4 or 6, comma-separated)");
-             o->tune.winograd_tiles.push_back(int(tile));
+             if (item != "2" && item != "4" && item != "6")
+               throw CLI::ValidationError("--winograd", "'" + item + "' is not a tile (2, 4 or 6, comma-separated, or none)");
+             o->tune.winograd_tiles.push_back(std::stoi(item));
            }
          },
          "Output tiles m of the Winograd formulations F(mxm, 3x3) searched beside the direct form of each 3x3 "

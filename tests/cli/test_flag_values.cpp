@@ -54,6 +54,7 @@ const std::vector<FlagCase>& cases() {
       {"tune tiny_cnn --log /nonexistent/t.db", "--strategy", Kind::Choice},
       {"tune tiny_cnn --log /nonexistent/t.db", "--tuner", Kind::Choice},
       {"tune tiny_cnn --log /nonexistent/t.db", "--conv-layout", Kind::Choice},
+      {"tune tiny_cnn --log /nonexistent/t.db", "--winograd", Kind::Choice},
       {"tune tiny_cnn --log /nonexistent/t.db", "--cost-model", Kind::Choice},
       {"tune tiny_cnn --log /nonexistent/t.db", "--scheduler", Kind::Choice},
       {"run tiny_cnn", "--repeat", Kind::PositiveCount},
