@@ -19,23 +19,23 @@ std::vector<Candidate> PolicyUnion::propose(int n, const CandidateScorer& scorer
   std::vector<Candidate> out;
   std::vector<std::string> seen = measured;
   std::set<std::string> taken;
-  auto take = [&](size_t a, int count) {
-    if (count <= 0 || stats_[a].exhausted) return;
+  // The shares come from the stats before this call; an arm found exhausted during it is not asked again.
+  std::vector<ArmStats> stats = stats_;
+  fill_batch(n, stats, kArmExploreShare, [&](size_t a, int count) {
+    if (stats_[a].exhausted) return 0;
     std::vector<Candidate> got = arms_[a]->propose(count, scorer, seen);
     if (got.empty()) stats_[a].exhausted = true;
+    int added = 0;
     for (Candidate& c : got) {
       std::string key = candidate_key(c);
       if (!taken.insert(key).second) continue;
       arm_of_key_[key] = a;
       seen.push_back(key);
       out.push_back(std::move(c));
+      ++added;
     }
-  };
-  std::vector<std::pair<size_t, int>> shares = batch_shares(n, stats_, kArmExploreShare);
-  for (size_t i = 1; i < shares.size(); ++i) take(shares[i].first, shares[i].second);
-  if (!shares.empty()) take(shares[0].first, n - int(out.size()));
-  for (const auto& [a, count] : shares)
-    if (int(out.size()) < n) take(a, n - int(out.size()));
+    return added;
+  });
   return out;
 }
 

@@ -24,4 +24,17 @@ std::vector<std::pair<size_t, int>> batch_shares(int n, const std::vector<ArmSta
   return shares;
 }
 
+void fill_batch(int n, const std::vector<ArmStats>& arms, double explore_share,
+                const std::function<int(size_t arm, int count)>& take) {
+  std::vector<std::pair<size_t, int>> shares = batch_shares(n, arms, explore_share);
+  int got = 0;
+  auto ask = [&](size_t a, int count) {
+    if (count > 0) got += take(a, count);
+  };
+  for (size_t i = 1; i < shares.size(); ++i) ask(shares[i].first, shares[i].second);
+  if (!shares.empty()) ask(shares[0].first, n - got);
+  for (const auto& [a, count] : shares)
+    if (got < n) ask(a, n - got);
+}
+
 }  // namespace tt

@@ -72,6 +72,13 @@ struct ArmStats {
 };
 std::vector<std::pair<size_t, int>> batch_shares(int n, const std::vector<ArmStats>& arms, double explore_share);
 
+// Fills a batch of `n` from the arms by batch_shares: the explored arms first (their shares are
+// small and fixed), then the preferred one with what is left, then whatever the arms could not
+// use to the others in order. `take(arm, count)` proposes up to `count` from an arm and returns
+// how many it got.
+void fill_batch(int n, const std::vector<ArmStats>& arms, double explore_share,
+                const std::function<int(size_t arm, int count)>& take);
+
 // The share of each batch batch_shares spreads over the arms besides the preferred one.
 inline constexpr double kArmExploreShare = 0.25;
 

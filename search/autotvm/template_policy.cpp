@@ -111,19 +111,14 @@ std::vector<Candidate> TemplatePolicy::propose(int n, const CandidateScorer& sco
   const std::set<std::string> measured_set(measured.begin(), measured.end());
   std::set<std::string> taken;
   std::vector<Candidate> out;
-  auto take = [&](size_t a, int count) {
-    if (count <= 0 || arms_[a].exhausted) return;
-    for (Candidate& c : propose_from(a, count, scorer, measured_set, taken)) out.push_back(std::move(c));
-  };
   std::vector<ArmStats> stats;
   for (const Arm& arm : arms_) stats.push_back({arm.measured, arm.best_throughput, arm.exhausted});
-  std::vector<std::pair<size_t, int>> shares = batch_shares(n, stats, kArmExploreShare);
-  // The explored arms first (their shares are small and fixed), then the preferred one, then
-  // whatever the arms could not use to the others in order.
-  for (size_t i = 1; i < shares.size(); ++i) take(shares[i].first, shares[i].second);
-  if (!shares.empty()) take(shares[0].first, n - int(out.size()));
-  for (const auto& [a, count] : shares)
-    if (int(out.size()) < n) take(a, n - int(out.size()));
+  fill_batch(n, stats, kArmExploreShare, [&](size_t a, int count) {
+    if (arms_[a].exhausted) return 0;
+    std::vector<Candidate> got = propose_from(a, count, scorer, measured_set, taken);
+    for (Candidate& c : got) out.push_back(std::move(c));
+    return int(got.size());
+  });
   return out;
 }
 
