@@ -174,13 +174,12 @@ CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& o
   eo.target = options.target;
   tt::set_num_threads(options.threads);
   if (!options.log.empty()) {
-    tt::TuningLog log = tt::TuningLog::open(options.log, tt::LogOpenMode::MustExist);
-    std::vector<tt::ScheduleChoice> choices =
-        tt::choose_schedules(m.tasks, log.read_all(), tt::Target::parse_or_host(options.target), tt::num_threads());
-    for (size_t i = 0; i < choices.size(); ++i) {
-      const tt::graph::Task& t = m.tasks.tasks[i];
-      if (choices[i].from_log) eo.task_schedules[t.workload_key] = choices[i].steps;
-      impl->choices.push_back({task_info(t), choices[i].from_log, choices[i].reason, choices[i].record_s * 1e3});
+    tt::ReplayedLog replayed =
+        tt::replay_log(options.log, m.tasks, tt::Target::parse_or_host(options.target), tt::num_threads(), nullptr);
+    eo.task_schedules = replayed.schedules;
+    for (size_t i = 0; i < replayed.choices.size(); ++i) {
+      const tt::ScheduleChoice& c = replayed.choices[i];
+      impl->choices.push_back({task_info(m.tasks.tasks[i]), c.from_log, c.reason, c.record_s * 1e3});
     }
   } else {
     for (const tt::graph::Task& t : m.tasks.tasks) impl->choices.push_back({task_info(t), false, "no log given", 0});

@@ -23,7 +23,6 @@
 #include "src/runtime/executor.h"
 #include "src/runtime/npy.h"
 #include "src/runtime/replay.h"
-#include "search/record/tuning_log.h"
 #include "ir/graph/fusion.h"
 #include "ir/graph/task.h"
 
@@ -133,24 +132,19 @@ int run_model(const RunModelOptions& o) {
   int tuned_tasks = 0;
   if (!o.log.empty()) {
     set_num_threads(o.threads);
-    TuningLog log = TuningLog::open(o.log, LogOpenMode::MustExist);
-    std::vector<std::string> warnings;
-    std::vector<TuningRecord> records = log.read_all(&warnings);
-    for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     graph::TaskTable table = graph::extract_tasks(model, graph::fuse_operators(model));
-    Target target = Target::parse_or_host(o.target);
-    std::vector<ScheduleChoice> choices = choose_schedules(table, records, target, num_threads());
-    for (size_t t = 0; t < choices.size(); ++t) {
+    std::vector<std::string> warnings;
+    ReplayedLog replayed = replay_log(o.log, table, Target::parse_or_host(o.target), num_threads(), &warnings);
+    for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
+    options.task_schedules = replayed.schedules;
+    tuned_tasks = replayed.tuned_tasks;
+    for (size_t t = 0; t < replayed.choices.size(); ++t) {
       const graph::Task& task = table.tasks[t];
-      if (choices[t].from_log) {
-        options.task_schedules[task.workload_key] = choices[t].steps;
-        tuned_tasks++;
-      } else if (!o.json) {
-        fmt::print(stderr, "warning: task {} ({}): default schedule: {}\n", t, task.description, choices[t].reason);
-      }
+      const ScheduleChoice& c = replayed.choices[t];
+      if (!c.from_log && !o.json)
+        fmt::print(stderr, "warning: task {} ({}): default schedule: {}\n", t, task.description, c.reason);
       schedules.push_back({{"task", t}, {"workload_key", task.workload_key}, {"description", task.description},
-                           {"from_log", choices[t].from_log}, {"reason", choices[t].reason},
-                           {"formulation", formulation_of(choices[t].steps)}});
+                           {"from_log", c.from_log}, {"reason", c.reason}, {"formulation", formulation_of(c.steps)}});
     }
   }
   GraphExecutor executor(model, options);

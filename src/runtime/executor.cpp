@@ -122,6 +122,23 @@ int64_t stored_bytes(const graph::Node& n, const ValueLayout& layout) {
 
 }  // namespace
 
+TaskSchedules schedules_for_tasks(const graph::TaskTable& tasks, const ExecutorOptions& options,
+                                  const HardwareParams& hw) {
+  TaskSchedules out;
+  out.steps.resize(tasks.tasks.size());
+  out.tuned.assign(tasks.tasks.size(), false);
+  for (size_t t = 0; t < tasks.tasks.size(); ++t) {
+    const graph::Task& task = tasks.tasks[t];
+    if (auto it = options.task_schedules.find(task.workload_key); it != options.task_schedules.end()) {
+      out.steps[t] = it->second;
+      out.tuned[t] = true;
+    } else if (options.schedule == ScheduleSource::Default) {
+      out.steps[t] = default_schedule(task.outputs, hw);
+    }
+  }
+  return out;
+}
+
 GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options) : graph_(std::move(graph)) {
   groups_ = options.fuse ? graph::fuse_operators(graph_) : singleton_groups(graph_);
   tasks_ = graph::extract_tasks(graph_, groups_);
@@ -135,18 +152,9 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
   auto start = std::chrono::steady_clock::now();
 
   // Each task's schedule, then the layouts of the values between groups (layout_plan.h).
-  std::vector<std::vector<Step>> steps(tasks_.tasks.size());
-  std::vector<bool> tuned(tasks_.tasks.size(), false);
-  for (size_t t = 0; t < tasks_.tasks.size(); ++t) {
-    const graph::Task& task = tasks_.tasks[t];
-    if (auto it = options.task_schedules.find(task.workload_key); it != options.task_schedules.end()) {
-      steps[t] = it->second;
-      tuned[t] = true;
-    } else if (options.schedule == ScheduleSource::Default) {
-      steps[t] = default_schedule(task.outputs, hw);
-    }
-  }
-  layout_plan_ = plan_layouts(graph_, groups_, tasks_, steps, tuned);
+  TaskSchedules schedules = schedules_for_tasks(tasks_, options, hw);
+  const std::vector<std::vector<Step>>& steps = schedules.steps;
+  layout_plan_ = plan_layouts(graph_, groups_, tasks_, steps, schedules.tuned);
   std::vector<int64_t> output_bytes;
   for (const graph::FusedGroup& g : groups_)
     output_bytes.push_back(stored_bytes(graph_.node(g.output), layout_plan_.stored[size_t(g.output)]));

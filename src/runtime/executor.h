@@ -13,6 +13,7 @@
 #include "ir/graph/fusion.h"
 #include "ir/graph/task.h"
 #include "ir/ndarray.h"
+#include "ir/schedule/hardware.h"
 #include "ir/schedule/step.h"
 #include "src/runtime/layout_plan.h"
 
@@ -29,6 +30,15 @@ struct ExecutorOptions {
   // Tuned schedules by workload key (replay of a tuning log); tasks not listed use `schedule`.
   std::map<std::string, std::vector<Step>> task_schedules;
 };
+
+// Each task's schedule as the executor builds it: the tuned one where `options` has one, else the
+// default (no steps for the naive reference); `tuned` says which came from `options`.
+struct TaskSchedules {
+  std::vector<std::vector<Step>> steps;  // per task
+  std::vector<bool> tuned;
+};
+TaskSchedules schedules_for_tasks(const graph::TaskTable& tasks, const ExecutorOptions& options,
+                                  const HardwareParams& hw);
 
 struct MemoryPlan {
   std::vector<int64_t> offset;  // per group: byte offset of its output in the arena

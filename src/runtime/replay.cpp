@@ -7,6 +7,7 @@
 #include <map>
 
 #include "search/record/apply_history.h"
+#include "search/record/tuning_log.h"
 
 namespace tt {
 
@@ -62,6 +63,19 @@ std::vector<ScheduleChoice> choose_schedules(const graph::TaskTable& tasks, cons
     choices.push_back(c);
   }
   return choices;
+}
+
+ReplayedLog replay_log(const std::string& path, const graph::TaskTable& tasks, const Target& target, int num_threads,
+                       std::vector<std::string>* warnings) {
+  TuningLog log = TuningLog::open(path, LogOpenMode::MustExist);
+  ReplayedLog out;
+  out.choices = choose_schedules(tasks, log.read_all(warnings), target, num_threads);
+  for (size_t t = 0; t < out.choices.size(); ++t) {
+    if (!out.choices[t].from_log) continue;
+    out.schedules[tasks.tasks[t].workload_key] = out.choices[t].steps;
+    out.tuned_tasks++;
+  }
+  return out;
 }
 
 }  // namespace tt

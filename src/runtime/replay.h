@@ -2,6 +2,7 @@
 // compatible CPU with the same thread count, else the default schedule with the reason none applied. No search; the same log always gives the same choice.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,16 @@ struct ScheduleChoice {
 
 std::vector<ScheduleChoice> choose_schedules(const graph::TaskTable& tasks, const std::vector<TuningRecord>& records,
                                              const Target& target, int num_threads);
+
+// A tuning log replayed onto a model's tasks: each task's choice, and the chosen schedules by
+// workload key (ExecutorOptions::task_schedules). UserError when the log does not exist or is not
+// a tuning log; corrupt records are skipped with a line in `warnings`.
+struct ReplayedLog {
+  std::vector<ScheduleChoice> choices;  // per task
+  std::map<std::string, std::vector<Step>> schedules;
+  int tuned_tasks = 0;
+};
+ReplayedLog replay_log(const std::string& path, const graph::TaskTable& tasks, const Target& target, int num_threads,
+                       std::vector<std::string>* warnings);
 
 }  // namespace tt

@@ -79,6 +79,7 @@ const std::vector<FlagCase>& cases() {
       {"compare --log /nonexistent/a.db", "--threads", Kind::PositiveCount},
       {"compare --log /nonexistent/a.db", "--rows", Kind::PositiveCount},
       {"inspect tiny_cnn", "--show", Kind::Choice},
+      {"inspect tiny_cnn", "--threads", Kind::Count},
   };
   return c;
 }

@@ -140,6 +140,36 @@ TEST(TuneCommand, TemplateSearchTunesAndComparesSideBySide) {
     EXPECT_TRUE(f == "direct" || f.rfind("winograd F(", 0) == 0) << f;
   }
 
+  // inspect --log shows the graph that replay builds: the same per-task formulations, the same
+  // layout conversions, every group's stored layout, without compiling a kernel.
+  std::string ins = "inspect tiny_cnn --log " + autotvm + " --threads 1 --show tuned --json";
+  r = test::run(ins);
+  ASSERT_EQ(r.exit_code, 0) << test::describe(ins, r);
+  nlohmann::json tg = nlohmann::json::parse(r.out)["tuned_graph"];
+  ASSERT_TRUE(tg.is_object()) << r.out;
+  EXPECT_EQ(tg["tasks"].get<size_t>(), replayed["schedules"].size());
+  int tuned_tasks = 0;
+  for (const auto& s : replayed["schedules"]) tuned_tasks += s["from_log"].get<bool>();
+  EXPECT_EQ(tg["tasks_from_log"].get<int>(), tuned_tasks);
+  ASSERT_EQ(tg["groups"].size(), replayed["groups"].get<size_t>());
+  int blocked = 0;
+  for (const auto& g : tg["groups"]) {
+    const auto& s = replayed["schedules"][g["task"].get<size_t>()];
+    EXPECT_EQ(g["formulation"], s["formulation"]);
+    EXPECT_EQ(g["from_log"], s["from_log"]);
+    blocked += g["output_layout"].get<std::string>().find("blocked as") != std::string::npos;
+  }
+  EXPECT_EQ(blocked, replayed["layouts"]["blocked_values"].get<int>());
+  ASSERT_EQ(tg["conversions"].size(), replayed["layouts"]["conversions"].size());
+  for (size_t i = 0; i < tg["conversions"].size(); ++i) {
+    for (const char* key : {"value", "from", "to"})
+      EXPECT_EQ(tg["conversions"][i][key], replayed["layouts"]["conversions"][i][key]) << key;
+  }
+  r = test::run("inspect tiny_cnn --log " + autotvm + " --threads 1 --show tuned");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("== tuned graph ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("record"), std::string::npos) << r.out;
+
   std::string svg = autotvm + ".svg";
   std::string cmp = "compare --log " + ansor + " --log " + autotvm + " --svg " + svg + " --json --budgets 4,8";
   r = test::run(cmp);
@@ -207,6 +237,8 @@ TEST(TuneCommand, BadInputIsOneClearError) {
       {"tune tiny_cnn --cost-model magic --log " + log, "--cost-model"},
       {"run tiny_cnn --log /nonexistent/x.db", "/nonexistent/x.db"},
       {"compare --log /nonexistent/x.db", "/nonexistent/x.db"},
+      {"inspect tiny_cnn --log /nonexistent/x.db", "/nonexistent/x.db"},
+      {"inspect tiny_cnn --show tuned", "--log"},
   };
   for (const Case& c : cases) {
     test::Result r = test::run(c.args);
