@@ -231,6 +231,23 @@ void ScheduleTemplate::define_nchwc_knobs() {
   // the two orders of TVM's conv2d_NCHWc schedule.
   space_.define_choice("ic_block_inner", {true, false});
   space_.define_choice("unroll_kw", {false, true});
+  // Output-channel blocks per register tile (oneDNN's oc blocking): each input value loaded feeds
+  // that many vector FMAs, and the data is read once per that many blocks instead of once per
+  // block. Only counts that divide the blocks; the tile must fit the registers (instantiate).
+  std::vector<nlohmann::json> oc_vectors = {1};
+  for (int64_t v : {2, 4}) {
+    bool divides = false;
+    for (const nlohmann::json& o : space_.knobs()[size_t(space_.knob_index("tile_oc"))].options) {
+      const int64_t block = o.back().get<int64_t>();
+      divides |= block > 0 && (p.extents[1] / block) % v == 0;
+    }
+    if (divides) oc_vectors.push_back(v);
+  }
+  space_.define_choice("oc_vectors", oc_vectors);
+  // Loop order outside the register tile: (oc chunk, oh) reuses a weight block over every row; (oh,
+  // oc chunk) reuses the rows of data a tile reads over every output channel, the order that keeps a
+  // large input (a 1x1 convolution reading 56x56x256) in cache.
+  space_.define_choice("rows_outside_oc", {false, true});
 }
 
 Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
@@ -262,15 +279,34 @@ Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
     }
   }
 
+  const int64_t blocks_per_tile = space_.value(config, "oc_vectors").get<int64_t>();
+  const bool rows_outside = space_.value(config, "rows_outside_oc").get<bool>();
+  if (p.extents[1] % (oc * blocks_per_tile) != 0)
+    user_error("conv2d_nchwc: {} output-channel blocks of {} per tile do not divide {} channels", blocks_per_tile, oc,
+               p.extents[1]);
+  // The register tile: reg_n x blocks_per_tile accumulators of ceil(oc / lanes) vectors each, plus
+  // one weight vector per block and the broadcast input value.
+  const int64_t row_vectors = blocks_per_tile * ((oc + hw_.vector_lanes - 1) / hw_.vector_lanes);
+  if (blocks_per_tile > 1 && reg_n * row_vectors + row_vectors + 1 > hw_.vector_registers)
+    user_error("conv2d_nchwc: a {}x{} register tile does not fit {} vector registers", reg_n, row_vectors,
+               hw_.vector_registers);
+
   auto [tile, acc] = tile_and_accumulator(state, p.anchor, p.chain);
-  // Output tile: n, oc chunk, oh, ow chunk | ow block (reg_n), oc block (vector).
+  // Output tile: n, oc chunk, oh (or oh, oc chunk), ow chunk | oc blocks of the tile, ow block
+  // (reg_n), oc block (vector).
   std::vector<std::string> axis;
   for (int i = 0; i < 4; ++i) axis.push_back(state.stage(tile).iters[size_t(i)].name);
-  std::vector<std::string> k = apply(SplitStep{tile, axis[1], {oc}});
+  std::vector<std::string> k = blocks_per_tile > 1 ? apply(SplitStep{tile, axis[1], {blocks_per_tile, oc}})
+                                                  : apply(SplitStep{tile, axis[1], {oc}});
   std::vector<std::string> w = apply(SplitStep{tile, axis[3], {reg_n}});
-  apply(ReorderStep{tile, {axis[0], k[0], axis[2], w[0], w[1], k[1]}});
-  if (oc > 1) apply(AnnotateStep{tile, k[1], LoopAnnotation::Vectorize});
-  std::string outer = apply(FuseStep{tile, {axis[0], k[0], axis[2]}})[0];
+  std::vector<std::string> outside = rows_outside ? std::vector<std::string>{axis[0], axis[2], k[0]}
+                                                  : std::vector<std::string>{axis[0], k[0], axis[2]};
+  std::vector<std::string> tile_order = outside;
+  if (blocks_per_tile > 1) tile_order.insert(tile_order.end(), {w[0], k[1], w[1], k[2]});
+  else tile_order.insert(tile_order.end(), {w[0], w[1], k[1]});
+  apply(ReorderStep{tile, tile_order});
+  if (oc > 1) apply(AnnotateStep{tile, k.back(), LoopAnnotation::Vectorize});
+  std::string outer = apply(FuseStep{tile, outside})[0];
   if (parallel) apply(AnnotateStep{tile, outer, LoopAnnotation::Parallel});
   apply(ComputeAtStep{acc, tile, w[0]});
 
@@ -285,12 +321,22 @@ Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
   std::vector<std::string> order = {c[0], aa[5]};
   if (block_inner) order.insert(order.end(), {aa[6], c[1]});
   else order.insert(order.end(), {c[1], aa[6]});
-  order.insert(order.end(), {aa[3], aa[1]});
+  // The tile's oc axis: its blocks (unrolled, one vector each) and the block (vectorized).
+  std::string acc_blocks, acc_vector = aa[1];
+  if (blocks_per_tile > 1) {
+    std::vector<std::string> kk = apply(SplitStep{acc, aa[1], {oc}});
+    acc_blocks = kk[0];
+    acc_vector = kk[1];
+    order.insert(order.end(), {aa[3], acc_blocks, acc_vector});
+  } else {
+    order.insert(order.end(), {aa[3], aa[1]});
+  }
   apply(ReorderStep{acc, order});
-  // The accumulator tile stored [n][oh][ow][oc block], so each ow's oc vector is contiguous.
+  // The accumulator tile stored [n][oh][ow][oc], so each ow's oc vectors are contiguous.
   apply(LayoutRewriteStep{acc, {{}, {}, {}, {}}, {{0, 0}, {2, 0}, {3, 0}, {1, 0}}});
   apply(AnnotateStep{acc, aa[3], LoopAnnotation::Unroll});
-  if (oc > 1) apply(AnnotateStep{acc, aa[1], LoopAnnotation::Vectorize});
+  if (!acc_blocks.empty()) apply(AnnotateStep{acc, acc_blocks, LoopAnnotation::Unroll});
+  if (oc > 1) apply(AnnotateStep{acc, acc_vector, LoopAnnotation::Vectorize});
   if (space_.value(config, "unroll_kw").get<bool>()) apply(AnnotateStep{acc, aa[6], LoopAnnotation::Unroll});
   return state.steps();
 }
