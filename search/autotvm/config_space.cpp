@@ -90,6 +90,15 @@ int ConfigSpace::define_split(const std::string& name, int64_t extent, const Spl
   return add(std::move(k));
 }
 
+int ConfigSpace::define_split(const std::string& name, int64_t extent, const std::vector<SplitOptions>& alternatives) {
+  Knob k{name, KnobKind::Split, {}};
+  std::set<std::vector<int64_t>> seen;
+  for (const SplitOptions& options : alternatives)
+    for (const auto& parts : split_options(extent, options))
+      if (seen.insert(parts).second) k.options.push_back(parts);
+  return add(std::move(k));
+}
+
 int ConfigSpace::define_reorder(const std::string& name, int num_loops,
                                 const std::vector<std::vector<int>>& orders) {
   Knob k{name, KnobKind::Reorder, {}};

@@ -61,6 +61,9 @@ class ConfigSpace {
   // Each define_* adds a knob and returns its index; a name used twice, an empty option list or
   // an option list no filter leaves is a UserError naming the knob.
   int define_split(const std::string& name, int64_t extent, const SplitOptions& options);
+  // The union of several policies' factorizations, in order, each once (e.g. exact divisors and
+  // power-of-two tiles with a tail, for an extent like 17 that has no useful divisor).
+  int define_split(const std::string& name, int64_t extent, const std::vector<SplitOptions>& alternatives);
   // `orders`: candidate permutations of `num_loops` loops.
   int define_reorder(const std::string& name, int num_loops, const std::vector<std::vector<int>>& orders);
   // `choices`: candidate annotation lists, one annotation per loop of the group.

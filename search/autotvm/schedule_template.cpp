@@ -223,10 +223,15 @@ void ScheduleTemplate::define_nchwc_knobs() {
   oc_blocks.exact_inner = block_of(p.extents[1]);
   space_.define_split("tile_ic", channels, ic_blocks);
   space_.define_split("tile_oc", p.extents[1], oc_blocks);
-  // The register tile's width along ow (TVM's reg_n, at most 31 there).
+  // The register tile's width along ow (TVM's reg_n, at most 31 there): divisors of ow, and powers
+  // of two with a guarded tail tile, for widths like 17, 71 or 73 whose only divisors are 1 and
+  // themselves.
   SplitOptions row;
   row.max_inner = 32;
-  space_.define_split("tile_ow", p.extents[3], row);
+  SplitOptions tailed;
+  tailed.policy = SplitPolicy::Power2;
+  tailed.max_inner = 16;
+  space_.define_split("tile_ow", p.extents[3], std::vector<SplitOptions>{row, tailed});
   // Reduction order inside the tile: (ic outer, kh, kw, ic block) or (ic outer, kh, ic block, kw),
   // the two orders of TVM's conv2d_NCHWc schedule.
   space_.define_choice("ic_block_inner", {true, false});

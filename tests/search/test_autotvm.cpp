@@ -83,6 +83,11 @@ TEST(ConfigSpace, SplitPoliciesAndFilters) {
   ASSERT_EQ(p2.size(), 4u);  // inner 1, 2, 4, 8
   EXPECT_EQ(p2[3], (std::vector<int64_t>{2, 8}));
   EXPECT_EQ(autotvm::split_options(7, SplitOptions{}).size(), 2u);  // [7, 1], [1, 7]
+  // A union of policies: the divisors of 17, then the power-of-two tiles with a tail, each once.
+  ConfigSpace u;
+  u.define_split("tile", 17, std::vector<SplitOptions>{SplitOptions{}, o});
+  std::vector<nlohmann::json> want = {{17, 1}, {1, 17}, {9, 2}, {5, 4}, {3, 8}, {2, 16}};
+  EXPECT_EQ(u.knobs()[0].options, want);
 }
 
 TEST(ConfigSpace, MistakesAreUserErrorsNamingTheKnob) {
