@@ -90,6 +90,13 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT& jit) {
   return map;
 }
 
+// A kernel for a CPU this host cannot run is refused (UserError) once, before anything is built.
+void check_host_once(KernelCompiler::State& state) {
+  if (state.host_checked.load()) return;
+  check_host_supports(state.target);
+  state.host_checked.store(true);
+}
+
 void start_jit(KernelCompiler::State& state) {
   auto jit = llvm::orc::LLJITBuilder().create();
   if (!jit) internal_error("cannot start the LLVM JIT: {}", error_text(jit.takeError()));
@@ -194,15 +201,13 @@ ObjectCode KernelCompiler::compile_object(const LoweredFunc& func) const {
 }
 
 CompiledKernel KernelCompiler::compile(const LoweredFunc& func) {
+  check_host_once(*state_);
   return load(compile_object(func));
 }
 
 CompiledKernel KernelCompiler::load(const ObjectCode& object) {
   State& state = *state_;
-  if (!state.host_checked.load()) {
-    check_host_supports(state.target);
-    state.host_checked.store(true);
-  }
+  check_host_once(state);
   std::lock_guard<std::mutex> lock(state.mutex);
   codegen_internal::initialize_llvm();
   if (!state.jit) start_jit(state);
