@@ -6,12 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ir/graph/fusion.h"
-#include "ir/graph/passes/passes.h"
-#include "ir/graph/task.h"
 #include "codegen/runtime.h"
 #include "codegen/target.h"
 #include "ir/error.h"
+#include "ir/graph/fusion.h"
+#include "ir/graph/passes/passes.h"
+#include "ir/graph/task.h"
 #include "search/measure/build.h"
 #include "src/cli/commands.h"
 #include "src/cli/validators.h"
@@ -64,7 +64,7 @@ nlohmann::json tuned_graph(const graph::Graph& graph, const std::vector<graph::F
                   {"adopts_layouts", !plan.groups[g].adopted.empty()},
                   {"output", out.name}, {"output_layout", layout_to_string(plan.stored[size_t(groups[g].output)], out.type.shape)}});
   }
-  return {{"log", o.log}, {"threads", num_threads()}, {"tasks_from_log", replayed.tuned_tasks},
+  return {{"log", o.log}, {"threads", num_threads()}, {"tasks_from_log", replayed.schedules.size()},
           {"tasks", table.tasks.size()}, {"warnings", warnings}, {"groups", jg}, {"conversions", conversions}};
 }
 

@@ -129,7 +129,6 @@ int run_model(const RunModelOptions& o) {
   options.schedule = o.schedule == "naive" ? ScheduleSource::Naive : ScheduleSource::Default;
   // Replay: each task's best record for this CPU and thread count, the default schedule elsewhere.
   nlohmann::json schedules = nlohmann::json::array();
-  int tuned_tasks = 0;
   if (!o.log.empty()) {
     set_num_threads(o.threads);
     graph::TaskTable table = graph::extract_tasks(model, graph::fuse_operators(model));
@@ -137,7 +136,6 @@ int run_model(const RunModelOptions& o) {
     ReplayedLog replayed = replay_log(o.log, table, Target::parse_or_host(o.target), num_threads(), &warnings);
     for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     options.task_schedules = replayed.schedules;
-    tuned_tasks = replayed.tuned_tasks;
     for (size_t t = 0; t < replayed.choices.size(); ++t) {
       const graph::Task& task = table.tasks[t];
       const ScheduleChoice& c = replayed.choices[t];
@@ -267,7 +265,8 @@ int run_model(const RunModelOptions& o) {
                executor.tasks().tasks.size(), executor.compile_seconds());
     fmt::print("threads     {}, schedule {}\n", num_threads(), o.schedule);
     if (!o.log.empty()) {
-      fmt::print("log         {}: {} of {} tasks use a record\n", o.log, tuned_tasks, schedules.size());
+      fmt::print("log         {}: {} of {} tasks use a record\n", o.log, options.task_schedules.size(),
+                 schedules.size());
       for (const auto& s : schedules)
         if (s["from_log"].get<bool>())
           fmt::print("  task {:>2}  {}: {} ({})\n", s["task"].get<size_t>(), s["description"].get<std::string>(),

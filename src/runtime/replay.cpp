@@ -70,11 +70,8 @@ ReplayedLog replay_log(const std::string& path, const graph::TaskTable& tasks, c
   TuningLog log = TuningLog::open(path, LogOpenMode::MustExist);
   ReplayedLog out;
   out.choices = choose_schedules(tasks, log.read_all(warnings), target, num_threads);
-  for (size_t t = 0; t < out.choices.size(); ++t) {
-    if (!out.choices[t].from_log) continue;
-    out.schedules[tasks.tasks[t].workload_key] = out.choices[t].steps;
-    out.tuned_tasks++;
-  }
+  for (size_t t = 0; t < out.choices.size(); ++t)
+    if (out.choices[t].from_log) out.schedules[tasks.tasks[t].workload_key] = out.choices[t].steps;
   return out;
 }
 

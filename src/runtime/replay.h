@@ -27,8 +27,7 @@ std::vector<ScheduleChoice> choose_schedules(const graph::TaskTable& tasks, cons
 // a tuning log; corrupt records are skipped with a line in `warnings`.
 struct ReplayedLog {
   std::vector<ScheduleChoice> choices;  // per task
-  std::map<std::string, std::vector<Step>> schedules;
-  int tuned_tasks = 0;
+  std::map<std::string, std::vector<Step>> schedules;  // one per task that a record applies to
 };
 ReplayedLog replay_log(const std::string& path, const graph::TaskTable& tasks, const Target& target, int num_threads,
                        std::vector<std::string>* warnings);

@@ -119,11 +119,10 @@ TEST(ScheduleTemplates, RandomConfigsComputeTheReference) {
     while (int(indices.size()) < kConfigsPerTemplate) indices.push_back(any(rng));
     int multi_block = 0;
     if (t->space().has_knob("oc_vectors")) {
-      const int knob = t->space().knob_index("oc_vectors");
       for (int64_t i = 0, start = any(rng); i < t->space().size() && multi_block < 4; ++i) {
         const int64_t index = (start + i * 7919) % t->space().size();
         Config c = t->space().at(index);
-        if (t->space().knobs()[size_t(knob)].options[size_t(c.picks[size_t(knob)])].get<int64_t>() == 1) continue;
+        if (t->space().value(c, "oc_vectors").get<int64_t>() == 1) continue;
         try {
           t->instantiate(c);
         } catch (const UserError&) {
