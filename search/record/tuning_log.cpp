@@ -7,10 +7,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <istream>
 #include <ostream>
 #include <set>
+#include <thread>
 
 #include "ir/error.h"
 #include "search/record/record_json.h"
@@ -58,6 +60,20 @@ struct TuningLogConnection {
 
   void exec(const char* sql, const char* doing) const {
     if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(doing);
+  }
+
+  // For a statement that upgrades a read lock to a write lock (the journal-mode switch): SQLite
+  // answers SQLITE_BUSY at once, without its busy handler, when another connection waits for the
+  // same upgrade (waiting could deadlock), so the statement is retried here until the timeout.
+  void exec_retrying_while_busy(const char* sql, const char* doing) const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (int attempt = 0;; ++attempt) {
+      int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return;
+      bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+      if (!busy || std::chrono::steady_clock::now() >= deadline) fail(doing);
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 50)));
+    }
   }
 };
 
@@ -114,9 +130,10 @@ class Statement {
 // Rolls back unless committed, so an exception in the middle of a batch leaves no part of it.
 class Transaction {
  public:
-  explicit Transaction(const TuningLogConnection& c) : c_(c) {
-    // IMMEDIATE takes the write lock now (waiting out the busy timeout), not at the first insert.
-    c.exec("BEGIN IMMEDIATE", "starting a transaction");
+  // A write transaction by default: IMMEDIATE takes the write lock now (waiting out the busy
+  // timeout), not at the first insert. "BEGIN": a read transaction, whose queries see one snapshot.
+  explicit Transaction(const TuningLogConnection& c, const char* begin = "BEGIN IMMEDIATE") : c_(c) {
+    c.exec(begin, "starting a transaction");
   }
   ~Transaction() {
     if (!committed_) sqlite3_exec(c_.db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -204,13 +221,16 @@ TuningLog TuningLog::open(const std::string& path, LogOpenMode mode) {
     c->fail("reading");
   }
 
+  // One snapshot for the check, so a schema another process commits meanwhile is seen whole or not at all.
+  Transaction snapshot(*c, "BEGIN");
   bool initialized = check_is_log(*c);
+  snapshot.commit();
   if (!initialized && mode == LogOpenMode::MustExist)
     user_error("'{}' is not a tensortune log (an empty SQLite database)", path);
   // Only now that the file is known to be ours (or new) is it changed. WAL lets readers go on while
   // a tuner writes; NORMAL synchronisation keeps every committed transaction when the process dies
   // (only a power loss can take back the last ones), without an fsync per batch.
-  c->exec("PRAGMA journal_mode = WAL", "switching to WAL mode");
+  c->exec_retrying_while_busy("PRAGMA journal_mode = WAL", "switching to WAL mode");
   c->exec("PRAGMA synchronous = NORMAL", "setting synchronous mode");
   if (!initialized) {
     Transaction t(*c);

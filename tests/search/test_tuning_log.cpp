@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -159,6 +160,44 @@ TEST(TuningLog, ASecondConnectionReadsWhileOneWrites) {
   raw.exec("ROLLBACK");
   writer.append(batch_of(5, 1));
   EXPECT_EQ(reader.count(), 6);
+}
+
+// Processes that open one new log at the same moment (tuners started together): each creates or
+// finds the schema, switches the file to WAL and appends, and none fails on the others' locks.
+TEST(TuningLog, ProcessesOpeningOneNewLogTogetherAllSucceed) {
+  constexpr int kProcesses = 6, kRounds = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    ScratchFile file(".db");
+    int go[2];
+    ASSERT_EQ(pipe(go), 0);
+    std::vector<pid_t> children;
+    for (int p = 0; p < kProcesses; ++p) {
+      pid_t child = fork();
+      ASSERT_GE(child, 0);
+      if (child == 0) {
+        close(go[1]);
+        char byte = 0;
+        if (read(go[0], &byte, 1) != 0) _exit(20);  // wait for the parent to release all at once
+        try {
+          TuningLog log = TuningLog::open(file.path());
+          log.append(batch_of(10 * p, 3));
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "process %d: %s\n", p, e.what());
+          _exit(21);
+        }
+        _exit(0);
+      }
+      children.push_back(child);
+    }
+    close(go[0]);
+    close(go[1]);  // every child's read returns now
+    for (pid_t child : children) {
+      int status = 0;
+      ASSERT_EQ(waitpid(child, &status, 0), child);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "round " << round << ": a process failed";
+    }
+    EXPECT_EQ(TuningLog::open(file.path(), LogOpenMode::MustExist).count(), 3 * kProcesses) << "round " << round;
+  }
 }
 
 TEST(TuningLog, DamagedRowsAreSkippedWithAWarningNamingTheRow) {
