@@ -96,7 +96,7 @@ std::unique_ptr<ScheduleTemplate> ScheduleTemplate::match(const std::vector<Tens
     else plan->inlined.push_back(st.name());
   }
   plan->output = plan->chain.empty() ? plan->anchor : plan->chain.back();
-  if (tag == ops::kTagConv2d && options.conv2d_nchwc) {
+  if ((tag == ops::kTagConv2d || tag == ops::kTagDepthwiseConv2d) && options.conv2d_nchwc) {
     // The data is the input the pad stage (or the convolution) reads with 4 indices besides the
     // weight; groups = 1 means the weight's second dimension is the data's channel count.
     const Stage& reader = plan->roots.empty() ? anchor : state.stage(plan->roots[0]);
@@ -113,21 +113,28 @@ std::unique_ptr<ScheduleTemplate> ScheduleTemplate::match(const std::vector<Tens
         if (in.name() == plan->data) data_shape = in.shape();
         if (in.name() == plan->weight) weight_shape = in.shape();
       }
-      if (data_shape[1] == weight_shape[1] && data_shape[0] == plan->extents[0]) {
-        plan->nchwc = true;
+      // groups = 1: the weight's second dimension is the data's channels; depthwise (one output
+      // channel per input channel): the weight is [C][1][R][S].
+      const bool direct = tag == ops::kTagConv2d && data_shape[1] == weight_shape[1];
+      const bool depthwise = tag == ops::kTagDepthwiseConv2d && weight_shape[1] == 1 &&
+                             weight_shape[0] == data_shape[1] && plan->extents[1] == data_shape[1];
+      if ((direct || depthwise) && data_shape[0] == plan->extents[0]) {
+        plan->nchwc = direct;
+        plan->depthwise_nchwc = depthwise;
         if (!plan->roots.empty()) plan->pad = plan->roots[0];
         for (const std::string& c : plan->chain)
           for (const Operation& in : state.stage(c).op->input_ops())
             if (in->is_placeholder() && in->shape == anchor.op->shape &&
                 std::find(plan->residuals.begin(), plan->residuals.end(), in->name) == plan->residuals.end())
               plan->residuals.push_back(in->name);
-        name = "conv2d_nchwc";
+        name = direct ? "conv2d_nchwc" : "depthwise_conv2d_nchwc";
       }
     }
   }
   auto t = std::unique_ptr<ScheduleTemplate>(new ScheduleTemplate(name, outputs, hw, std::move(plan)));
   t->options_ = options;
   if (t->plan_->nchwc) t->define_nchwc_knobs();
+  else if (t->plan_->depthwise_nchwc) t->define_depthwise_knobs();
   else t->define_knobs();
   return t;
 }
@@ -174,18 +181,23 @@ void ScheduleTemplate::define_knobs() {
   if (!p.weights.empty() && !p.force_layout) space_.define_choice("layout_rewrite", {false, true});
 }
 
-namespace {
-
-// The layout that blocks dimension 1 (channels) of a 4-d NCHW tensor by `block`, the block
-// innermost: [N][C/block][H][W][block]. With `inner_block` (a weight [K][C][R][S]) dimension 0 is
-// blocked too: [K/ko][C/ci][R][S][ci][ko].
 LayoutRewriteStep channel_blocked(const std::string& tensor, int64_t block) {
   return LayoutRewriteStep{tensor, {{}, {block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}};
 }
 
-// The stage that writes the output tile and the one that accumulates it: the epilogue's last stage
-// (the others inlined into it) and the reduction itself, or, without an epilogue, the reduction
-// and its cache_write stage.
+int64_t divisor_up_to(int64_t extent, int64_t block) {
+  for (int64_t d = std::min(extent, block); d > 1; --d)
+    if (extent % d == 0) return d;
+  return 1;
+}
+
+std::vector<std::string> root_loops(const ScheduleState& state, const std::string& stage) {
+  const Stage& st = state.stage(stage);
+  std::vector<std::string> names;
+  for (int i = 0; i < st.num_roots; ++i) names.push_back(st.iters[size_t(i)].name);
+  return names;
+}
+
 std::pair<std::string, std::string> tile_and_accumulator(ScheduleState& state, const std::string& anchor,
                                                          const std::vector<std::string>& chain) {
   if (chain.empty()) {
@@ -196,6 +208,21 @@ std::pair<std::string, std::string> tile_and_accumulator(ScheduleState& state, c
   return {chain.back(), anchor};
 }
 
+void block_pad_stage(ScheduleState& state, const std::string& pad, int64_t block, bool parallel) {
+  state.apply(channel_blocked(pad, block));
+  std::vector<std::string> a = root_loops(state, pad);
+  std::vector<std::string> c = state.apply(SplitStep{pad, a[1], {block}});
+  state.apply(ReorderStep{pad, {a[0], c[0], a[2], a[3], c[1]}});
+  if (block > 1) state.apply(AnnotateStep{pad, c[1], LoopAnnotation::Vectorize});
+  if (parallel) {
+    std::string outer = state.apply(FuseStep{pad, {a[0], c[0], a[2]}})[0];
+    state.apply(AnnotateStep{pad, outer, LoopAnnotation::Parallel});
+  }
+}
+
+namespace {
+
+// The weight [K][C][R][S] blocked as [K/ko][C/ci][R][S][ci][ko].
 LayoutRewriteStep weight_blocked(const std::string& tensor, int64_t out_block, int64_t in_block) {
   return LayoutRewriteStep{
       tensor, {{out_block}, {in_block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}, {0, 1}}};
@@ -213,10 +240,7 @@ void ScheduleTemplate::define_nchwc_knobs() {
   blocks.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
   auto block_of = [&](int64_t extent) {
     const int64_t block = options_.conv2d_block < 0 ? hw_.vector_lanes : options_.conv2d_block;
-    if (block == 0) return int64_t(0);
-    for (int64_t d = std::min(extent, block); d > 1; --d)
-      if (extent % d == 0) return d;
-    return int64_t(1);
+    return block == 0 ? int64_t(0) : divisor_up_to(extent, block);
   };
   SplitOptions ic_blocks = blocks, oc_blocks = blocks;
   ic_blocks.exact_inner = block_of(channels);
@@ -269,20 +293,9 @@ Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
   apply(weight_blocked(p.weight, oc, ic));
   for (const std::string& r : p.residuals) apply(channel_blocked(r, oc));
   apply(channel_blocked(p.output, oc));
-  if (!p.pad.empty()) {
-    // The padded copy is written in the data's block order, the channel block innermost.
-    apply(channel_blocked(p.pad, ic));
-    const Stage& ps = state.stage(p.pad);
-    std::vector<std::string> a;
-    for (int i = 0; i < 4; ++i) a.push_back(ps.iters[size_t(i)].name);
-    std::vector<std::string> c = apply(SplitStep{p.pad, a[1], {ic}});
-    apply(ReorderStep{p.pad, {a[0], c[0], a[2], a[3], c[1]}});
-    if (ic > 1) apply(AnnotateStep{p.pad, c[1], LoopAnnotation::Vectorize});
-    if (parallel) {
-      std::string outer = apply(FuseStep{p.pad, {a[0], c[0], a[2]}})[0];
-      apply(AnnotateStep{p.pad, outer, LoopAnnotation::Parallel});
-    }
-  }
+  // The padded copy is written in the data's block order, the channel block innermost.
+  if (!p.pad.empty()) block_pad_stage(state, p.pad, ic, parallel);
+
 
   const int64_t blocks_per_tile = space_.value(config, "oc_vectors").get<int64_t>();
   const bool rows_outside = space_.value(config, "rows_outside_oc").get<bool>();
@@ -349,6 +362,7 @@ Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
 Candidate ScheduleTemplate::instantiate(const Config& config) const {
   if (plan_->winograd_tile > 0) return instantiate_winograd(config);
   if (plan_->nchwc) return instantiate_nchwc(config);
+  if (plan_->depthwise_nchwc) return instantiate_depthwise(config);
   const Plan& p = *plan_;
   ScheduleState state(outputs_);
   auto apply = [&](const Step& s) { return state.apply(s); };

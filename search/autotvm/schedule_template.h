@@ -1,6 +1,6 @@
 // Schedule templates (AutoTVM style): for a task whose anchor is one of the operators that dominate
 // the models' time — matmul, dense (weights [N, K], packed at load), batch_matmul, conv2d and
-// depthwise conv2d in NCHW, pooling — a knob space and a function from a config of it to schedule
+// depthwise conv2d (NCHW and channel-blocked), pooling — a knob space and a function from a config of it to schedule
 // steps. The steps are the ones the sketch search emits (split, reorder, cache_write, compute_at,
 // annotations, layout_rewrite), so a template record replays through the same path as a sketch
 // record.
@@ -32,7 +32,8 @@ struct TemplateOptions {
   // [N][K/oc][OH][OW][oc] with the block sizes ic, oc as knobs. The layouts are layout_rewrite
   // steps of the task's input, weight and output, so a record asks for its layout and the
   // executor keeps activations blocked between convolutions that agree (src/runtime/layout_plan.h).
-  // False: the direct NCHW template conv2d_nchw.
+  // Depthwise convolutions likewise get depthwise_conv2d_nchwc (one block for data, weight and
+  // output). False: the NCHW templates conv2d_nchw and depthwise_conv2d_nchw.
   bool conv2d_nchwc = true;
   // > 0: conv2d_nchwc blocks every channel dimension by this (or, where it does not divide, by the
   // largest divisor below it) instead of searching the block sizes, so consecutive convolutions
@@ -67,7 +68,8 @@ class ScheduleTemplate {
                                                                   const TemplateOptions& options = {});
   ~ScheduleTemplate();
 
-  // "conv2d_nchwc", "conv2d_nchw", "conv2d_winograd_m2" (_m4, _m6), "depthwise_conv2d_nchw",
+  // "conv2d_nchwc", "conv2d_nchw", "conv2d_winograd_m2" (_m4, _m6), "depthwise_conv2d_nchwc",
+  // "depthwise_conv2d_nchw",
   // "matmul", "dense_pack", "batch_matmul", "pool".
   const std::string& name() const { return name_; }
   const ConfigSpace& space() const { return space_; }
@@ -81,6 +83,9 @@ class ScheduleTemplate {
   void define_knobs();
   void define_nchwc_knobs();
   Candidate instantiate_nchwc(const Config& config) const;
+  // depthwise_template.cpp
+  void define_depthwise_knobs();
+  Candidate instantiate_depthwise(const Config& config) const;
   // winograd_template.cpp
   void define_winograd_knobs();
   Candidate instantiate_winograd(const Config& config) const;

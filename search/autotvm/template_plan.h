@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/schedule/state.h"
@@ -46,7 +47,26 @@ struct ScheduleTemplate::Plan {
   // conv2d_winograd_m<tile>: the tile of the winograd step its configs start with (0: another
   // template). The anchor is the convolution the step rewrites.
   int64_t winograd_tile = 0;
+  // depthwise_conv2d_nchwc (with data, weight, pad, output and residuals set as for conv2d_nchwc).
+  bool depthwise_nchwc = false;
 };
+
+// Steps and names the templates share (schedule_template.cpp).
+// The layout that blocks dimension 1 (channels) of a 4-d NCHW tensor by `block`, the block
+// innermost: [N][C/block][H][W][block].
+LayoutRewriteStep channel_blocked(const std::string& tensor, int64_t block);
+// The largest divisor of `extent` up to `block` (the channel block of the blocked layouts).
+int64_t divisor_up_to(int64_t extent, int64_t block);
+// The loop names of a stage's root axes, in order.
+std::vector<std::string> root_loops(const ScheduleState& state, const std::string& stage);
+// The stage that writes the output tile and the one that accumulates it: the epilogue's last stage
+// (the others inlined into it) and the reduction itself, or, without an epilogue, the reduction
+// and its cache_write stage.
+std::pair<std::string, std::string> tile_and_accumulator(ScheduleState& state, const std::string& anchor,
+                                                         const std::vector<std::string>& chain);
+// A padding stage [N][C][H][W] stored channel-blocked and written in that order: the channel block
+// innermost (vectorized), the outer loops fused and parallel when `parallel`.
+void block_pad_stage(ScheduleState& state, const std::string& pad, int64_t block, bool parallel);
 
 
 }  // namespace tt::autotvm

@@ -13,18 +13,6 @@
 
 namespace tt::autotvm {
 
-namespace {
-
-// The loop names of a stage's root axes, in order.
-std::vector<std::string> root_loops(const ScheduleState& state, const std::string& stage) {
-  const Stage& st = state.stage(stage);
-  std::vector<std::string> names;
-  for (int i = 0; i < st.num_roots; ++i) names.push_back(st.iters[size_t(i)].name);
-  return names;
-}
-
-}  // namespace
-
 std::vector<std::unique_ptr<ScheduleTemplate>> ScheduleTemplate::match_all(
     const std::vector<Tensor>& outputs, const HardwareParams& hw, const std::vector<std::string>& constant_inputs,
     std::string* why_not, const TemplateOptions& options) {
@@ -80,21 +68,6 @@ void ScheduleTemplate::define_winograd_knobs() {
   space_.define_choice("layout_rewrite", {false, true});
 }
 
-namespace {
-
-// The largest divisor of `extent` up to `block` (the channel block of the blocked layouts).
-int64_t divisor_up_to(int64_t extent, int64_t block) {
-  for (int64_t d = std::min(extent, block); d > 1; --d)
-    if (extent % d == 0) return d;
-  return 1;
-}
-
-LayoutRewriteStep channels_blocked(const std::string& tensor, int64_t block) {
-  return LayoutRewriteStep{tensor, {{}, {block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}};
-}
-
-}  // namespace
-
 Candidate ScheduleTemplate::instantiate_winograd(const Config& config) const {
   const Plan& p = *plan_;
   ScheduleState state(outputs_);
@@ -111,9 +84,9 @@ Candidate ScheduleTemplate::instantiate_winograd(const Config& config) const {
   const int64_t ic = divisor_up_to(channels, block), oc = divisor_up_to(out_channels, block);
   const bool blocked = p.nchwc;
   if (blocked) {
-    apply(channels_blocked(p.data, ic));
-    for (const std::string& r : p.residuals) apply(channels_blocked(r, oc));
-    apply(channels_blocked(p.output, oc));
+    apply(channel_blocked(p.data, ic));
+    for (const std::string& r : p.residuals) apply(channel_blocked(r, oc));
+    apply(channel_blocked(p.output, oc));
   }
 
   // Input transform: the padding and the row transform inlined; per (tile, channel block) all α²

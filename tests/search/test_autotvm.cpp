@@ -59,6 +59,17 @@ std::vector<Tensor> conv_many_blocks_graph() {
   return {ops::relu(ops::conv2d(test::f32({1, 8, 6, 6}, "x"), test::f32({64, 8, 3, 3}, "w"), p, "conv"), "relu")};
 }
 
+// MobileNet's strided depthwise block: relu6(depthwise 3x3/2 + bias) over 32 channels (several
+// channel blocks with either vector width) of an odd-sized map (a tail in the register tile).
+std::vector<Tensor> depthwise_strided_bias_relu6_graph() {
+  ops::Conv2dParams p;
+  p.padding = {1, 1, 1, 1};
+  p.stride = {2, 2};
+  p.groups = 32;
+  Tensor conv = ops::conv2d(test::f32({1, 32, 11, 11}, "x"), test::f32({32, 1, 3, 3}, "w"), p, "dwconv");
+  return {ops::relu6(ops::bias_add(conv, test::f32({32}, "b"), 1, "bias"), "relu6")};
+}
+
 std::vector<Family> families() {
   Tensor a = test::f32({2, 6, 10}, "A"), b = test::f32({2, 10, 20}, "B");
   return {
@@ -70,7 +81,9 @@ std::vector<Family> families() {
       {"strided_conv", strided_conv_graph(), {"w"}, "conv2d_nchwc"},
       {"conv_many_blocks", conv_many_blocks_graph(), {"w"}, "conv2d_nchwc"},
       {"conv_without_weights", strided_conv_graph(), {}, "conv2d_nchw"},
-      {"depthwise", test::depthwise_graph(4, 6), {"w"}, "depthwise_conv2d_nchw"},
+      {"depthwise", test::depthwise_graph(4, 6), {"w"}, "depthwise_conv2d_nchwc"},
+      {"depthwise_nchw", test::depthwise_graph(4, 6), {"w"}, "depthwise_conv2d_nchw", {false}},
+      {"depthwise_strided_bias_relu6", depthwise_strided_bias_relu6_graph(), {"w", "b"}, "depthwise_conv2d_nchwc"},
       {"max_pool", test::max_pool_graph(3, 7), {}, "pool"},
       {"batch_matmul", {ops::batch_matmul(a, b, "bmm")}, {}, "batch_matmul"},
       {"dense_without_weights", test::dense_graph(2, 20, 32), {}, nullptr},
@@ -93,7 +106,10 @@ TEST(ScheduleTemplates, MatchTheirOperatorsAndSayWhyNotOtherwise) {
     ASSERT_NE(t, nullptr) << why;
     EXPECT_EQ(t->name(), f.template_name);
     EXPECT_GT(t->space().size(), 1);
-    EXPECT_TRUE(t->space().has_knob(t->name() == "conv2d_nchwc" ? "tile_oc" : "tile_x"));
+    const std::string knob = t->name() == "conv2d_nchwc"             ? "tile_oc"
+                             : t->name() == "depthwise_conv2d_nchwc" ? "tile_c"
+                                                                     : "tile_x";
+    EXPECT_TRUE(t->space().has_knob(knob));
   }
 }
 
