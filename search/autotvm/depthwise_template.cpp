@@ -17,7 +17,7 @@ void ScheduleTemplate::define_depthwise_knobs() {
   const int64_t block = options_.conv2d_block < 0 ? hw_.vector_lanes : options_.conv2d_block;
   SplitOptions channels;
   channels.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
-  channels.exact_inner = block == 0 ? 0 : divisor_up_to(p.extents[1], block);
+  channels.exact_inner = block == 0 ? 0 : channel_block(p.extents[1], block);
   space_.define_split("tile_c", p.extents[1], channels);
   // The register tile: rows (tile_oh) × columns (tile_ow) of output vectors. Columns as divisors
   // of the width and as powers of two with a guarded tail (the 7-, 14-, 28-wide maps).

@@ -185,7 +185,7 @@ LayoutRewriteStep channel_blocked(const std::string& tensor, int64_t block) {
   return LayoutRewriteStep{tensor, {{}, {block}, {}, {}}, {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {1, 1}}};
 }
 
-int64_t divisor_up_to(int64_t extent, int64_t block) {
+int64_t channel_block(int64_t extent, int64_t block) {
   for (int64_t d = std::min(extent, block); d > 1; --d)
     if (extent % d == 0) return d;
   return 1;
@@ -240,7 +240,7 @@ void ScheduleTemplate::define_nchwc_knobs() {
   blocks.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
   auto block_of = [&](int64_t extent) {
     const int64_t block = options_.conv2d_block < 0 ? hw_.vector_lanes : options_.conv2d_block;
-    return block == 0 ? int64_t(0) : divisor_up_to(extent, block);
+    return block == 0 ? int64_t(0) : channel_block(extent, block);
   };
   SplitOptions ic_blocks = blocks, oc_blocks = blocks;
   ic_blocks.exact_inner = block_of(channels);
@@ -262,9 +262,9 @@ void ScheduleTemplate::define_nchwc_knobs() {
   space_.define_choice("unroll_kw", {false, true});
   // Output-channel blocks per register tile (oneDNN's oc blocking): each input value loaded feeds
   // that many vector FMAs, and the data is read once per that many blocks instead of once per
-  // block. Only counts that divide the blocks; the tile must fit the registers (instantiate).
+  // block. Only counts that divide the blocks (3: the 24-channel layers, 3 blocks of 8); the tile must fit the registers (instantiate).
   std::vector<nlohmann::json> oc_vectors = {1};
-  for (int64_t v : {2, 4}) {
+  for (int64_t v : {2, 3, 4}) {
     bool divides = false;
     for (const nlohmann::json& o : space_.knobs()[size_t(space_.knob_index("tile_oc"))].options) {
       const int64_t block = o.back().get<int64_t>();

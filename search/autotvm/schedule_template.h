@@ -35,8 +35,8 @@ struct TemplateOptions {
   // Depthwise convolutions likewise get depthwise_conv2d_nchwc (one block for data, weight and
   // output). False: the NCHW templates conv2d_nchw and depthwise_conv2d_nchw.
   bool conv2d_nchwc = true;
-  // > 0: conv2d_nchwc blocks every channel dimension by this (or, where it does not divide, by the
-  // largest divisor below it) instead of searching the block sizes, so consecutive convolutions
+  // > 0: conv2d_nchwc blocks every channel dimension by this (or, where it does not divide, by a
+  // divisor below it: channel_block in template_plan.h) instead of searching the block sizes, so consecutive convolutions
   // agree on their layouts and the model needs no conversions between them (TVM's graph tuner
   // chooses among per-layer blocks by the conversion cost; one block for all is its simplest plan).
   // -1 (the default): the native vector width. 0: search the blocks of each task on its own —

@@ -81,7 +81,7 @@ Candidate ScheduleTemplate::instantiate_winograd(const Config& config) const {
   // The data, the residuals and the output channel-blocked as conv2d_nchwc stores them (so the
   // model's layouts agree between templates), vectors along the channels everywhere.
   const int64_t block = options_.conv2d_block > 0 ? options_.conv2d_block : hw_.vector_lanes;
-  const int64_t ic = divisor_up_to(channels, block), oc = divisor_up_to(out_channels, block);
+  const int64_t ic = channel_block(channels, block), oc = channel_block(out_channels, block);
   const bool blocked = p.nchwc;
   if (blocked) {
     apply(channel_blocked(p.data, ic));
