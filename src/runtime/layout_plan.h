@@ -6,8 +6,10 @@
 // element-wise and injective groups — adopt their neighbours' layouts instead of forcing a
 // conversion: such a group reads its inputs in the layout they are stored in and writes its output
 // in the layout its fixed consumers read (or, for a group of its input's shape, in its input's
-// layout), so the conversions are fused into it. Tuned convolutions (depthwise ones excepted:
-// memory-bound, they adopt), dense and batch_matmul keep the layout their record was timed in. Without records nothing changes.
+// layout), so the conversions are fused into it. Tuned convolutions, dense and batch_matmul keep
+// the layout their record was timed in — depthwise ones too when their record asks for blocked
+// layouts (depthwise_conv2d_nchwc); an NCHW depthwise record (memory-bound) adopts instead.
+// Without records nothing changes.
 #pragma once
 
 #include <optional>
