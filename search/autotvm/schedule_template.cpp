@@ -262,7 +262,8 @@ void ScheduleTemplate::define_nchwc_knobs() {
   space_.define_choice("unroll_kw", {false, true});
   // Output-channel blocks per register tile (oneDNN's oc blocking): each input value loaded feeds
   // that many vector FMAs, and the data is read once per that many blocks instead of once per
-  // block. Only counts that divide the blocks (3: the 24-channel layers, 3 blocks of 8); the tile must fit the registers (instantiate).
+  // block. Only counts that divide the blocks (3: 48, 144, 192, 288 channels in blocks of 16);
+  // the tile must fit the registers (instantiate).
   std::vector<nlohmann::json> oc_vectors = {1};
   for (int64_t v : {2, 3, 4}) {
     bool divides = false;
@@ -295,7 +296,6 @@ Candidate ScheduleTemplate::instantiate_nchwc(const Config& config) const {
   apply(channel_blocked(p.output, oc));
   // The padded copy is written in the data's block order, the channel block innermost.
   if (!p.pad.empty()) block_pad_stage(state, p.pad, ic, parallel);
-
 
   const int64_t blocks_per_tile = space_.value(config, "oc_vectors").get<int64_t>();
   const bool rows_outside = space_.value(config, "rows_outside_oc").get<bool>();
