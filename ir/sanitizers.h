@@ -1,6 +1,7 @@
 // Whether this build runs under AddressSanitizer (.ci/sanitize), for the few places that must know:
 // the measurement worker cannot cap its address space below the terabytes of shadow memory ASan
-// reserves, so under ASan it leaves the cap off (and the tests of the cap skip).
+// reserves, so under ASan it leaves the cap off (and the tests of the cap skip); the one wall-clock
+// bound in the unit tests (the reference interpreter's conv2d) holds only without it.
 #pragma once
 
 namespace tt {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ir/sanitizers.h"
 #include "ir/te/ops.h"
 #include "te_test_util.h"
 
@@ -143,7 +144,9 @@ TEST(Interpreter, Conv2dIsFastEnough) {
   NDArray out = run_one(y, {{x, xv}, {w, wv}});
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("reference conv2d 1x64x28x28 k64 3x3: %.2f s\n", seconds);
-  EXPECT_LT(seconds, 10.0);
+  // The bound is for the builds users run (about 1.2 s on a 2.0 GHz Xeon); ASan and UBSan slow the
+  // interpreter's loops tenfold and more, so under them only its answer is checked.
+  if (!kAddressSanitizer) EXPECT_LT(seconds, 10.0);
   // Spot-check one interior and one border point against direct sums.
   auto direct = [&](int k, int oy, int ox) {
     float acc = 0;
