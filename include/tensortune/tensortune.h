@@ -73,6 +73,15 @@ struct TuneProgress {
   std::optional<double> pairwise_accuracy, best_of_top_k;
   // Seconds this run spent searching, building, running, updating the model, writing the log.
   double search_s = 0, build_s = 0, run_s = 0, model_s = 0, log_s = 0;
+  // Layouts, once the tasks are tuned (a model's run only): the conversions between tasks that
+  // replay's layout choice considers, timed into the log (this run; failed ones included), and
+  // the choice replay then makes from the log — its conversions and their cost, and how many tasks
+  // take a record other than their fastest because its layouts save more in conversions.
+  int conversions_timed = 0, conversions_failed = 0;
+  double conversions_timing_s = 0;
+  int replay_conversions = 0;
+  double replay_conversions_ms = 0;
+  int replay_tasks_off_fastest = 0;
 };
 
 struct TuneOptions {

@@ -140,8 +140,10 @@ TuningRecord record_from_json(const nlohmann::json& j) {
   if (threads > INT32_MAX) user_error("tuning record: field 'num_threads' is too large ({})", threads);
   r.num_threads = int(threads);
   if (auto it = j.find("config"); it != j.end() && !it->is_null()) {
-    if (!it->is_object() || !it->contains("index") || !(*it)["index"].is_number_integer())
-      user_error("tuning record: field 'config' must be an object with an integer 'index', got {}", shown(*it));
+    // A template's config names its index in the space; a conversion's, the bytes it moves.
+    const char* key = r.strategy == kConversionStrategy ? "bytes" : "index";
+    if (!it->is_object() || !it->contains(key) || !(*it)[key].is_number_integer())
+      user_error("tuning record: field 'config' must be an object with an integer '{}', got {}", key, shown(*it));
     r.config = *it;
   }
   return r;

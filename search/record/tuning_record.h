@@ -16,15 +16,20 @@ namespace tt {
 // Bumped when a field changes meaning; readers skip (and report) records of unknown versions.
 inline constexpr int kTuningRecordVersion = 1;
 
+inline constexpr const char* kConversionStrategy = "conversion";
+
 struct TuningRecord {
   int version = kTuningRecordVersion;
   std::string workload_key;   // the task's canonical hash (graph::Task::workload_key)
   std::string workload;       // its readable form ("conv2d+bias_add+relu 1x64x56x56 <- ...")
   std::string target;         // Target::to_string() of the machine it was measured on
-  std::string strategy;       // "default" (the hand-written schedule), "ansor", "autotvm"
+  // "default" (the hand-written schedule), "ansor", "autotvm", or kConversionStrategy: the timing of
+  // a layout conversion between two tasks (ir/schedule/layout_conversion.h), not a task's schedule.
+  std::string strategy;
   std::vector<Step> steps;    // the schedule; replay applies these to the task's TE
   // A template search's config beside the steps it produced ({"template", "tuner", "index",
-  // "knobs"}, search/autotvm/config_space.h); null for the other strategies. Replay uses the steps.
+  // "knobs"}, search/autotvm/config_space.h); a conversion's {"bytes": read plus written}; null for
+  // the other strategies. Replay uses the steps.
   nlohmann::json config;
   std::vector<double> costs_s;  // seconds per run, one per repeat group; empty on error
   MeasureError error = MeasureError::None;

@@ -11,6 +11,7 @@
 #include "ir/error.h"
 #include "ir/te/winograd.h"
 #include "search/measure/build.h"
+#include "search/tune/conversion_timing.h"
 #include "src/api/model_tasks.h"
 #include "src/runtime/executor.h"
 #include "src/runtime/replay.h"
@@ -27,6 +28,9 @@ struct CompiledModel::Impl {
 };
 
 namespace {
+
+// Rounds of timing the conversions the layout choice considers (tune's last step).
+constexpr int kConversionTimingRounds = 3;
 
 TaskInfo task_info(const tt::graph::Task& t) { return {t.workload_key, t.description, t.weight, t.flops}; }
 
@@ -150,7 +154,31 @@ std::vector<std::vector<int64_t>> Model::input_shapes() const {
 }
 
 TuneProgress tune(const Model& model, const TuneOptions& options) {
-  return tt::tune_task_list(model.name(), tt::tune_tasks(model.impl->model), options);
+  TuneProgress p = tt::tune_task_list(model.name(), tt::tune_tasks(model.impl->model), options);
+  if (options.stop && options.stop->load()) return p;
+  // Time the conversions replay's layout choice weighs; each round's choice may consider new ones
+  // once the costs of the last are known, so repeat until it needs none (a few rounds at most).
+  const tt::LoadedModel& m = model.impl->model;
+  tt::TuneOptions internal = internal_options(options);
+  internal.measure.num_threads = options.threads;
+  tt::Target target = tt::Target::parse_or_host(options.target);
+  tt::TuningLog log = tt::TuningLog::open(options.log);
+  tt::LayoutChoice choice;
+  for (int round = 0; round < kConversionTimingRounds; ++round) {
+    choice = tt::choose_with_layouts(m.graph, m.groups, m.tasks, log.read_all(), target, options.threads);
+    if (choice.unmeasured.empty() || (options.stop && options.stop->load())) break;
+    tt::ConversionTiming timing =
+        tt::time_conversions(choice.unmeasured, internal.measure, target, options.seed, log, options.stop);
+    p.conversions_timed += timing.measured;
+    p.conversions_failed += timing.failed;
+    p.conversions_timing_s += timing.seconds;
+    if (timing.measured == 0) break;
+    choice = tt::choose_with_layouts(m.graph, m.groups, m.tasks, log.read_all(), target, options.threads);
+  }
+  p.replay_conversions = int(choice.conversions.size());
+  p.replay_conversions_ms = choice.conversions_s * 1e3;
+  p.replay_tasks_off_fastest = choice.tasks_changed;
+  return p;
 }
 
 std::vector<std::string> describe_sketches(const Model& model, const TuneOptions& options) {
@@ -174,8 +202,8 @@ CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& o
   eo.target = options.target;
   tt::set_num_threads(options.threads);
   if (!options.log.empty()) {
-    tt::ReplayedLog replayed =
-        tt::replay_log(options.log, m.tasks, tt::Target::parse_or_host(options.target), tt::num_threads(), nullptr);
+    tt::ReplayedLog replayed = tt::replay_log(options.log, m.graph, m.groups, m.tasks,
+                                              tt::Target::parse_or_host(options.target), tt::num_threads(), nullptr);
     eo.task_schedules = replayed.schedules;
     for (size_t i = 0; i < replayed.choices.size(); ++i) {
       const tt::ScheduleChoice& c = replayed.choices[i];

@@ -2,9 +2,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "ir/graph/graph.h"
 #include "src/cli/subcommand.h"
+#include "src/runtime/layout_choice.h"
 
 namespace tt::cli {
 
@@ -18,5 +21,11 @@ Subcommand add_log_command(CLI::App& parent);      // log_command.cpp
 
 // A duration as the reports print it: "42s", "3m07s", "1h05m"; "?" when not finite (tune_command.cpp).
 std::string duration(double seconds);
+
+// A layout conversion of the executor's plan as `run` and `inspect` report it: value, layouts, and
+// its cost as replay's layout choice weighed it ("ms", "measured") when the choice has it
+// (run_command.cpp); and the line they print for it.
+nlohmann::json conversion_json(const graph::Graph& graph, const LayoutConversion& c, const LayoutChoice& choice);
+std::string conversion_line(const nlohmann::json& c);
 
 }  // namespace tt::cli

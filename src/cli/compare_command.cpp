@@ -73,7 +73,7 @@ std::vector<HistoryTask> tasks_of(const CompareOptions& o, const TuningLog& log)
 std::string strategies_of(const std::vector<TuningRecord>& records) {
   std::set<std::string> names;
   for (const TuningRecord& r : records) {
-    if (r.strategy == "default") continue;
+    if (r.strategy == "default" || r.strategy == kConversionStrategy) continue;  // not a search
     std::string name = r.strategy;
     if (r.strategy == "autotvm" && r.config.is_object() && r.config.contains("tuner") && r.config["tuner"].is_string())
       name += "/" + r.config["tuner"].get<std::string>();

@@ -3,8 +3,10 @@
 // `--log`: the tuned graph that `run --log` builds — each group's schedule source and formulation,
 // the layout each value is stored in, and the layout conversions between them — without compiling.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "codegen/runtime.h"
 #include "codegen/target.h"
@@ -18,6 +20,7 @@
 #include "src/frontend/load_model.h"
 #include "src/runtime/executor.h"
 #include "src/runtime/layout_plan.h"
+#include "search/record/tuning_log.h"
 #include "src/runtime/replay.h"
 
 namespace tt::cli {
@@ -40,7 +43,7 @@ nlohmann::json tuned_graph(const graph::Graph& graph, const std::vector<graph::F
   set_num_threads(o.threads);
   Target target = Target::parse_or_host(o.target);
   std::vector<std::string> warnings;
-  ReplayedLog replayed = replay_log(o.log, table, target, num_threads(), &warnings);
+  ReplayedLog replayed = replay_log(o.log, graph, groups, table, target, num_threads(), &warnings);
   ExecutorOptions options;
   options.task_schedules = replayed.schedules;
   TaskSchedules schedules = schedules_for_tasks(table, options, hardware_params(target, num_threads()));
@@ -50,9 +53,8 @@ nlohmann::json tuned_graph(const graph::Graph& graph, const std::vector<graph::F
   for (size_t g = 0; g < groups.size(); ++g) producer[size_t(groups[g].output)] = int(g);
   nlohmann::json conversions = nlohmann::json::array();
   for (const LayoutConversion& c : plan.conversions) {
-    const graph::Node& n = graph.node(c.value);
-    conversions.push_back({{"value", n.name}, {"after_group", producer[size_t(c.value)]},
-                           {"from", layout_to_string(c.from, n.type.shape)}, {"to", layout_to_string(c.to, n.type.shape)}});
+    conversions.push_back(conversion_json(graph, c, replayed.layout));
+    conversions.back()["after_group"] = producer[size_t(c.value)];
   }
   nlohmann::json jg = nlohmann::json::array();
   for (size_t g = 0; g < groups.size(); ++g) {
@@ -64,8 +66,27 @@ nlohmann::json tuned_graph(const graph::Graph& graph, const std::vector<graph::F
                   {"adopts_layouts", !plan.groups[g].adopted.empty()},
                   {"output", out.name}, {"output_layout", layout_to_string(plan.stored[size_t(groups[g].output)], out.type.shape)}});
   }
-  return {{"log", o.log}, {"threads", num_threads()}, {"tasks_from_log", replayed.schedules.size()},
-          {"tasks", table.tasks.size()}, {"warnings", warnings}, {"groups", jg}, {"conversions", conversions}};
+  // Thread counts the log has records of for these tasks: what to pass when none is this one.
+  std::set<int> log_threads;
+  std::set<std::string> keys;
+  for (const graph::Task& t : table.tasks) keys.insert(t.workload_key);
+  for (const TuningRecord& r : TuningLog::open(o.log, LogOpenMode::MustExist).read_all())
+    if (keys.count(r.workload_key)) log_threads.insert(r.num_threads);
+  const LayoutChoice& lc = replayed.layout;
+  return {{"log", o.log},
+          {"threads", num_threads()},
+          {"log_threads", log_threads},
+          {"tasks_from_log", replayed.schedules.size()},
+          {"tasks", table.tasks.size()},
+          {"warnings", warnings},
+          {"groups", jg},
+          {"conversions", conversions},
+          {"estimate_ms",
+           {{"kernels", lc.kernels_s * 1e3},
+            {"conversions", lc.conversions_s * 1e3},
+            {"fastest_records_kernels", lc.independent_kernels_s * 1e3},
+            {"fastest_records_conversions", lc.independent_conversions_s * 1e3},
+            {"tasks_off_fastest", lc.tasks_changed}}}};
 }
 
 void print_tuned_graph(const nlohmann::json& tg) {
@@ -73,11 +94,20 @@ void print_tuned_graph(const nlohmann::json& tg) {
              tg["log"].get<std::string>(), tg["threads"].get<int>(), tg["threads"].get<int>() == 1 ? "" : "s",
              tg["tasks_from_log"].get<int>(), tg["tasks"].get<size_t>(), tg["conversions"].size());
   for (const auto& w : tg["warnings"]) fmt::print("warning: {}\n", w.get<std::string>());
+  std::set<int> log_threads = tg["log_threads"].get<std::set<int>>();
+  if (!log_threads.count(tg["threads"].get<int>()) && !log_threads.empty())
+    fmt::print("note: the log has records for these tasks at {} thread(s) only; pass --threads to replay those\n",
+               fmt::join(log_threads, ", "));
+  const auto& e = tg["estimate_ms"];
+  if (tg["tasks_from_log"].get<int>() > 0)
+    fmt::print("estimate: kernels {:.3f} ms + conversions {:.3f} ms (each task's fastest record alone: {:.3f} + "
+               "{:.3f} ms); {} task(s) take another record for its layouts\n",
+               e["kernels"].get<double>(), e["conversions"].get<double>(), e["fastest_records_kernels"].get<double>(),
+               e["fastest_records_conversions"].get<double>(), e["tasks_off_fastest"].get<int>());
   auto print_conversions = [&](int after) {
     for (const auto& c : tg["conversions"])
       if (c["after_group"].get<int>() == after)
-        fmt::print("        convert {}: {} -> {}\n", c["value"].get<std::string>(), c["from"].get<std::string>(),
-                   c["to"].get<std::string>());
+        fmt::print("        {}\n", conversion_line(c));
   };
   print_conversions(-1);
   fmt::print("{:>4}  {:>4}  {:<32}  {:<8}  {:<20}  {}\n", "#", "task", "ops", "schedule", "formulation", "output layout");

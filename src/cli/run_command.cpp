@@ -129,11 +129,13 @@ int run_model(const RunModelOptions& o) {
   options.schedule = o.schedule == "naive" ? ScheduleSource::Naive : ScheduleSource::Default;
   // Replay: each task's best record for this CPU and thread count, the default schedule elsewhere.
   nlohmann::json schedules = nlohmann::json::array();
+  ReplayedLog replayed;
   if (!o.log.empty()) {
     set_num_threads(o.threads);
-    graph::TaskTable table = graph::extract_tasks(model, graph::fuse_operators(model));
+    std::vector<graph::FusedGroup> groups = graph::fuse_operators(model);
+    graph::TaskTable table = graph::extract_tasks(model, groups);
     std::vector<std::string> warnings;
-    ReplayedLog replayed = replay_log(o.log, table, Target::parse_or_host(o.target), num_threads(), &warnings);
+    replayed = replay_log(o.log, model, groups, table, Target::parse_or_host(o.target), num_threads(), &warnings);
     for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     options.task_schedules = replayed.schedules;
     for (size_t t = 0; t < replayed.choices.size(); ++t) {
@@ -226,9 +228,7 @@ int run_model(const RunModelOptions& o) {
   for (const GroupLayout& g : layouts.groups) adopted += !g.adopted.empty();
   nlohmann::json conversions = nlohmann::json::array();
   for (const LayoutConversion& c : layouts.conversions) {
-    const graph::Node& n = executor.graph().node(c.value);
-    conversions.push_back({{"value", n.name}, {"from", layout_to_string(c.from, n.type.shape)},
-                           {"to", layout_to_string(c.to, n.type.shape)}});
+    conversions.push_back(conversion_json(executor.graph(), c, replayed.layout));
   }
   if (o.json) {
     nlohmann::json out;
@@ -285,8 +285,7 @@ int run_model(const RunModelOptions& o) {
                  "neighbours' layouts), {} conversions\n",
                  blocked, executor.groups().size(), adopted, conversions.size());
       for (const auto& c : conversions)
-        fmt::print("  convert {}: {} -> {}\n", c["value"].get<std::string>(), c["from"].get<std::string>(),
-                   c["to"].get<std::string>());
+        fmt::print("  {}\n", conversion_line(c));
     }
     for (size_t i = 0; i < outputs.size(); ++i)
       fmt::print("output      {}{}{}\n", outputs.size() > 1 ? output_names[i] + " " : std::string(),
@@ -319,6 +318,27 @@ int run_model(const RunModelOptions& o) {
 }
 
 }  // namespace
+
+nlohmann::json conversion_json(const graph::Graph& graph, const LayoutConversion& c, const LayoutChoice& choice) {
+  const graph::Node& n = graph.node(c.value);
+  nlohmann::json out = {{"value", n.name}, {"from", layout_to_string(c.from, n.type.shape)},
+                        {"to", layout_to_string(c.to, n.type.shape)}};
+  for (const ConversionCost& cost : choice.conversions)
+    if (cost.value == c.value && same_layout(cost.to, c.to)) {
+      out["ms"] = cost.seconds * 1e3;
+      out["measured"] = cost.measured;
+    }
+  return out;
+}
+
+std::string conversion_line(const nlohmann::json& c) {
+  std::string cost;
+  if (c.contains("ms"))
+    cost = fmt::format(" ({:.3f} ms, {})", c["ms"].get<double>(),
+                       c["measured"].get<bool>() ? "measured" : "estimated from its bytes");
+  return fmt::format("convert {}: {} -> {}{}", c["value"].get<std::string>(), c["from"].get<std::string>(),
+                     c["to"].get<std::string>(), cost);
+}
 
 Subcommand add_run_command(CLI::App& parent) {
   auto o = std::make_shared<RunModelOptions>();

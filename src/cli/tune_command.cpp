@@ -82,6 +82,12 @@ nlohmann::json to_json(const tensortune::TuneProgress& p, const std::string& mod
                                      {"model_update", p.model_s}, {"log", p.log_s}}}};
   if (p.pairwise_accuracy)
     out["cost_model"] = {{"pairwise_accuracy", *p.pairwise_accuracy}, {"best_of_top_k", *p.best_of_top_k}};
+  out["layouts"] = {{"conversions_timed", p.conversions_timed},
+                    {"conversions_failed", p.conversions_failed},
+                    {"conversions_timing_seconds", p.conversions_timing_s},
+                    {"replay_conversions", p.replay_conversions},
+                    {"replay_conversions_ms", p.replay_conversions_ms},
+                    {"replay_tasks_off_fastest", p.replay_tasks_off_fastest}};
   return out;
 }
 
@@ -113,6 +119,12 @@ void print_report(const tensortune::TuneProgress& p) {
              "run {:.3f}, model {:.3f})\n",
              p.trials_done, p.measured_this_run, duration(p.elapsed_s), p.elapsed_s / n, p.search_s / n,
              p.build_s / n, p.run_s / n, p.model_s / n);
+  if (p.conversions_timed > 0 || p.replay_conversions > 0)
+    fmt::print("layouts: {} conversions between tasks timed this run{} in {}; replay runs {} conversions ({:.3f} ms), "
+               "{} task(s) on a record other than their fastest for its layouts\n",
+               p.conversions_timed, p.conversions_failed ? fmt::format(" ({} failed)", p.conversions_failed) : "",
+               duration(p.conversions_timing_s), p.replay_conversions, p.replay_conversions_ms,
+               p.replay_tasks_off_fastest);
   if (p.pairwise_accuracy)
     fmt::print("cost model on the last batch: pairwise accuracy {:.3f}, best of top-k {:.3f}\n", *p.pairwise_accuracy,
                *p.best_of_top_k);

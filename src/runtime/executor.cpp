@@ -11,6 +11,7 @@
 #include "ir/error.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/schedule/layout.h"
+#include "ir/schedule/layout_conversion.h"
 #include "ir/te/winograd.h"
 #include "search/measure/build.h"
 
@@ -99,18 +100,11 @@ void convert_value(const ValueLayout& from, const ValueLayout& to, const std::ve
   std::memcpy(dst, target.data(), target.bytes());
 }
 
-// A conversion as a compiled kernel: an element-wise copy of the value whose input and output are
-// stored in the two layouts (the default schedule vectorizes and parallelizes it like any copy).
+// A conversion as a compiled kernel (ir/schedule/layout_conversion.h).
 CompiledKernel conversion_kernel(const LayoutConversion& c, const graph::Node& n, const HardwareParams& hw,
                                  KernelCompiler& compiler, size_t index) {
-  Tensor x = placeholder(n.type.shape, n.type.dtype, "x");
-  Tensor y = compute(
-      n.type.shape, [&](const std::vector<Var>& i) { return x(std::vector<Expr>(i.begin(), i.end())); }, "converted",
-      "injective");
-  std::vector<Step> steps = default_schedule({y}, hw);
-  if (c.from) steps.push_back(LayoutRewriteStep{"x", c.from->factors, c.from->order});
-  if (c.to) steps.push_back(LayoutRewriteStep{"converted", c.to->factors, c.to->order});
-  return build_kernel({y}, steps, compiler, "convert" + std::to_string(index)).kernel;
+  LayoutConversionKernel k = layout_conversion_kernel(n.type.shape, n.type.dtype, c.from, c.to, hw);
+  return build_kernel({k.output}, k.steps, compiler, "convert" + std::to_string(index)).kernel;
 }
 
 int64_t stored_bytes(const graph::Node& n, const ValueLayout& layout) {

@@ -39,45 +39,53 @@ ValueLayout renamed(const ValueLayout& layout, const std::string& tensor) {
 
 }  // namespace
 
+TaskLayouts task_layouts(const graph::Task& task, const std::vector<Step>& steps, bool tuned) {
+  TaskLayouts out;
+  ScheduleState state(task.outputs);
+  state.apply(steps);
+  for (const Tensor& in : task.inputs) {
+    const LayoutRewriteStep* l = state.layout_of(in.name());
+    out.inputs.push_back(l ? ValueLayout(*l) : std::nullopt);
+  }
+  const LayoutRewriteStep* written = state.layout_of(task.outputs[0].name());
+  out.output = written ? ValueLayout(*written) : std::nullopt;
+  // A group keeps its own layouts when its schedule asks for blocked activations, or when it is a
+  // tuned compute-bound reduction (its record's vector loads assume its layout); the others (default
+  // schedules, pooling, element-wise and injective groups) only index their buffers and adopt their
+  // neighbours' layouts.
+  bool asks = out.output.has_value();
+  for (size_t i = 0; i < task.inputs.size(); ++i)
+    asks |= out.inputs[i].has_value() && !(i < task.constant_inputs.size() && task.constant_inputs[i]);
+  bool compute_bound = false;
+  for (const Stage& st : state.stages())
+    compute_bound |= st.has_reduction() && (st.op->tag == ops::kTagConv2d || st.op->tag == ops::kTagDense ||
+                                            st.op->tag == ops::kTagBatchMatmul || st.op->tag == winograd::kTagGemm);
+  out.fixed = asks || (tuned && compute_bound);
+  return out;
+}
+
 LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
                         const graph::TaskTable& tasks, const std::vector<std::vector<Step>>& steps,
                         const std::vector<bool>& tuned) {
   TT_ASSERT(steps.size() == tasks.tasks.size() && tuned.size() == tasks.tasks.size(),
             "plan_layouts: {} schedules for {} tasks", steps.size(), tasks.tasks.size());
-  // What each task's own schedule reads and writes.
-  std::vector<std::vector<ValueLayout>> task_inputs(tasks.tasks.size());
-  std::vector<ValueLayout> task_output(tasks.tasks.size());
-  std::vector<bool> fixed(tasks.tasks.size(), false);
-  for (size_t t = 0; t < tasks.tasks.size(); ++t) {
-    const graph::Task& task = tasks.tasks[t];
-    ScheduleState state(task.outputs);
-    state.apply(steps[t]);
-    for (const Tensor& in : task.inputs) {
-      const LayoutRewriteStep* l = state.layout_of(in.name());
-      task_inputs[t].push_back(l ? ValueLayout(*l) : std::nullopt);
-    }
-    const LayoutRewriteStep* out = state.layout_of(task.outputs[0].name());
-    task_output[t] = out ? ValueLayout(*out) : std::nullopt;
-    // A group keeps its own layouts when its schedule asks for blocked activations, or when it is
-    // a tuned compute-bound reduction (its record's vector loads assume its layout); the others
-    // (default schedules, pooling, element-wise and injective groups) only index their buffers and
-    // adopt their neighbours' layouts.
-    bool asks = task_output[t].has_value();
-    for (size_t i = 0; i < task.inputs.size(); ++i)
-      asks |= task_inputs[t][i].has_value() && !(i < task.constant_inputs.size() && task.constant_inputs[i]);
-    bool compute_bound = false;
-    for (const Stage& st : state.stages())
-      compute_bound |= st.has_reduction() && (st.op->tag == ops::kTagConv2d || st.op->tag == ops::kTagDense ||
-                                              st.op->tag == ops::kTagBatchMatmul || st.op->tag == winograd::kTagGemm);
-    fixed[t] = asks || (tuned[t] && compute_bound);
-  }
+  std::vector<TaskLayouts> layouts;
+  for (size_t t = 0; t < tasks.tasks.size(); ++t) layouts.push_back(task_layouts(tasks.tasks[t], steps[t], tuned[t]));
+  return plan_layouts(graph, groups, tasks, layouts);
+}
+
+LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
+                        const graph::TaskTable& tasks, const std::vector<TaskLayouts>& layouts) {
+  TT_ASSERT(layouts.size() == tasks.tasks.size(), "plan_layouts: {} layouts for {} tasks", layouts.size(),
+            tasks.tasks.size());
+  auto fixed = [&](int t) { return layouts[size_t(t)].fixed; };
   // The layouts tuned groups read each value in.
   std::map<graph::NodeId, std::vector<ValueLayout>> tuned_wants;
   for (size_t g = 0; g < groups.size(); ++g) {
     int t = tasks.task_of_group[g];
-    if (!fixed[size_t(t)]) continue;
+    if (!fixed(t)) continue;
     for (size_t p = 0; p < groups[g].inputs.size(); ++p)
-      if (is_activation(graph, groups[g].inputs[p])) tuned_wants[groups[g].inputs[p]].push_back(task_inputs[size_t(t)][p]);
+      if (is_activation(graph, groups[g].inputs[p])) tuned_wants[groups[g].inputs[p]].push_back(layouts[size_t(t)].inputs[p]);
   }
   std::vector<graph::NodeId> graph_outputs = graph.outputs();
 
@@ -88,10 +96,10 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
     const int t = tasks.task_of_group[g];
     const graph::Task& task = tasks.tasks[size_t(t)];
     GroupLayout& gl = plan.groups[g];
-    gl.inputs = task_inputs[size_t(t)];
+    gl.inputs = layouts[size_t(t)].inputs;
     const graph::NodeId out = groups[g].output;
-    if (fixed[size_t(t)]) {
-      gl.output = task_output[size_t(t)];
+    if (fixed(t)) {
+      gl.output = layouts[size_t(t)].output;
     } else {
       ValueLayout same_shape_input;
       for (size_t p = 0; p < groups[g].inputs.size(); ++p) {
@@ -103,7 +111,7 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
         if (graph.node(v).type.shape == graph.node(out).type.shape) same_shape_input = gl.inputs[p];
       }
       const bool graph_output = std::find(graph_outputs.begin(), graph_outputs.end(), out) != graph_outputs.end();
-      if (!graph_output && !task_output[size_t(t)]) {
+      if (!graph_output && !layouts[size_t(t)].output) {
         ValueLayout chosen;
         auto wants = tuned_wants.find(out);
         bool agree = wants != tuned_wants.end() && !wants->second.empty();
@@ -113,7 +121,7 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
         gl.output = renamed(chosen, task.outputs[0].name());
         if (gl.output) gl.adopted.push_back(*gl.output);
       } else {
-        gl.output = task_output[size_t(t)];
+        gl.output = layouts[size_t(t)].output;
       }
     }
     plan.stored[size_t(out)] = gl.output;

@@ -49,6 +49,20 @@ struct LayoutPlan {
   std::vector<ValueLayout> stored;  // per node: the layout its value is kept in (groups' outputs)
 };
 
+// What one task's schedule reads and writes: per input the layout its kernel reads it in, the layout
+// it writes its output in, and whether it keeps them (`fixed`: it asks for blocked activations, or
+// it is a tuned compute-bound reduction) or adopts its neighbours' layouts.
+struct TaskLayouts {
+  std::vector<ValueLayout> inputs;
+  ValueLayout output;
+  bool fixed = false;
+};
+TaskLayouts task_layouts(const graph::Task& task, const std::vector<Step>& steps, bool tuned);
+
+// The plan from each task's layouts (task_layouts); cheap, so a layout choice can weigh many.
+LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
+                        const graph::TaskTable& tasks, const std::vector<TaskLayouts>& layouts);
+
 // `steps`: each task's schedule (tuned or default); `tuned`: whether it came from a record. Graph outputs are always converted back to the model's layout
 // by the executor, not here.
 LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,

@@ -123,10 +123,28 @@ TEST(TuneCommand, TemplateSearchTunesAndComparesSideBySide) {
     templated += search.rfind("autotvm conv2d_nchwc", 0) == 0 && search.find(" (ga, ") != std::string::npos;
   }
   EXPECT_GT(templated, 0) << r.out;
-  for (const TuningRecord& rec : TuningLog::open(autotvm).read_all())
+  int conversion_records = 0;
+  for (const TuningRecord& rec : TuningLog::open(autotvm).read_all()) {
     if (rec.strategy == "autotvm") {
       EXPECT_EQ(rec.config.value("tuner", ""), "ga");
     }
+    if (rec.strategy == kConversionStrategy) {
+      // A layout conversion the layout choice weighed, timed and checked like a candidate.
+      ++conversion_records;
+      EXPECT_TRUE(rec.valid()) << rec.workload << ": " << rec.error_message;
+      EXPECT_GT(rec.config.value("bytes", int64_t(0)), 0) << rec.workload;
+      EXPECT_EQ(rec.workload.rfind("layout conversion ", 0), 0u) << rec.workload;
+    }
+  }
+  EXPECT_EQ(j["layouts"]["conversions_timed"].get<int>(), conversion_records) << r.out;
+  EXPECT_GT(conversion_records, 0) << "the blocked convolutions' neighbours read NCHW: " << r.out;
+  EXPECT_EQ(j["layouts"]["conversions_failed"].get<int>(), 0);
+  // Rerunning the finished run times nothing again.
+  test::Result again = test::run(b);
+  ASSERT_EQ(again.exit_code, 0) << test::describe(b, again);
+  nlohmann::json j2 = nlohmann::json::parse(again.out);
+  EXPECT_EQ(j2["layouts"]["conversions_timed"].get<int>(), 0);
+  EXPECT_EQ(j2["layouts"]["replay_conversions"], j["layouts"]["replay_conversions"]);
 
   // Replay of the template log runs and matches the naive execution.
   std::string run = "run tiny_cnn --log " + autotvm + " --threads 1 --repeat 2 --check --json";
@@ -162,13 +180,23 @@ TEST(TuneCommand, TemplateSearchTunesAndComparesSideBySide) {
   EXPECT_EQ(blocked, replayed["layouts"]["blocked_values"].get<int>());
   ASSERT_EQ(tg["conversions"].size(), replayed["layouts"]["conversions"].size());
   for (size_t i = 0; i < tg["conversions"].size(); ++i) {
-    for (const char* key : {"value", "from", "to"})
+    for (const char* key : {"value", "from", "to", "ms", "measured"})
       EXPECT_EQ(tg["conversions"][i][key], replayed["layouts"]["conversions"][i][key]) << key;
+    // tune timed every conversion replay runs.
+    EXPECT_TRUE(tg["conversions"][i]["measured"].get<bool>()) << tg["conversions"][i].dump();
   }
+  EXPECT_EQ(tg["estimate_ms"]["tasks_off_fastest"], j["layouts"]["replay_tasks_off_fastest"]);
+  EXPECT_EQ(tg["conversions"].size(), j["layouts"]["replay_conversions"].get<size_t>());
   r = test::run("inspect tiny_cnn --log " + autotvm + " --threads 1 --show tuned");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("== tuned graph ("), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("record"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("estimate: kernels"), std::string::npos) << r.out;
+  // At a thread count the log has no records of, it says which it has.
+  r = test::run("inspect tiny_cnn --log " + autotvm + " --threads 2 --show tuned");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 of"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("records for these tasks at 1 thread(s) only"), std::string::npos) << r.out;
 
   std::string svg = autotvm + ".svg";
   std::string cmp = "compare --log " + ansor + " --log " + autotvm + " --svg " + svg + " --json --budgets 4,8";
