@@ -8,17 +8,22 @@
 
 namespace tt::graph {
 
-NDArray evaluate_call(const Node& node, const std::vector<NDArray>& inputs) {
-  TT_ASSERT(node.kind == NodeKind::Call, "evaluate_call on non-call node {}", node.name);
+CallExpression call_expression(const Node& node, const std::vector<NDArray>& inputs) {
+  TT_ASSERT(node.kind == NodeKind::Call, "call_expression on non-call node {}", node.name);
+  CallExpression e;
   std::vector<Tensor> placeholders;
-  std::vector<std::pair<Tensor, NDArray>> bindings;
   for (size_t i = 0; i < inputs.size(); ++i) {
     Tensor p = placeholder(inputs[i].shape(), inputs[i].dtype(), "in" + std::to_string(i));
     placeholders.push_back(p);
-    bindings.emplace_back(p, inputs[i]);
+    e.bindings.emplace_back(p, inputs[i]);
   }
-  Tensor out = lookup_op(node.op).to_te(node, placeholders);
-  return evaluate({out}, bindings)[0];
+  e.output = lookup_op(node.op).to_te(node, placeholders);
+  return e;
+}
+
+NDArray evaluate_call(const Node& node, const std::vector<NDArray>& inputs) {
+  CallExpression e = call_expression(node, inputs);
+  return evaluate({e.output}, e.bindings)[0];
 }
 
 std::vector<NDArray> evaluate_graph(const Graph& graph, const std::vector<NDArray>& inputs) {

@@ -8,8 +8,16 @@
 
 #include "ir/graph/graph.h"
 #include "ir/ndarray.h"
+#include "ir/te/tensor.h"
 
 namespace tt::graph {
+
+// One call as tensor expressions over placeholders bound to its input values, for the interpreter.
+struct CallExpression {
+  Tensor output;
+  std::vector<std::pair<Tensor, NDArray>> bindings;  // (placeholder "in<i>", value of input i)
+};
+CallExpression call_expression(const Node& node, const std::vector<NDArray>& inputs);
 
 // The value of one call given the values of its inputs (shapes must match the inferred types).
 NDArray evaluate_call(const Node& node, const std::vector<NDArray>& inputs);

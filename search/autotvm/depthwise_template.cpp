@@ -14,10 +14,9 @@ void ScheduleTemplate::define_depthwise_knobs() {
   const Plan& p = *plan_;
   // One channel block for every tensor (the channels are the data's and the output's), the same
   // block conv2d_nchwc picks for this channel count, so the neighbours' layouts agree.
-  const int64_t block = options_.conv2d_block < 0 ? hw_.vector_lanes : options_.conv2d_block;
   SplitOptions channels;
   channels.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
-  channels.exact_inner = block == 0 ? 0 : channel_block(p.extents[1], block);
+  channels.exact_inner = agreed_channel_block(p.extents[1]);
   space_.define_split("tile_c", p.extents[1], channels);
   // The register tile: rows (tile_oh) × columns (tile_ow) of output vectors. Columns as divisors
   // of the width and as powers of two with a guarded tail (the 7-, 14-, 28-wide maps).

@@ -230,6 +230,11 @@ LayoutRewriteStep weight_blocked(const std::string& tensor, int64_t out_block, i
 
 }  // namespace
 
+int64_t ScheduleTemplate::agreed_channel_block(int64_t channels) const {
+  const int64_t block = options_.conv2d_block < 0 ? hw_.vector_lanes : options_.conv2d_block;
+  return block == 0 ? int64_t(0) : channel_block(channels, block);
+}
+
 void ScheduleTemplate::define_nchwc_knobs() {
   const Plan& p = *plan_;
   ScheduleState state(outputs_);
@@ -238,13 +243,9 @@ void ScheduleTemplate::define_nchwc_knobs() {
     if (in.name() == p.data) channels = in.shape()[1];
   SplitOptions blocks;
   blocks.max_inner = kMaxVectorsPerRow * hw_.vector_lanes;
-  auto block_of = [&](int64_t extent) {
-    const int64_t block = options_.conv2d_block < 0 ? hw_.vector_lanes : options_.conv2d_block;
-    return block == 0 ? int64_t(0) : channel_block(extent, block);
-  };
   SplitOptions ic_blocks = blocks, oc_blocks = blocks;
-  ic_blocks.exact_inner = block_of(channels);
-  oc_blocks.exact_inner = block_of(p.extents[1]);
+  ic_blocks.exact_inner = agreed_channel_block(channels);
+  oc_blocks.exact_inner = agreed_channel_block(p.extents[1]);
   space_.define_split("tile_ic", channels, ic_blocks);
   space_.define_split("tile_oc", p.extents[1], oc_blocks);
   // The register tile's width along ow (TVM's reg_n, at most 31 there): divisors of ow, and powers

@@ -81,6 +81,11 @@ class ScheduleTemplate {
  private:
   ScheduleTemplate(std::string name, std::vector<Tensor> outputs, HardwareParams hw, std::unique_ptr<Plan> plan);
   void define_knobs();
+  // The channel block every blocked template gives a dimension of `channels` (options_.conv2d_block:
+  // the vector width or the given size, rounded down to a divisor by channel_block), so that the
+  // layouts of neighbouring convolutions, depthwise and Winograd tasks agree; 0 when the blocks are
+  // searched per task (conv2d_block 0).
+  int64_t agreed_channel_block(int64_t channels) const;
   void define_nchwc_knobs();
   Candidate instantiate_nchwc(const Config& config) const;
   // depthwise_template.cpp

@@ -80,8 +80,12 @@ Candidate ScheduleTemplate::instantiate_winograd(const Config& config) const {
   const int64_t channels = state.stage(in).op->shape[3], out_channels = state.stage(gemm).op->shape[3];
   // The data, the residuals and the output channel-blocked as conv2d_nchwc stores them (so the
   // model's layouts agree between templates), vectors along the channels everywhere.
-  const int64_t block = options_.conv2d_block > 0 ? options_.conv2d_block : hw_.vector_lanes;
-  const int64_t ic = channel_block(channels, block), oc = channel_block(out_channels, block);
+  // Blocks searched per task elsewhere (conv2d_block 0): Winograd keeps the vector width's.
+  auto block_of = [&](int64_t extent) {
+    const int64_t agreed = agreed_channel_block(extent);
+    return agreed > 0 ? agreed : channel_block(extent, hw_.vector_lanes);
+  };
+  const int64_t ic = block_of(channels), oc = block_of(out_channels);
   const bool blocked = p.nchwc;
   if (blocked) {
     apply(channel_blocked(p.data, ic));

@@ -98,13 +98,13 @@ TEST_F(LayoutChoiceTest, ExpensiveConversionsMoveTasksToLayoutsThatAvoidThem) {
   // choice needs no conversion it has not seen.
   std::vector<TuningRecord> records = records_;
   LayoutChoice c = choose(records);
-  const double independent_s = c.independent_kernels_s + c.independent_conversions_s;
   int rounds = 0;
   for (; !c.unmeasured.empty() && rounds < 5; ++rounds) {
     for (const LayoutConversionKernel& k : c.unmeasured) records.push_back(conversion_record(k, 1.0));
     c = choose(records);
   }
   EXPECT_TRUE(c.unmeasured.empty()) << "after " << rounds << " rounds";
+  const double independent_s = c.independent_kernels_s + c.independent_conversions_s;
   // Converting would cost more than any kernel saves: no conversion is left, the tasks that
   // avoided one say so, and the estimate is far below what the fastest records alone give.
   EXPECT_TRUE(c.conversions.empty()) << c.conversions.size() << " conversions, " << c.conversions_s << " s";

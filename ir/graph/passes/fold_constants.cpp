@@ -3,9 +3,9 @@
 // TE interpreter instead of by a kernel on every run. Graph inputs are never constants, so nothing
 // that depends on them folds. A node too costly to interpret stays a call.
 #include "ir/graph/evaluate.h"
-#include "ir/graph/op_registry.h"
 #include "ir/graph/passes/passes.h"
 #include "ir/te/flop_count.h"
+#include "ir/te/interpreter.h"
 
 namespace tt::graph {
 
@@ -15,14 +15,6 @@ namespace {
 // a few seconds (or hold gigabytes: a broadcast of two small constants can) is left to run as a
 // kernel, like any other call. Weights a model reshapes or transposes are far below this.
 constexpr int64_t kMaxFoldedWork = int64_t(1) << 27;
-
-bool cheap_to_fold(const Node& node, const std::vector<NDArray>& args) {
-  std::vector<Tensor> placeholders;
-  for (size_t i = 0; i < args.size(); ++i)
-    placeholders.push_back(placeholder(args[i].shape(), args[i].dtype(), "in" + std::to_string(i)));
-  Tensor out = lookup_op(node.op).to_te(node, placeholders);
-  return node.type.num_elements() <= kMaxFoldedWork && flop_count({out}) <= kMaxFoldedWork;
-}
 
 }  // namespace
 
@@ -39,8 +31,10 @@ Graph fold_constants(const Graph& graph) {
       all_constant = all_constant && input.kind == NodeKind::Constant;
       if (all_constant) args.push_back(input.value);
     }
-    if (!all_constant || !cheap_to_fold(original, args)) continue;
-    NDArray value = evaluate_call(original, args);
+    if (!all_constant) continue;
+    CallExpression e = call_expression(original, args);
+    if (original.type.num_elements() > kMaxFoldedWork || flop_count({e.output}) > kMaxFoldedWork) continue;
+    NDArray value = evaluate({e.output}, e.bindings)[0];
     Node& folded = out.mutable_node(original.id);
     folded.kind = NodeKind::Constant;
     folded.op.clear();
