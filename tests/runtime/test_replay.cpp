@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -49,20 +50,23 @@ TEST(Replay, EveryRecordRebuildsTheSameLoopIRAfterAJsonLinesRoundTrip) {
   std::vector<TuneTask> tasks = tune_tasks(model);
   TuningLog log = TuningLog::open(tuned_log());
   std::vector<TuningRecord> records = log.read_all();
-  ASSERT_EQ(records.size(), 20u);
+  // The 20 trials, and the layout conversions tune timed after them (if its records needed any).
+  const auto conversions = std::count_if(records.begin(), records.end(),
+                                         [](const TuningRecord& r) { return r.strategy == kConversionStrategy; });
+  ASSERT_EQ(records.size() - size_t(conversions), 20u);
   std::stringstream jsonl;
   export_jsonl(log, jsonl);
   std::string copy_path = tuned_log() + ".copy.db";
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(copy_path + s);
   TuningLog copy = TuningLog::open(copy_path);
   std::vector<std::string> warnings;
-  EXPECT_EQ(import_jsonl(jsonl, "export", copy, &warnings), 20);
+  EXPECT_EQ(import_jsonl(jsonl, "export", copy, &warnings), int64_t(records.size()));
   EXPECT_TRUE(warnings.empty());
   std::vector<TuningRecord> copied = copy.read_all();
   ASSERT_EQ(copied.size(), records.size());
   int replayed = 0;
   for (size_t i = 0; i < records.size(); ++i) {
-    if (records[i].error == MeasureError::Instantiation) continue;
+    if (records[i].error == MeasureError::Instantiation || records[i].strategy == kConversionStrategy) continue;
     const TuneTask* task = nullptr;
     for (const TuneTask& t : tasks)
       if (t.workload_key == records[i].workload_key) task = &t;
