@@ -18,7 +18,8 @@ namespace tt {
 struct LayoutConversionKernel {
   Tensor input;   // placeholder "x" of the value's logical shape
   Tensor output;  // "converted": x copied, element by element
-  // The default schedule of the copy plus the two layout_rewrite steps.
+  // The copy tiled by the blocked side's channel block (layout_conversion.cpp) plus the two
+  // layout_rewrite steps.
   std::vector<Step> steps;
   // 16 hex digits, distinct per (shape, dtype, from, to): the copy's canonical workload text with the
   // two layouts appended, so conversion records never share a key with a task's.

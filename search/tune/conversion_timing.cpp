@@ -18,9 +18,12 @@ ConversionTiming time_conversions(const std::vector<LayoutConversionKernel>& ker
   Measurer measurer(o, target);
   for (const LayoutConversionKernel& k : kernels) {
     if (stop && stop->load()) break;
-    std::vector<TuningRecord> existing = log.records_for(k.workload_key);
+    // Timed already: this kernel (its steps: a log may hold timings of an older conversion schedule).
+    const std::string steps = steps_to_json(k.steps).dump();
     bool have = false;
-    for (const TuningRecord& r : existing) have |= r.num_threads == o.num_threads && target_compatible(r.target, target);
+    for (const TuningRecord& r : log.records_for(k.workload_key))
+      have |= r.num_threads == o.num_threads && target_compatible(r.target, target) &&
+              steps_to_json(r.steps).dump() == steps;
     if (have) continue;
     measurer.set_task({"convert", {k.input}, {k.output}, 0, {}});
     MeasureResult m = measurer.measure({k.steps})[0];

@@ -64,8 +64,7 @@ class Chooser {
     for (const TuningRecord& r : records) {
       if (!compatible_at(r, target, num_threads, compatible)) continue;
       if (r.strategy == kConversionStrategy) {
-        auto [it, fresh] = conversion_best_.try_emplace(r.workload_key, &r);
-        if (!fresh && ranks_before(r, *it->second)) it->second = &r;
+        conversions_[r.workload_key].push_back(&r);
         if (r.config.is_object() && r.config.value("bytes", int64_t(0)) > 0)
           rates.push_back(r.cost() / double(r.config["bytes"].get<int64_t>()));
       } else {
@@ -169,8 +168,15 @@ class Chooser {
     if (it == kernels_.end()) {
       KernelEntry e;
       e.kernel = layout_conversion_kernel(n.type.shape, n.type.dtype, c.from, c.to, hw_);
-      if (auto m = conversion_best_.find(e.kernel.workload_key); m != conversion_best_.end()) {
-        e.seconds = m->second->cost();
+      // A timing applies to the kernel timed: records of an older conversion schedule do not.
+      const TuningRecord* best = nullptr;
+      if (auto m = conversions_.find(e.kernel.workload_key); m != conversions_.end()) {
+        const std::string steps = steps_to_json(e.kernel.steps).dump();
+        for (const TuningRecord* r : m->second)
+          if (steps_to_json(r->steps).dump() == steps && (!best || ranks_before(*r, *best))) best = r;
+      }
+      if (best) {
+        e.seconds = best->cost();
         e.measured = true;
       } else {
         e.seconds = double(e.kernel.bytes) * seconds_per_byte_;
@@ -185,7 +191,7 @@ class Chooser {
   const graph::TaskTable& tasks_;
   HardwareParams hw_;
   std::vector<std::vector<Candidate>> candidates_;
-  std::map<std::string, const TuningRecord*> conversion_best_;  // by workload key
+  std::map<std::string, std::vector<const TuningRecord*>> conversions_;  // replayable timings by workload key
   double seconds_per_byte_ = kDefaultConversionSecondsPerByte;
   std::map<std::string, KernelEntry> kernels_;  // by shape, dtype and layouts
 };
