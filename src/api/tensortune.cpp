@@ -163,17 +163,19 @@ TuneProgress tune(const Model& model, const TuneOptions& options) {
   internal.measure.num_threads = options.threads;
   tt::Target target = tt::Target::parse_or_host(options.target);
   tt::TuningLog log = tt::TuningLog::open(options.log);
-  tt::LayoutChoice choice;
-  for (int round = 0; round < kConversionTimingRounds; ++round) {
-    choice = tt::choose_with_layouts(m.graph, m.groups, m.tasks, log.read_all(), target, options.threads);
-    if (choice.unmeasured.empty() || (options.stop && options.stop->load())) break;
+  auto choose = [&] {
+    return tt::choose_with_layouts(m.graph, m.groups, m.tasks, log.read_all(), target, options.threads);
+  };
+  tt::LayoutChoice choice = choose();
+  for (int round = 0; round < kConversionTimingRounds && !choice.unmeasured.empty(); ++round) {
+    if (options.stop && options.stop->load()) break;
     tt::ConversionTiming timing =
         tt::time_conversions(choice.unmeasured, internal.measure, target, options.seed, log, options.stop);
     p.conversions_timed += timing.measured;
     p.conversions_failed += timing.failed;
     p.conversions_timing_s += timing.seconds;
     if (timing.measured == 0) break;
-    choice = tt::choose_with_layouts(m.graph, m.groups, m.tasks, log.read_all(), target, options.threads);
+    choice = choose();
   }
   p.replay_conversions = int(choice.conversions.size());
   p.replay_conversions_ms = choice.conversions_s * 1e3;
@@ -205,8 +207,8 @@ CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& o
     tt::ReplayedLog replayed = tt::replay_log(options.log, m.graph, m.groups, m.tasks,
                                               tt::Target::parse_or_host(options.target), tt::num_threads(), nullptr);
     eo.task_schedules = replayed.schedules;
-    for (size_t i = 0; i < replayed.choices.size(); ++i) {
-      const tt::ScheduleChoice& c = replayed.choices[i];
+    for (size_t i = 0; i < replayed.layout.choices.size(); ++i) {
+      const tt::ScheduleChoice& c = replayed.layout.choices[i];
       impl->choices.push_back({task_info(m.tasks.tasks[i]), c.from_log, c.reason, c.record_s * 1e3});
     }
   } else {

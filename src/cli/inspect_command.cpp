@@ -20,7 +20,6 @@
 #include "src/frontend/load_model.h"
 #include "src/runtime/executor.h"
 #include "src/runtime/layout_plan.h"
-#include "search/record/tuning_log.h"
 #include "src/runtime/replay.h"
 
 namespace tt::cli {
@@ -59,23 +58,17 @@ nlohmann::json tuned_graph(const graph::Graph& graph, const std::vector<graph::F
   nlohmann::json jg = nlohmann::json::array();
   for (size_t g = 0; g < groups.size(); ++g) {
     const int t = table.task_of_group[g];
-    const ScheduleChoice& choice = replayed.choices[size_t(t)];
+    const ScheduleChoice& choice = replayed.layout.choices[size_t(t)];
     const graph::Node& out = graph.node(groups[g].output);
     jg.push_back({{"group", g}, {"task", t}, {"ops", groups[g].describe(graph)}, {"from_log", choice.from_log},
                   {"reason", choice.reason}, {"formulation", formulation_of(schedules.steps[size_t(t)])},
                   {"adopts_layouts", !plan.groups[g].adopted.empty()},
                   {"output", out.name}, {"output_layout", layout_to_string(plan.stored[size_t(groups[g].output)], out.type.shape)}});
   }
-  // Thread counts the log has records of for these tasks: what to pass when none is this one.
-  std::set<int> log_threads;
-  std::set<std::string> keys;
-  for (const graph::Task& t : table.tasks) keys.insert(t.workload_key);
-  for (const TuningRecord& r : TuningLog::open(o.log, LogOpenMode::MustExist).read_all())
-    if (keys.count(r.workload_key)) log_threads.insert(r.num_threads);
   const LayoutChoice& lc = replayed.layout;
   return {{"log", o.log},
           {"threads", num_threads()},
-          {"log_threads", log_threads},
+          {"log_threads", replayed.log_threads},
           {"tasks_from_log", replayed.schedules.size()},
           {"tasks", table.tasks.size()},
           {"warnings", warnings},

@@ -138,9 +138,9 @@ int run_model(const RunModelOptions& o) {
     replayed = replay_log(o.log, model, groups, table, Target::parse_or_host(o.target), num_threads(), &warnings);
     for (const std::string& w : warnings) fmt::print(stderr, "warning: {}\n", w);
     options.task_schedules = replayed.schedules;
-    for (size_t t = 0; t < replayed.choices.size(); ++t) {
+    for (size_t t = 0; t < replayed.layout.choices.size(); ++t) {
       const graph::Task& task = table.tasks[t];
-      const ScheduleChoice& c = replayed.choices[t];
+      const ScheduleChoice& c = replayed.layout.choices[t];
       if (!c.from_log && !o.json)
         fmt::print(stderr, "warning: task {} ({}): default schedule: {}\n", t, task.description, c.reason);
       schedules.push_back({{"task", t}, {"workload_key", task.workload_key}, {"description", task.description},

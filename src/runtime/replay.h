@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,9 @@ namespace tt {
 // workload key (ExecutorOptions::task_schedules). UserError when the log does not exist or is not
 // a tuning log; corrupt records are skipped with a line in `warnings`.
 struct ReplayedLog {
-  std::vector<ScheduleChoice> choices;  // per task
+  LayoutChoice layout;  // its `choices`: per task
   std::map<std::string, std::vector<Step>> schedules;  // one per task that a record applies to
-  LayoutChoice layout;
+  std::set<int> log_threads;  // thread counts the log holds records of these tasks at
 };
 ReplayedLog replay_log(const std::string& path, const graph::Graph& graph, const std::vector<graph::FusedGroup>& groups,
                        const graph::TaskTable& tasks, const Target& target, int num_threads,
