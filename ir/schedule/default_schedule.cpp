@@ -200,13 +200,7 @@ class Scheduler {
   // Fuses the leading loops `loops` (adjacent, outermost first) and marks the result parallel;
   // returns the fused loop's name.
   std::string parallelize(const std::string& stage, const std::vector<std::string>& loops) {
-    std::string loop = loops[0];
-    if (loops.size() > 1) {
-      apply(FuseStep{stage, loops});
-      loop = state_.stage(stage).iters.back().name;
-    }
-    apply(AnnotateStep{stage, loop, LoopAnnotation::Parallel});
-    return loop;
+    return parallelize_loops(state_, stage, loops);
   }
 
   void schedule_reduction(const std::string& name, const std::vector<std::string>& chain) {
@@ -372,6 +366,17 @@ class Scheduler {
 };
 
 }  // namespace
+
+std::string parallelize_loops(ScheduleState& state, const std::string& stage, const std::vector<std::string>& loops) {
+  TT_ASSERT(!loops.empty(), "parallelize_loops: no loops of '{}'", stage);
+  std::string loop = loops[0];
+  if (loops.size() > 1) {
+    state.apply(FuseStep{stage, loops});
+    loop = state.stage(stage).iters.back().name;
+  }
+  state.apply(AnnotateStep{stage, loop, LoopAnnotation::Parallel});
+  return loop;
+}
 
 std::vector<Step> default_schedule(const std::vector<Tensor>& outputs, const HardwareParams& hw) {
   Scheduler s(outputs, hw);

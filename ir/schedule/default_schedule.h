@@ -6,6 +6,7 @@
 // injective stages are inlined or vectorized along their innermost axis and parallelized outside.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "ir/schedule/hardware.h"
@@ -14,5 +15,9 @@
 namespace tt {
 
 std::vector<Step> default_schedule(const std::vector<Tensor>& outputs, const HardwareParams& hw);
+
+// Fuses `stage`'s adjacent leading loops `loops` (outermost first; one needs no fuse) and marks the
+// result parallel; returns the parallel loop's name.
+std::string parallelize_loops(ScheduleState& state, const std::string& stage, const std::vector<std::string>& loops);
 
 }  // namespace tt

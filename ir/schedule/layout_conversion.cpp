@@ -52,11 +52,7 @@ std::vector<Step> conversion_schedule(const Tensor& output, const std::optional<
   const std::string stage = output.name();
   std::vector<std::string> axes;
   for (const IterInfo& it : state.stage(stage).iters) axes.push_back(it.name);
-  std::vector<Step> steps;
-  auto apply = [&](Step s) {
-    state.apply(s);
-    steps.push_back(std::move(s));
-  };
+  auto apply = [&](const Step& s) { state.apply(s); };
   std::vector<std::string> outer, inner, last;
   for (int d = 0; d + 1 < n; ++d) {
     const std::vector<int64_t>& f = blocked->factors[size_t(d)];
@@ -81,15 +77,8 @@ std::vector<Step> conversion_schedule(const Tensor& output, const std::optional<
   order.insert(order.end(), last.begin(), last.end());
   apply(ReorderStep{stage, order});
   if (vectorize) apply(AnnotateStep{stage, w + ".1", LoopAnnotation::Vectorize});
-  if (hw.num_threads > 1) {
-    std::string loop = outer[0];
-    if (outer.size() > 1) {
-      apply(FuseStep{stage, outer});
-      loop = state.stage(stage).iters.back().name;
-    }
-    apply(AnnotateStep{stage, loop, LoopAnnotation::Parallel});
-  }
-  return steps;
+  if (hw.num_threads > 1) parallelize_loops(state, stage, outer);
+  return state.steps();
 }
 
 }  // namespace

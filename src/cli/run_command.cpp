@@ -223,9 +223,10 @@ int run_model(const RunModelOptions& o) {
   const MemoryPlan& plan = executor.memory_plan();
   // The layout pass: values kept blocked between groups, and the conversions it needed.
   const LayoutPlan& layouts = executor.layout_plan();
-  int blocked = 0, adopted = 0;
+  int blocked = 0, adopted = 0, blocked_order = 0;
   for (const graph::FusedGroup& g : executor.groups()) blocked += layouts.stored[size_t(g.output)].has_value();
   for (const GroupLayout& g : layouts.groups) adopted += !g.adopted.empty();
+  for (int g = 0; g < int(executor.groups().size()); ++g) blocked_order += executor.computes_in_blocked_order(g);
   nlohmann::json conversions = nlohmann::json::array();
   for (const LayoutConversion& c : layouts.conversions) {
     conversions.push_back(conversion_json(executor.graph(), c, replayed.layout));
@@ -258,7 +259,10 @@ int run_model(const RunModelOptions& o) {
     if (o.postprocess) out["detections"] = detections;
     if (o.profile) out["profile"] = profile;
     if (!o.log.empty()) out["schedules"] = schedules;
-    out["layouts"] = {{"blocked_values", blocked}, {"groups_adopting", adopted}, {"conversions", conversions}};
+    out["layouts"] = {{"blocked_values", blocked},
+                      {"groups_adopting", adopted},
+                      {"groups_in_blocked_order", blocked_order},
+                      {"conversions", conversions}};
     fmt::print("{}\n", out.dump(2));
   } else {
     fmt::print("model       {} ({} groups, {} tasks, compiled in {:.2f} s)\n", o.model, executor.groups().size(),
@@ -281,9 +285,9 @@ int run_model(const RunModelOptions& o) {
                    ? fmt::format(" ({:.2f} MB of them packed at load in loop order)", double(executor.packed_weight_bytes()) / 1e6)
                    : std::string());
     if (blocked > 0 || !conversions.empty()) {
-      fmt::print("layouts     {} of {} group outputs kept channel-blocked ({} default-scheduled groups adopt their "
-                 "neighbours' layouts), {} conversions\n",
-                 blocked, executor.groups().size(), adopted, conversions.size());
+      fmt::print("layouts     {} of {} group outputs kept channel-blocked ({} groups adopt their neighbours' layouts, "
+                 "{} of them computing in the blocked order), {} conversions\n",
+                 blocked, executor.groups().size(), adopted, blocked_order, conversions.size());
       for (const auto& c : conversions)
         fmt::print("  {}\n", conversion_line(c));
     }

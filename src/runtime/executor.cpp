@@ -9,6 +9,7 @@
 
 #include "codegen/runtime.h"
 #include "ir/error.h"
+#include "ir/schedule/blocked_schedule.h"
 #include "ir/schedule/default_schedule.h"
 #include "ir/schedule/layout.h"
 #include "ir/schedule/layout_conversion.h"
@@ -101,6 +102,19 @@ void convert_value(const ValueLayout& from, const ValueLayout& to, const std::ve
 }
 
 // A conversion as a compiled kernel (ir/schedule/layout_conversion.h).
+// The loops of a group that adopts its neighbours' layouts: its own schedule was made for the
+// model's layout, so where it stores a channel block it computes in that block's order instead
+// (blocked_schedule.h). Groups whose reductions read weights keep their schedule and its packing.
+std::vector<Step> adopted_schedule(const graph::Task& task, const std::vector<Step>& steps, const GroupLayout& gl,
+                                   const HardwareParams& hw) {
+  if (gl.adopted.empty() || !gl.output) return steps;
+  std::vector<std::string> weights;
+  for (size_t i = 0; i < task.inputs.size(); ++i)
+    if (i < task.constant_inputs.size() && task.constant_inputs[i]) weights.push_back(task.inputs[i].name());
+  std::optional<std::vector<Step>> blocked = blocked_layout_schedule(task.outputs, *gl.output, weights, hw);
+  return blocked ? *blocked : steps;
+}
+
 CompiledKernel conversion_kernel(const LayoutConversion& c, const graph::Node& n, const HardwareParams& hw,
                                  KernelCompiler& compiler, size_t index) {
   LayoutConversionKernel k = layout_conversion_kernel(n.type.shape, n.type.dtype, c.from, c.to, hw);
@@ -179,7 +193,8 @@ GraphExecutor::GraphExecutor(graph::Graph graph, const ExecutorOptions& options)
     auto key = std::make_pair(t, steps_to_json(gl.adopted).dump());
     auto [it, fresh] = variants.try_emplace(key, int(kernels_.size()));
     if (fresh) {
-      std::vector<Step> all = steps[size_t(t)];
+      std::vector<Step> all = adopted_schedule(task, steps[size_t(t)], gl, hw);
+      blocked_order_of_kernel_.push_back(!gl.adopted.empty() && steps_to_json(all) != steps_to_json(steps[size_t(t)]));
       all.insert(all.end(), gl.adopted.begin(), gl.adopted.end());
       std::string name = "task" + std::to_string(t) + (gl.adopted.empty() ? "" : "_v" + std::to_string(kernels_.size()));
       BuiltKernel built = build_kernel(task.outputs, all, *compiler_, name);

@@ -70,6 +70,11 @@ class GraphExecutor {
   double compile_seconds() const { return compile_seconds_; }
   // Where values are kept in blocked layouts and which conversions run between groups.
   const LayoutPlan& layout_plan() const { return layout_plan_; }
+  // Whether group `g` adopts a channel-blocked layout and computes in its order
+  // (blocked_schedule.h) instead of by its task's schedule, which was made for the model's layout.
+  bool computes_in_blocked_order(int g) const {
+    return blocked_order_of_kernel_[size_t(kernel_of_group_[size_t(g)])];
+  }
 
  private:
   graph::Graph graph_;
@@ -80,6 +85,7 @@ class GraphExecutor {
   std::vector<CompiledKernel> kernels_;
   std::vector<std::vector<int>> argument_order_;  // per variant: kernel param -> group input position (-1: output)
   std::vector<int> kernel_of_group_;
+  std::vector<bool> blocked_order_of_kernel_;  // per variant: computes_in_blocked_order
   LayoutPlan layout_plan_;
   std::vector<NDArray> conversion_buffers_;  // per layout_plan_.conversions entry
   std::vector<CompiledKernel> conversion_kernels_;  // per entry: a compiled copy between the layouts

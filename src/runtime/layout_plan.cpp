@@ -37,6 +37,16 @@ ValueLayout renamed(const ValueLayout& layout, const std::string& tensor) {
   return s;
 }
 
+// Whether an input's layout carries over to the output: the same rank, and the same extent in every
+// dimension it splits (a pooling's channel-blocked input gives its output the same blocks, though
+// the map is smaller).
+bool layout_fits(const LayoutRewriteStep& layout, const std::vector<int64_t>& input, const std::vector<int64_t>& output) {
+  if (input.size() != output.size() || layout.factors.size() != output.size()) return false;
+  for (size_t d = 0; d < output.size(); ++d)
+    if (!layout.factors[d].empty() && input[d] != output[d]) return false;
+  return true;
+}
+
 }  // namespace
 
 TaskLayouts task_layouts(const graph::Task& task, const std::vector<Step>& steps, bool tuned) {
@@ -108,7 +118,8 @@ LayoutPlan plan_layouts(const graph::Graph& graph, const std::vector<graph::Fuse
         if (!plan.stored[size_t(v)]) continue;
         gl.inputs[p] = renamed(plan.stored[size_t(v)], task.inputs[p].name());
         gl.adopted.push_back(*gl.inputs[p]);
-        if (graph.node(v).type.shape == graph.node(out).type.shape) same_shape_input = gl.inputs[p];
+        if (layout_fits(*gl.inputs[p], graph.node(v).type.shape, graph.node(out).type.shape))
+          same_shape_input = gl.inputs[p];
       }
       const bool graph_output = std::find(graph_outputs.begin(), graph_outputs.end(), out) != graph_outputs.end();
       if (!graph_output && !layouts[size_t(t)].output) {

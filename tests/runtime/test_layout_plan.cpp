@@ -1,8 +1,9 @@
 // The graph-level layout pass on the zoo models: every convolution task given a conv2d_nchwc record
 // (channel-blocked data, weights and output) — and, in the second plan, the 3x3 stride-1 ones a
 // Winograd record — the values between convolutions stay blocked, the groups without records adopt
-// their neighbours' layouts, conversions appear only where block sizes disagree, and the model
-// still computes what it computes with default schedules.
+// their neighbours' layouts (pooling between blocked convolutions computing in the blocked order),
+// conversions appear only where block sizes disagree, and the model still computes what it
+// computes with default schedules.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -111,6 +112,14 @@ TEST_P(ZooLayouts, BlockedConvolutionsKeepTheOutput) {
     int blocked_values = 0;
     for (const graph::FusedGroup& g : executor.groups()) blocked_values += plan.stored[size_t(g.output)].has_value();
     EXPECT_GT(blocked_values, 0);
+    // Pooling between blocked convolutions adopts their blocks and computes in the blocked order
+    // (its vector along the block, not along the map's width, which is a block's stride apart).
+    int in_blocked_order = 0;
+    for (int g = 0; g < int(executor.groups().size()); ++g) in_blocked_order += executor.computes_in_blocked_order(g);
+    const std::string name = GetParam();
+    if (name == "resnet18" || name == "resnet50" || name == "vgg16" || name == "googlenet" || name == "densenet121" ||
+        name == "inception_v3" || name == "squeezenet1_1")
+      EXPECT_GT(in_blocked_order, 0);
     if (!alternate) {
       // Only the graph input (NCHW) and places where blocks differ (a 3-channel stem) convert.
       EXPECT_LT(plan.conversions.size(), size_t(blocked_tasks)) << "most boundaries agree";
