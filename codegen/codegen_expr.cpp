@@ -310,9 +310,35 @@ llvm::Value* CodeGenLLVM::emit_Select(const SelectNode* op) {
     if (false_load && false_load->index.type().is_vector() && !contains_load(op->true_value))
       return emit_masked_load(false_load, builder_.CreateNot(emit(op->cond)), emit(op->true_value));
   }
+  // Loads under selects of selects (a concatenation along a vectorized axis): each branch only in
+  // the lanes its conditions choose.
+  if (op->cond.type().is_vector() && (contains_load(op->true_value) || contains_load(op->false_value))) {
+    auto* mask_type = llvm::FixedVectorType::get(builder_.getInt1Ty(), unsigned(op->type.lanes));
+    return emit_guarded_select(op, llvm::Constant::getAllOnesValue(mask_type));
+  }
   llvm::Value* cond = emit(op->cond);
   llvm::Value* true_value = emit(op->true_value);
   llvm::Value* false_value = emit(op->false_value);
+  return builder_.CreateSelect(cond, true_value, false_value);
+}
+
+llvm::Value* CodeGenLLVM::emit_guarded(const Expr& e, llvm::Value* mask) {
+  if (!contains_load(e)) return emit(e);
+  if (const auto* load = e.as<LoadNode>()) {
+    TT_ASSERT(load->index.type().is_vector() && !contains_load(load->index),
+              "a guarded load needs a vector index without loads");
+    return emit_masked_load(load, mask, llvm::Constant::getNullValue(llvm_type(load->type)));
+  }
+  const auto* select = e.as<SelectNode>();
+  TT_ASSERT(select && select->type.is_vector(), "a guarded expression other than a load or a select");
+  return emit_guarded_select(select, mask);
+}
+
+llvm::Value* CodeGenLLVM::emit_guarded_select(const SelectNode* select, llvm::Value* mask) {
+  llvm::Value* cond = emit(select->cond);
+  if (!select->cond.type().is_vector()) cond = builder_.CreateVectorSplat(unsigned(select->type.lanes), cond);
+  llvm::Value* true_value = emit_guarded(select->true_value, builder_.CreateAnd(mask, cond));
+  llvm::Value* false_value = emit_guarded(select->false_value, builder_.CreateAnd(mask, builder_.CreateNot(cond)));
   return builder_.CreateSelect(cond, true_value, false_value);
 }
 

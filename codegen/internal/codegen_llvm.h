@@ -68,6 +68,11 @@ class CodeGenLLVM {
   llvm::Value* emit_branching_select(const SelectNode* op);
   // A vector load of the lanes `mask` selects; the others are taken from `passthru`.
   llvm::Value* emit_masked_load(const LoadNode* op, llvm::Value* mask, llvm::Value* passthru);
+  // A vector expression evaluated only in the lanes of `mask`: its loads masked, its selects' branches
+  // under the mask and their condition (the vectorizer admits only loads, load-free expressions and
+  // selects of those where a lane-varying condition guards loads).
+  llvm::Value* emit_guarded(const Expr& e, llvm::Value* mask);
+  llvm::Value* emit_guarded_select(const SelectNode* op, llvm::Value* mask);
   llvm::Value* emit_libm_call(const char* float_name, const char* double_name, llvm::Value* x);
   llvm::Value* emit_shuffled_load(const BufferNode* buffer, const Expr& first, int64_t stride,
                                   int lanes);

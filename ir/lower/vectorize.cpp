@@ -82,19 +82,34 @@ class Widener : public StmtMutator {
     return make(widen(a), widen(b));
   }
 
+  // What codegen can evaluate under a mask (emit_guarded): an expression without loads, a load
+  // whose index loads nothing, or a select of such.
+  static bool guardable(const Expr& e) {
+    if (!contains_load(e)) return true;
+    if (const auto* load = e.as<LoadNode>()) return !contains_load(load->index);
+    if (const auto* select = e.as<SelectNode>()) return guardable(select->true_value) && guardable(select->false_value);
+    return false;
+  }
+  Expr widen_guarded(const Expr& e) {
+    if (const auto* load = e.as<LoadNode>(); load && load->type.lanes == 1)
+      return LoadNode::make(load->buffer, BroadcastNode::make(load->index, lanes_));
+    if (const auto* select = e.as<SelectNode>(); select && contains_load(e))
+      return SelectNode::make(select->cond, widen_guarded(select->true_value), widen_guarded(select->false_value));
+    return widen(e);
+  }
+
   Expr mutate_Select(const SelectNode* n, const Expr& self) override {
     Expr c = mutate(n->cond), t = mutate(n->true_value), f = mutate(n->false_value);
     if (c.same_as(n->cond) && t.same_as(n->true_value) && f.same_as(n->false_value)) return self;
     // A lane-varying condition guarding a load could read out of bounds in the lanes it excludes;
     // when the load is the whole branch (a padding read), codegen makes it a masked load, which
     // touches only the selected lanes.
+    // Branches that are selects of loads (a concatenation along the vector axis) are masked the same
+    // way, each load under its conditions.
     if (c.type().lanes > 1) {
-      bool masked_true = t.as<LoadNode>() && !contains_load(f);
-      bool masked_false = f.as<LoadNode>() && !contains_load(t);
-      if ((contains_load(t) || contains_load(f)) && !masked_true && !masked_false) throw CannotVectorize{};
-      // A scalar load in a branch must become a vector load (a broadcast index) to be masked.
-      if (masked_true && t.type().lanes == 1) t = LoadNode::make(t.as<LoadNode>()->buffer, BroadcastNode::make(t.as<LoadNode>()->index, lanes_));
-      if (masked_false && f.type().lanes == 1) f = LoadNode::make(f.as<LoadNode>()->buffer, BroadcastNode::make(f.as<LoadNode>()->index, lanes_));
+      if (!guardable(t) || !guardable(f)) throw CannotVectorize{};
+      // Scalar loads in the branches must become vector loads (broadcast indices) to be masked.
+      return SelectNode::make(c, widen_guarded(t), widen_guarded(f));
     }
     if (c.type().lanes == 1 && t.type().lanes == 1 && f.type().lanes == 1) return SelectNode::make(c, t, f);
     return SelectNode::make(c, widen(t), widen(f));
